@@ -1,0 +1,95 @@
+package schema_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/slipwaygo/slipway/internal/testdb"
+	"github.com/slipwaygo/slipway/schema"
+)
+
+// benchModels returns n distinct model types, each a table with a primary
+// key, five columns, a unique constraint, an index and (after the first) a
+// foreign key to the previous table.
+func benchModels(n int) []any {
+	models := make([]any, 0, n)
+	var prev reflect.Type
+	for i := range n {
+		fields := []reflect.StructField{
+			{Name: "BaseModel", Type: reflect.TypeFor[bun.BaseModel](), Anonymous: true, Tag: reflect.StructTag(fmt.Sprintf(`bun:"table:bench_%03d"`, i))},
+			{Name: "ID", Type: reflect.TypeFor[int64](), Tag: `bun:",pk,autoincrement"`},
+			{Name: "Name", Type: reflect.TypeFor[string](), Tag: `bun:"type:varchar(100),notnull" slipway:"index"`},
+			{Name: "Email", Type: reflect.TypeFor[string](), Tag: `bun:"type:varchar(200),unique"`},
+			{Name: "Count", Type: reflect.TypeFor[int64](), Tag: `bun:",notnull,default:0"`},
+			{Name: "CreatedAt", Type: reflect.TypeFor[time.Time](), Tag: `bun:",notnull,default:current_timestamp"`},
+		}
+		if prev != nil {
+			fields = append(fields,
+				reflect.StructField{Name: "ParentID", Type: reflect.TypeFor[*int64]()},
+				reflect.StructField{Name: "Parent", Type: reflect.PointerTo(prev), Tag: `bun:"rel:belongs-to,join:parent_id=id"`})
+		}
+		typ := reflect.StructOf(fields)
+		models = append(models, reflect.New(typ).Interface())
+		prev = typ
+	}
+	return models
+}
+
+// queryCounter counts the statements bun sends, BEGIN and COMMIT included:
+// each is one round trip to the database.
+type queryCounter struct{ n int }
+
+func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+func (c *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) { c.n++ }
+
+// BenchmarkPlan_Actual plans against a database that already matches the
+// models: the cost every application start pays.
+func BenchmarkPlan_Actual(b *testing.B) {
+	benchActual(b, func(ctx context.Context, m *schema.Migrator) (*schema.Plan, error) {
+		return m.Plan(ctx, schema.MigrateOptions{})
+	})
+}
+
+// BenchmarkMigrate_Actual is Migrate on an actual database: the lock, the
+// transaction and a plan that turns out empty.
+func BenchmarkMigrate_Actual(b *testing.B) {
+	benchActual(b, func(ctx context.Context, m *schema.Migrator) (*schema.Plan, error) {
+		return m.Migrate(ctx, schema.MigrateOptions{})
+	})
+}
+
+func benchActual(b *testing.B, run func(context.Context, *schema.Migrator) (*schema.Plan, error)) {
+	for _, d := range testdb.Dialects {
+		for _, n := range []int{10, 100, 500} {
+			b.Run(fmt.Sprintf("%s/tables=%d", d, n), func(b *testing.B) {
+				db := testdb.Open(b, d)
+				models := benchModels(n)
+				ctx := context.Background()
+				if _, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				counter := &queryCounter{}
+				db.AddQueryHook(counter)
+				m := schema.NewMigrator(db, models...)
+				b.ResetTimer()
+				for b.Loop() {
+					plan, err := run(ctx, m)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if !plan.Empty() {
+						b.Fatalf("spurious changes:\n%s", plan)
+					}
+				}
+				b.ReportMetric(float64(counter.n)/float64(b.N), "queries/op")
+			})
+		}
+	}
+}

@@ -1,0 +1,380 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/uptrace/bun"
+	bunschema "github.com/uptrace/bun/schema"
+)
+
+// Indexer is implemented by models that declare indexes struct tags cannot
+// express: expression indexes, partial indexes, or a column order that
+// differs from the field order. Indexes is called on the zero value of the
+// model, so it must not depend on field values.
+//
+//	func (*Todo) Indexes() []schema.Index {
+//		return []schema.Index{
+//			{Name: "todos_lower_title_idx", Expr: "lower(title)"},
+//			{Columns: []string{"todo_list_id", "is_complete"}},
+//		}
+//	}
+//
+// An index without a Name gets "<table>_<columns>_idx" (or "_key" when
+// unique). Expression and partial indexes need a Name: they are compared with
+// the database by name only.
+type Indexer interface {
+	Indexes() []Index
+}
+
+// The struct tag Slipway reads beside bun's:
+//
+//	Email string `bun:",notnull" slipway:"unique_index"`               // single-column unique index
+//	Title string `slipway:"index:todos_list_title_idx"`               // named; fields sharing a name form a composite index
+//	List  *List  `bun:"rel:belongs-to,join:list_id=id" slipway:"nofk"` // no foreign key for this relation
+const tagName = "slipway"
+
+// model is one registered model and the table it asks for.
+type model struct {
+	typ   reflect.Type
+	bun   *bunschema.Table
+	table *Table
+}
+
+// buildModels turns bun models into desired tables, in registration order.
+// bun panics on malformed models; the panic is returned as an error naming
+// the model.
+func buildModels(db *bun.DB, d dialect, values []any) ([]*model, error) {
+	var (
+		models []*model
+		errs   []error
+		seen   = map[tableKey]string{}
+	)
+	for _, v := range values {
+		m, err := buildModel(db, d, v)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		key := tableKey{m.table.Schema, m.table.Name}
+		if other, dup := seen[key]; dup {
+			if other == m.table.Model {
+				continue // the same model registered twice
+			}
+			errs = append(errs, fmt.Errorf("schema: models %q and %q both map to table %q: give one of them another table name (bun:\"table:...\")",
+				other, m.table.Model, m.table.qualifiedName()))
+			continue
+		}
+		seen[key] = m.table.Model
+		models = append(models, m)
+	}
+	return models, errors.Join(errs...)
+}
+
+func buildModel(db *bun.DB, d dialect, v any) (m *model, err error) {
+	typ := reflect.TypeOf(v)
+	if typ == nil {
+		return nil, errors.New("schema: nil model: pass a typed value such as (*Todo)(nil)")
+	}
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	if typ.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("schema: model %s is a %s, not a struct", typ, typ.Kind())
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("schema: model %q: bun rejects it: %v", typ.Name(), r)
+		}
+	}()
+	bt := db.Table(typ)
+	t, err := desiredTable(db, d, bt, typ.Name())
+	if err != nil {
+		return nil, err
+	}
+	return &model{typ: typ, bun: bt, table: t}, nil
+}
+
+func desiredTable(db *bun.DB, d dialect, bt *bunschema.Table, modelName string) (*Table, error) {
+	schemaName, name := splitTableName(bt)
+	t := &Table{Schema: schemaName, Name: name, Model: modelName}
+	if len(bt.Fields) == 0 {
+		return nil, fmt.Errorf("schema: model %q has no columns", t.Model)
+	}
+	if err := d.checkIdent(name); err != nil {
+		return nil, fmt.Errorf("schema: model %q: table %q: %w", t.Model, name, err)
+	}
+	varcharLen := db.Dialect().DefaultVarcharLen()
+	for _, f := range bt.Fields {
+		if err := d.checkIdent(f.Name); err != nil {
+			return nil, fmt.Errorf("schema: model %q: column %q: %w", t.Model, f.Name, err)
+		}
+		raw := bunColumnType(f, varcharLen)
+		typ, err := d.parseType(raw)
+		if err != nil {
+			return nil, fmt.Errorf("schema: model %q: field %s: type %q: %w", t.Model, f.GoName, raw, err)
+		}
+		c := &Column{
+			Name:          f.Name,
+			Type:          typ,
+			Nullable:      !f.NotNull,
+			PrimaryKey:    f.IsPK,
+			AutoIncrement: f.AutoIncrement || f.Identity,
+			Field:         f.GoName,
+			identity:      f.Identity,
+		}
+		if f.SQLDefault != "" {
+			c.Default = d.normalizeDefault(f.SQLDefault, typ)
+			c.rawDefault = f.SQLDefault
+		}
+		t.Columns = append(t.Columns, c)
+	}
+	if len(bt.PKs) > 0 {
+		pk := &PrimaryKey{}
+		for _, f := range bt.PKs {
+			pk.Columns = append(pk.Columns, f.Name)
+		}
+		t.PrimaryKey = pk
+	}
+	if err := addUniques(t, bt); err != nil {
+		return nil, err
+	}
+	if err := addTaggedIndexes(t, bt); err != nil {
+		return nil, err
+	}
+	if err := addDeclaredIndexes(t, bt); err != nil {
+		return nil, err
+	}
+	if err := addForeignKeys(t, bt); err != nil {
+		return nil, err
+	}
+	for _, ix := range t.Indexes {
+		if err := d.checkIdent(ix.Name); err != nil {
+			return nil, fmt.Errorf("schema: model %q: index %q: %w", t.Model, ix.Name, err)
+		}
+	}
+	return t, nil
+}
+
+// splitTableName separates bun's "schema.table" spelling.
+func splitTableName(bt *bunschema.Table) (schemaName, name string) {
+	name = bt.Name
+	if s, n, ok := strings.Cut(name, "."); ok {
+		return s, n
+	}
+	return "", name
+}
+
+// bunColumnType is the type bun's CreateTable writes for a field, including
+// its default VARCHAR length (bun's CreateTableQuery.appendSQLType).
+func bunColumnType(f *bunschema.Field, varcharLen int) string {
+	typ := f.CreateTableSQLType
+	if !strings.EqualFold(typ, f.DiscoveredSQLType) || !strings.EqualFold(typ, "varchar") || varcharLen <= 0 {
+		return typ
+	}
+	return fmt.Sprintf("varchar(%d)", varcharLen)
+}
+
+// addUniques adds bun's `unique` and `unique:group` constraints.
+func addUniques(t *Table, bt *bunschema.Table) error {
+	groups := make([]string, 0, len(bt.Unique))
+	for g := range bt.Unique {
+		groups = append(groups, g)
+	}
+	slices.Sort(groups)
+	for _, g := range groups {
+		fields := bt.Unique[g]
+		if g == "" {
+			for _, f := range fields {
+				t.addIndex(&Index{Columns: []string{f.Name}, Unique: true, Constraint: true})
+			}
+			continue
+		}
+		cols := make([]string, len(fields))
+		for i, f := range fields {
+			cols[i] = f.Name
+		}
+		t.addIndex(&Index{Columns: cols, Unique: true, Constraint: true})
+	}
+	return nil
+}
+
+// slipwayTag is the parsed `slipway:"..."` tag of one field.
+type slipwayTag struct {
+	indexes []tagIndex
+	noFK    bool
+}
+
+type tagIndex struct {
+	name   string
+	unique bool
+}
+
+func parseSlipwayTag(model string, f reflect.StructField) (slipwayTag, error) {
+	var tag slipwayTag
+	raw, ok := f.Tag.Lookup(tagName)
+	if !ok {
+		return tag, nil
+	}
+	for _, part := range strings.Split(raw, ",") {
+		key, value, _ := strings.Cut(strings.TrimSpace(part), ":")
+		switch key {
+		case "":
+		case "index":
+			tag.indexes = append(tag.indexes, tagIndex{name: value})
+		case "unique_index":
+			tag.indexes = append(tag.indexes, tagIndex{name: value, unique: true})
+		case "nofk":
+			tag.noFK = true
+		default:
+			return tag, fmt.Errorf("schema: model %q: field %s: unknown slipway tag option %q (want index, index:NAME, unique_index, unique_index:NAME or nofk)",
+				model, f.Name, key)
+		}
+	}
+	return tag, nil
+}
+
+// addTaggedIndexes adds the indexes declared with the slipway tag. Fields
+// naming the same index form a composite index in field order.
+func addTaggedIndexes(t *Table, bt *bunschema.Table) error {
+	byName := map[string]*Index{}
+	for _, f := range bt.Fields {
+		tag, err := parseSlipwayTag(t.Model, f.StructField)
+		if err != nil {
+			return err
+		}
+		for _, ti := range tag.indexes {
+			if ti.name == "" {
+				t.addIndex(&Index{Columns: []string{f.Name}, Unique: ti.unique})
+				continue
+			}
+			if ix, ok := byName[ti.name]; ok {
+				if ix.Unique != ti.unique {
+					return fmt.Errorf("schema: model %q: index %q is declared both unique and not unique", t.Model, ti.name)
+				}
+				ix.Columns = append(ix.Columns, f.Name)
+				continue
+			}
+			ix := &Index{Name: ti.name, Columns: []string{f.Name}, Unique: ti.unique}
+			byName[ti.name] = ix
+			t.addIndex(ix)
+		}
+	}
+	return nil
+}
+
+// addDeclaredIndexes adds the indexes of a model implementing Indexer.
+func addDeclaredIndexes(t *Table, bt *bunschema.Table) error {
+	ixr, ok := bt.ZeroIface.(Indexer)
+	if !ok {
+		return nil
+	}
+	for _, decl := range ixr.Indexes() {
+		ix := decl
+		ix.Columns = slices.Clone(decl.Columns)
+		ix.Constraint = false
+		if ix.Expr == "" && len(ix.Columns) == 0 {
+			return fmt.Errorf("schema: model %q: index %q has neither Columns nor Expr", t.Model, ix.Name)
+		}
+		if ix.Expr != "" && len(ix.Columns) > 0 {
+			return fmt.Errorf("schema: model %q: index %q has both Columns and Expr: put the columns into the expression", t.Model, ix.Name)
+		}
+		if ix.isExpr() && ix.Name == "" {
+			return fmt.Errorf("schema: model %q: an expression or partial index needs a Name (it is compared with the database by name)", t.Model)
+		}
+		for _, c := range ix.Columns {
+			if t.Column(c) == nil {
+				return fmt.Errorf("schema: model %q: index %q: no column %q (use column names, not Go field names)", t.Model, ix.Name, c)
+			}
+		}
+		t.addIndex(&ix)
+	}
+	return nil
+}
+
+// addIndex names an index when needed and drops exact duplicates.
+func (t *Table) addIndex(ix *Index) {
+	if ix.Name == "" {
+		suffix := "idx"
+		if ix.Unique {
+			suffix = "key"
+		}
+		ix.Name = constraintName(t.Name, ix.Columns, suffix)
+	}
+	for _, o := range t.Indexes {
+		if o.Name == ix.Name {
+			return
+		}
+	}
+	t.Indexes = append(t.Indexes, ix)
+}
+
+// addForeignKeys adds a foreign key for every relation bun's
+// CreateTable(...).WithForeignKeys() would: belongs-to relations (and
+// has-one relations whose columns are not the primary key).
+func addForeignKeys(t *Table, bt *bunschema.Table) error {
+	names := make([]string, 0, len(bt.Relations))
+	for name := range bt.Relations {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		rel := bt.Relations[name]
+		if !rel.References() || rel.PolymorphicField != nil || len(rel.Condition) > 0 {
+			continue
+		}
+		tag, err := parseSlipwayTag(t.Model, rel.Field.StructField)
+		if err != nil {
+			return err
+		}
+		if tag.noFK {
+			continue
+		}
+		refSchema, refName := splitTableName(rel.JoinTable)
+		fk := &ForeignKey{
+			RefSchema: refSchema,
+			RefTable:  refName,
+			OnDelete:  normalizeAction(strings.TrimPrefix(rel.OnDelete, "ON DELETE ")),
+			OnUpdate:  normalizeAction(strings.TrimPrefix(rel.OnUpdate, "ON UPDATE ")),
+		}
+		for _, f := range rel.BasePKs {
+			fk.Columns = append(fk.Columns, f.Name)
+		}
+		for _, f := range rel.JoinPKs {
+			fk.RefColumns = append(fk.RefColumns, f.Name)
+		}
+		fk.Name = constraintName(t.Name, fk.Columns, "fkey")
+		if !slices.ContainsFunc(t.ForeignKeys, func(o *ForeignKey) bool { return o.Name == fk.Name }) {
+			t.ForeignKeys = append(t.ForeignKeys, fk)
+		}
+	}
+	return nil
+}
+
+// constraintName builds PostgreSQL's conventional name
+// "<table>_<col>_<col>_<suffix>", shortened with a hash when it would exceed
+// 63 bytes (the smallest identifier limit of the supported databases).
+func constraintName(table string, columns []string, suffix string) string {
+	name := table + "_" + strings.Join(columns, "_") + "_" + suffix
+	return shorten(name, 63)
+}
+
+func shorten(name string, limit int) string {
+	if len(name) <= limit {
+		return name
+	}
+	h := fnv32(name)
+	return fmt.Sprintf("%s_%08x", name[:limit-9], h)
+}
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}

@@ -1,0 +1,574 @@
+package schema
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// planner turns the desired tables and a snapshot of the database into a
+// Plan. It is shared by every dialect; the dialect writes the SQL.
+type planner struct {
+	d    dialect
+	opts MigrateOptions
+	snap *snapshot
+	// want are the selected models' tables, in registration order.
+	want []*Table
+}
+
+// alteration is the set of changes to one existing table.
+type alteration struct {
+	want, live *Table
+	changes    []*Change // applied in its ALTER TABLE
+	dropIdx    []*Change // DROP INDEX statements, run before any ALTER
+	createIdx  []*Change // CREATE INDEX statements, run after every ALTER
+}
+
+func (p *planner) plan() *Plan {
+	plan := &Plan{Dialect: p.d.name(), Rebuild: p.opts.Rebuild}
+	var (
+		drops   []*Table // rebuild: existing tables to drop
+		creates []*Table
+		alters  []*alteration
+	)
+	for _, want := range p.want {
+		key := keyOf(want.Schema, want.Name, p.snap.current)
+		if kind, ok := p.snap.others[key]; ok {
+			plan.Changes = append(plan.Changes, &Change{
+				Kind: CreateTable, Class: WouldFail, Table: want.qualifiedName(),
+				Reason: fmt.Sprintf("a %s named %q exists where model %q needs a table (rename or drop it, or give the model another table name)", kind, want.Name, want.Model),
+			})
+			continue
+		}
+		live := p.snap.tables[key]
+		switch {
+		case live == nil:
+			creates = append(creates, want)
+		case p.opts.Rebuild:
+			drops = append(drops, live)
+			creates = append(creates, want)
+		default:
+			if a := p.diffTable(want, live); a != nil {
+				alters = append(alters, a)
+			}
+		}
+	}
+
+	if len(drops) > 0 {
+		p.planDrops(plan, drops)
+	}
+	for _, a := range alters {
+		plan.Changes = append(plan.Changes, a.dropIdx...)
+		plan.add(a.want.qualifiedName(), p.statements(a.dropIdx, func(c *Change) string { return p.d.dropIndex(a.want, c.index) })...)
+	}
+	deferred := p.planCreates(plan, creates)
+	for _, a := range p.orderAlters(alters) {
+		plan.Changes = append(plan.Changes, a.changes...)
+		plan.add(a.want.qualifiedName(), p.d.alterTable(a.want, a.live, a.changes)...)
+	}
+	for _, a := range alters {
+		plan.Changes = append(plan.Changes, a.createIdx...)
+		plan.add(a.want.qualifiedName(), p.statements(a.createIdx, func(c *Change) string { return p.d.createIndex(a.want, c.index) })...)
+	}
+	for _, t := range creates {
+		var idx []*Change
+		for _, ix := range t.Indexes {
+			if ix.Constraint {
+				continue // part of CREATE TABLE
+			}
+			idx = append(idx, &Change{Kind: AddIndex, Class: Safe, Table: t.qualifiedName(), Name: ix.Name, To: describeIndex(ix), index: ix})
+		}
+		plan.Changes = append(plan.Changes, idx...)
+		plan.add(t.qualifiedName(), p.statements(idx, func(c *Change) string { return p.d.createIndex(t, c.index) })...)
+	}
+	for _, a := range deferred {
+		plan.Changes = append(plan.Changes, a.changes...)
+		plan.add(a.want.qualifiedName(), p.d.alterTable(a.want, a.live, a.changes)...)
+	}
+	return plan
+}
+
+// statements sets each change's SQL with stmt and returns the applied ones.
+func (p *planner) statements(changes []*Change, stmt func(*Change) string) []string {
+	var out []string
+	for _, c := range changes {
+		c.SQL = stmt(c)
+		if !c.Withheld {
+			out = append(out, c.SQL)
+		}
+	}
+	return out
+}
+
+// planDrops drops the tables of a rebuild, refusing when a table outside the
+// rebuild references one of them.
+func (p *planner) planDrops(plan *Plan, drops []*Table) {
+	dropped := map[tableKey]bool{}
+	for _, t := range drops {
+		dropped[keyOf(t.Schema, t.Name, p.snap.current)] = true
+	}
+	var changes []*Change
+	for _, t := range drops {
+		c := &Change{Kind: DropTable, Class: Destructive, Table: t.qualifiedName(), Reason: "rebuild drops and re-creates it; its rows are lost"}
+		for _, in := range p.snap.referencedBy[keyOf(t.Schema, t.Name, p.snap.current)] {
+			if !dropped[in.from] {
+				c.Class = WouldFail
+				c.Reason = fmt.Sprintf("table %q references it (foreign key %q) and is not being rebuilt: add its model to Models or drop that constraint first",
+					qualify(p.snap.display(in.from.schema), in.from.name), in.fk.Name)
+				break
+			}
+		}
+		changes = append(changes, c)
+	}
+	stmts := p.d.dropTables(drops)
+	for _, c := range changes {
+		c.SQL = strings.Join(stmts, "; ")
+	}
+	plan.Changes = append(plan.Changes, changes...)
+	names := make([]string, len(drops))
+	for i, t := range drops {
+		names[i] = t.qualifiedName()
+	}
+	plan.add(strings.Join(names, ", "), stmts...)
+}
+
+// planCreates adds CREATE TABLE statements in foreign-key order: a table
+// comes after the tables it references. Foreign keys in a reference cycle,
+// or to a table created later, are returned to be added afterwards.
+func (p *planner) planCreates(plan *Plan, creates []*Table) []*alteration {
+	pending := map[tableKey]bool{}
+	for _, t := range creates {
+		pending[keyOf(t.Schema, t.Name, p.snap.current)] = true
+	}
+	var deferred []*alteration
+	created := map[tableKey]bool{}
+	remaining := slices.Clone(creates)
+	for len(remaining) > 0 {
+		// The first table whose references are all satisfied; in a cycle,
+		// the first remaining table.
+		pick := 0
+		for i, t := range remaining {
+			if !p.waitsFor(t, pending) {
+				pick = i
+				break
+			}
+		}
+		t := remaining[pick]
+		remaining = slices.Delete(remaining, pick, pick+1)
+
+		inline := *t
+		inline.ForeignKeys = nil
+		c := &Change{Kind: CreateTable, Class: Safe, Table: t.qualifiedName(), To: fmt.Sprintf("%d columns", len(t.Columns))}
+		var later []*Change
+		for _, fk := range t.ForeignKeys {
+			ref := keyOf(fk.RefSchema, fk.RefTable, p.snap.current)
+			self := ref == keyOf(t.Schema, t.Name, p.snap.current)
+			switch {
+			case self || created[ref] || (!pending[ref] && p.snap.tables[ref] != nil):
+				inline.ForeignKeys = append(inline.ForeignKeys, fk)
+			case pending[ref]:
+				later = append(later, &Change{Kind: AddForeignKey, Class: Safe, Table: t.qualifiedName(), Name: fk.Name, To: describeFK(fk), fk: fk})
+			default:
+				c.Class = WouldFail
+				c.Reason = fmt.Sprintf("foreign key %q references table %q, which does not exist and is not among the models being migrated (add its model to Models, or migrate it first)",
+					fk.Name, qualify(fk.RefSchema, fk.RefTable))
+			}
+		}
+		stmts := p.d.createTable(&inline)
+		c.SQL = strings.Join(stmts, "; ")
+		plan.Changes = append(plan.Changes, c)
+		plan.add(t.qualifiedName(), stmts...)
+		delete(pending, keyOf(t.Schema, t.Name, p.snap.current))
+		created[keyOf(t.Schema, t.Name, p.snap.current)] = true
+		if len(later) > 0 {
+			deferred = append(deferred, &alteration{want: t, live: t, changes: later})
+		}
+	}
+	return deferred
+}
+
+// waitsFor reports whether t references a table that is still to be created.
+func (p *planner) waitsFor(t *Table, pending map[tableKey]bool) bool {
+	self := keyOf(t.Schema, t.Name, p.snap.current)
+	for _, fk := range t.ForeignKeys {
+		ref := keyOf(fk.RefSchema, fk.RefTable, p.snap.current)
+		if ref != self && pending[ref] {
+			return true
+		}
+	}
+	return false
+}
+
+// orderAlters puts an altered table after the altered tables its new
+// foreign keys reference, keeping registration order otherwise.
+func (p *planner) orderAlters(alters []*alteration) []*alteration {
+	byKey := map[tableKey]*alteration{}
+	for _, a := range alters {
+		byKey[keyOf(a.want.Schema, a.want.Name, p.snap.current)] = a
+	}
+	var (
+		out     []*alteration
+		state   = map[*alteration]int{} // 1 visiting, 2 done
+		visitFn func(a *alteration)
+	)
+	visitFn = func(a *alteration) {
+		if state[a] != 0 {
+			return
+		}
+		state[a] = 1
+		for _, c := range a.changes {
+			if c.Kind != AddForeignKey {
+				continue
+			}
+			if dep := byKey[keyOf(c.fk.RefSchema, c.fk.RefTable, p.snap.current)]; dep != nil && dep != a {
+				visitFn(dep)
+			}
+		}
+		state[a] = 2
+		out = append(out, a)
+	}
+	for _, a := range alters {
+		visitFn(a)
+	}
+	return out
+}
+
+// diffTable compares one model table with its live table.
+func (p *planner) diffTable(want, live *Table) *alteration {
+	a := &alteration{want: want, live: live}
+	table := want.qualifiedName()
+	add := func(c *Change) {
+		c.Table = table
+		if c.Class == Destructive || c.Class == Extra {
+			c.Withheld = !p.opts.AllowDataLoss
+			if c.Withheld {
+				c.Reason += " (set AllowDataLoss to apply it)"
+			}
+		}
+		a.changes = append(a.changes, c)
+	}
+
+	for _, c := range want.Columns {
+		lc := live.Column(c.Name)
+		if lc == nil {
+			ch := &Change{Kind: AddColumn, Class: Safe, Column: c.Name, To: describeColumn(c), col: c}
+			if !c.Nullable && c.Default == "" && !c.AutoIncrement {
+				ch.check = p.countCheck("SELECT 1 FROM "+p.tableRef(live), func(n int64) string {
+					return fmt.Sprintf("cannot add NOT NULL column %q without a default: %s %s (add a default or make it nullable)", c.Name, rowsWord(n), verb(n, "exists", "exist"))
+				})
+			}
+			add(ch)
+			continue
+		}
+		for _, ch := range p.diffColumn(live, lc, c) {
+			add(ch)
+		}
+	}
+	for _, lc := range live.Columns {
+		if want.Column(lc.Name) == nil {
+			add(&Change{Kind: DropColumn, Class: Destructive, Column: lc.Name, From: describeColumn(lc), old: lc,
+				Reason: fmt.Sprintf("column %q is not in model %q; dropping it deletes its data", lc.Name, want.Model)})
+		}
+	}
+
+	p.diffPrimaryKey(want, live, add)
+	p.diffIndexes(want, live, a, add)
+	p.diffForeignKeys(want, live, add)
+
+	// Drop before add within one ALTER TABLE (a dialect may rely on it).
+	slices.SortStableFunc(a.changes, func(x, y *Change) int { return dropRank(x) - dropRank(y) })
+	if len(a.changes)+len(a.dropIdx)+len(a.createIdx) == 0 {
+		return nil
+	}
+	return a
+}
+
+func dropRank(c *Change) int {
+	switch c.Kind {
+	case DropForeignKey, DropUnique, DropPrimaryKey:
+		return 0
+	case AddForeignKey:
+		return 2
+	default:
+		return 1
+	}
+}
+
+func (p *planner) diffColumn(live *Table, lc, c *Column) []*Change {
+	var out []*Change
+	if !lc.Type.equal(c.Type) {
+		ch := &Change{Column: c.Name, From: lc.Type.String(), To: c.Type.String(), col: c, old: lc}
+		if p.d.widens(lc.Type, c.Type) {
+			ch.Kind, ch.Class = WidenType, Safe
+		} else {
+			ch.Kind, ch.Class = ChangeType, Destructive
+			ch.Reason = fmt.Sprintf("changing %s to %s may lose or alter data", lc.Type, c.Type)
+			if n := c.Type.Length(); n > 0 && lc.Type.Length() != n && (c.Type.Name == "varchar" || c.Type.Name == "char") {
+				q := p.d.quote(c.Name)
+				ch.check = p.countCheck(fmt.Sprintf("SELECT 1 FROM %s WHERE %s > %d", p.tableRef(live), p.d.lengthExpr(q), n),
+					func(n int64) string {
+						return fmt.Sprintf("cannot narrow column %q to %s: %s %s longer values (shorten them first)", c.Name, c.Type, rowsWord(n), verb(n, "holds", "hold"))
+					})
+			}
+		}
+		out = append(out, ch)
+	}
+	switch {
+	case lc.Nullable && !c.Nullable:
+		q := p.d.quote(c.Name)
+		out = append(out, &Change{Kind: SetNotNull, Class: Safe, Column: c.Name, From: "NULL", To: "NOT NULL", col: c, old: lc,
+			check: p.countCheck(fmt.Sprintf("SELECT 1 FROM %s WHERE %s IS NULL", p.tableRef(live), q), func(n int64) string {
+				return fmt.Sprintf("cannot make column %q NOT NULL: %s %s NULL (fill them in first, or keep the column nullable)", c.Name, rowsWord(n), verb(n, "holds", "hold"))
+			})})
+	case !lc.Nullable && c.Nullable:
+		out = append(out, &Change{Kind: DropNotNull, Class: Safe, Column: c.Name, From: "NOT NULL", To: "NULL", col: c, old: lc})
+	}
+	switch {
+	case c.AutoIncrement && !lc.AutoIncrement:
+		out = append(out, &Change{Kind: AddAutoIncrement, Class: Safe, Column: c.Name, From: "(none)", To: "auto-increment", col: c, old: lc})
+	case !c.AutoIncrement && lc.AutoIncrement:
+		out = append(out, &Change{Kind: DropAutoIncrement, Class: Extra, Column: c.Name, From: "auto-increment", To: "(none)", col: c, old: lc,
+			Reason: fmt.Sprintf("the database generates values for column %q and the model does not ask for it", c.Name)})
+	}
+	if !c.AutoIncrement && !lc.AutoIncrement && c.Default != lc.Default {
+		kind := SetDefault
+		if c.Default == "" {
+			kind = DropDefault
+		}
+		out = append(out, &Change{Kind: kind, Class: Safe, Column: c.Name, From: defaultWord(lc.Default), To: defaultWord(c.Default), col: c, old: lc})
+	}
+	return out
+}
+
+func defaultWord(d string) string {
+	if d == "" {
+		return "no default"
+	}
+	return "DEFAULT " + d
+}
+
+func (p *planner) diffPrimaryKey(want, live *Table, add func(*Change)) {
+	var wantCols, liveCols []string
+	if want.PrimaryKey != nil {
+		wantCols = want.PrimaryKey.Columns
+	}
+	if live.PrimaryKey != nil {
+		liveCols = live.PrimaryKey.Columns
+	}
+	if slices.Equal(wantCols, liveCols) {
+		return
+	}
+	if live.PrimaryKey != nil {
+		class, reason := Extra, "the model declares no primary key"
+		if want.PrimaryKey != nil {
+			class, reason = Destructive, "changing the primary key rewrites the table's identity"
+		}
+		add(&Change{Kind: DropPrimaryKey, Class: class, Name: live.PrimaryKey.Name, From: "(" + strings.Join(liveCols, ", ") + ")", pk: live.PrimaryKey, Reason: reason})
+	}
+	if want.PrimaryKey != nil {
+		ix := &Index{Columns: wantCols, Unique: true}
+		c := &Change{Kind: AddPrimaryKey, Class: Safe, To: "(" + strings.Join(wantCols, ", ") + ")", pk: want.PrimaryKey,
+			check: p.duplicatesCheck(live, ix, true)}
+		if live.PrimaryKey != nil {
+			c.Class, c.Reason = Destructive, "changing the primary key rewrites the table's identity"
+		}
+		add(c)
+	}
+}
+
+// diffIndexes matches the model's unique constraints and indexes with the
+// live ones: by name first, then by definition.
+func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change)) {
+	matched := map[*Index]bool{}
+	var missing []*Index
+	for _, ix := range want.Indexes {
+		if l := p.findIndex(live, ix, matched); l != nil {
+			matched[l] = true
+			continue
+		}
+		// A live index with the same name but another definition is replaced.
+		if l := indexNamed(live, ix.Name); l != nil && !matched[l] {
+			matched[l] = true
+			p.dropIndexChange(live, l, a, add, Safe, "")
+		}
+		missing = append(missing, ix)
+	}
+	for _, l := range live.Indexes {
+		if !matched[l] {
+			p.dropIndexChange(live, l, a, add, Extra, fmt.Sprintf("the database has %s %q and model %q does not declare it", objectWord(kindForIndex(l, false)), l.Name, want.Model))
+		}
+	}
+	for _, ix := range missing {
+		c := &Change{Kind: kindForIndex(ix, true), Class: Safe, Table: want.qualifiedName(), Name: ix.Name, To: describeIndex(ix), index: ix}
+		if ix.Unique && !ix.isExpr() {
+			c.check = p.duplicatesCheck(live, ix, false)
+		}
+		if ix.Constraint {
+			add(c)
+		} else {
+			a.createIdx = append(a.createIdx, c)
+		}
+	}
+}
+
+func (p *planner) dropIndexChange(live *Table, l *Index, a *alteration, add func(*Change), class Class, reason string) {
+	c := &Change{Kind: kindForIndex(l, false), Class: class, Table: live.qualifiedName(), Name: l.Name, From: describeIndex(l), index: l, Reason: reason}
+	if l.Constraint {
+		add(c)
+		return
+	}
+	if class == Extra {
+		c.Withheld = !p.opts.AllowDataLoss
+		if c.Withheld {
+			c.Reason += " (set AllowDataLoss to drop it)"
+		}
+	}
+	a.dropIdx = append(a.dropIdx, c)
+}
+
+func kindForIndex(ix *Index, adding bool) Kind {
+	switch {
+	case ix.Constraint && adding:
+		return AddUnique
+	case ix.Constraint:
+		return DropUnique
+	case adding:
+		return AddIndex
+	default:
+		return DropIndex
+	}
+}
+
+// findIndex finds the live index satisfying ix.
+func (p *planner) findIndex(live *Table, ix *Index, matched map[*Index]bool) *Index {
+	if l := indexNamed(live, ix.Name); l != nil && !matched[l] && indexSatisfies(l, ix) {
+		return l
+	}
+	if ix.isExpr() {
+		return nil
+	}
+	for _, l := range live.Indexes {
+		if !matched[l] && indexSatisfies(l, ix) {
+			return l
+		}
+	}
+	return nil
+}
+
+func indexNamed(t *Table, name string) *Index {
+	for _, l := range t.Indexes {
+		if l.Name == name {
+			return l
+		}
+	}
+	return nil
+}
+
+// indexSatisfies reports whether live index l is what the model's ix asks
+// for. A unique constraint and a unique index on the same columns are
+// interchangeable; expression and partial indexes match by name.
+func indexSatisfies(l, ix *Index) bool {
+	if ix.isExpr() {
+		return l.Name == ix.Name && l.isExpr() && l.Unique == ix.Unique
+	}
+	if l.isExpr() || l.Unique != ix.Unique {
+		return false
+	}
+	if ix.Unique {
+		return sameColumnSet(l.Columns, ix.Columns)
+	}
+	return l.sameKey(ix)
+}
+
+func (p *planner) diffForeignKeys(want, live *Table, add func(*Change)) {
+	matched := map[*ForeignKey]bool{}
+	for _, fk := range want.ForeignKeys {
+		var same, replace *ForeignKey
+		for _, l := range live.ForeignKeys {
+			if matched[l] || !p.sameReference(fk, l) {
+				continue
+			}
+			if fk.OnDelete == l.OnDelete && fk.OnUpdate == l.OnUpdate {
+				same = l
+				break
+			}
+			replace = l
+		}
+		if same != nil {
+			matched[same] = true
+			continue
+		}
+		if replace != nil {
+			matched[replace] = true
+			add(&Change{Kind: DropForeignKey, Class: Safe, Name: replace.Name, From: describeFK(replace), fk: replace})
+		}
+		c := &Change{Kind: AddForeignKey, Class: Safe, Name: fk.Name, To: describeFK(fk), fk: fk}
+		ref := p.snap.table(fk.RefSchema, fk.RefTable)
+		selected := slices.ContainsFunc(p.want, func(t *Table) bool {
+			return keyOf(t.Schema, t.Name, p.snap.current) == keyOf(fk.RefSchema, fk.RefTable, p.snap.current)
+		})
+		switch {
+		case ref == nil && !selected:
+			c.Class = WouldFail
+			c.Reason = fmt.Sprintf("foreign key %q references table %q, which does not exist and is not among the models being migrated (add its model to Models, or migrate it first)",
+				fk.Name, qualify(fk.RefSchema, fk.RefTable))
+		case replace == nil:
+			c.check = p.orphansCheck(live, ref, fk)
+		}
+		add(c)
+	}
+	for _, l := range live.ForeignKeys {
+		if !matched[l] {
+			add(&Change{Kind: DropForeignKey, Class: Extra, Name: l.Name, From: describeFK(l), fk: l,
+				Reason: fmt.Sprintf("the database has foreign key %q and model %q does not declare it", l.Name, want.Model)})
+		}
+	}
+}
+
+func (p *planner) sameReference(fk, l *ForeignKey) bool {
+	return slices.Equal(fk.Columns, l.Columns) && slices.Equal(fk.RefColumns, l.RefColumns) &&
+		keyOf(fk.RefSchema, fk.RefTable, p.snap.current) == keyOf(l.RefSchema, l.RefTable, p.snap.current)
+}
+
+// describeColumn renders a column definition for a plan.
+func describeColumn(c *Column) string {
+	s := c.Type.String()
+	if !c.Nullable {
+		s += " NOT NULL"
+	}
+	if c.AutoIncrement {
+		s += " auto-increment"
+	}
+	if c.Default != "" {
+		s += " DEFAULT " + c.Default
+	}
+	return s
+}
+
+func describeIndex(ix *Index) string {
+	var s string
+	switch {
+	case ix.Expr != "":
+		s = "(" + ix.Expr + ")"
+	default:
+		s = "(" + strings.Join(ix.Columns, ", ") + ")"
+	}
+	if ix.Unique && !ix.Constraint {
+		s = "UNIQUE " + s
+	}
+	if ix.Where != "" {
+		s += " WHERE " + ix.Where
+	}
+	return s
+}
+
+func describeFK(fk *ForeignKey) string {
+	s := fmt.Sprintf("(%s) -> %s (%s)", strings.Join(fk.Columns, ", "), qualify(fk.RefSchema, fk.RefTable), strings.Join(fk.RefColumns, ", "))
+	if fk.OnDelete != "NO ACTION" {
+		s += " ON DELETE " + fk.OnDelete
+	}
+	if fk.OnUpdate != "NO ACTION" {
+		s += " ON UPDATE " + fk.OnUpdate
+	}
+	return s
+}

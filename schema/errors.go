@@ -1,0 +1,51 @@
+package schema
+
+import (
+	"fmt"
+	"strings"
+)
+
+// RefusedError lists the changes that would fail on the data as it is. It is
+// returned before any DDL runs, so the database is unchanged.
+type RefusedError struct {
+	Dialect string
+	Changes []*Change // every refused change, each with its Reason
+}
+
+func (e *RefusedError) Error() string {
+	if len(e.Changes) == 1 {
+		return "schema: " + refusal(e.Changes[0])
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "schema: %d changes refused, nothing was applied:", len(e.Changes))
+	for _, c := range e.Changes {
+		b.WriteString("\n  ")
+		b.WriteString(refusal(c))
+	}
+	return b.String()
+}
+
+func refusal(c *Change) string {
+	return fmt.Sprintf("table %q: %s", c.Table, c.Reason)
+}
+
+// ApplyError is a statement that failed while a plan was applied.
+type ApplyError struct {
+	Dialect   string
+	Table     string // the table the statement changes
+	Statement string
+	// RolledBack is true when the database undid the whole plan (PostgreSQL,
+	// SQLite). On MySQL, statements before the failing one stay applied.
+	RolledBack bool
+	Err        error
+}
+
+func (e *ApplyError) Error() string {
+	outcome := "the plan was rolled back"
+	if !e.RolledBack {
+		outcome = "statements before it stay applied; run the migration again once fixed"
+	}
+	return fmt.Sprintf("schema: table %q: %s: %v (%s)", e.Table, e.Statement, e.Err, outcome)
+}
+
+func (e *ApplyError) Unwrap() error { return e.Err }

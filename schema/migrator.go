@@ -1,0 +1,245 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// MigrateOptions are the settings of one migration. The zero value is the
+// safe default: alter the database to match the models and keep every row.
+type MigrateOptions struct {
+	// Rebuild drops the selected model tables that exist and creates them
+	// again (LoopBack's auto-migrate). Their rows are lost; other tables are
+	// never touched.
+	Rebuild bool
+	// Models limits the migration to these models, named by Go type name
+	// ("Todo") or table name ("todos"). Empty means every model.
+	Models []string
+	// DryRun computes the plan and changes nothing.
+	DryRun bool
+	// AllowDataLoss applies destructive and extra changes (narrowing a type,
+	// dropping a column, an index or a foreign key the models no longer
+	// declare) instead of withholding them.
+	AllowDataLoss bool
+}
+
+// Migrator brings one database in line with a set of bun models.
+type Migrator struct {
+	db          *bun.DB
+	d           dialect
+	models      []*model
+	err         error // a bad model or dialect, reported by every method
+	log         *slog.Logger
+	lockTimeout time.Duration
+}
+
+// Option configures a Migrator. Options are passed to NewMigrator among the
+// models.
+type Option func(*Migrator)
+
+// WithLogger makes the migrator log each statement it executes and a
+// summary of each migration (debug), and the changes it withholds (warn).
+// Without it, the migrator logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(m *Migrator) {
+		if l != nil {
+			m.log = l
+		}
+	}
+}
+
+// WithLockTimeout sets how long Migrate waits for the migration lock
+// (DefaultLockTimeout when not set). Zero or less waits as long as the
+// context allows.
+func WithLockTimeout(d time.Duration) Option {
+	return func(m *Migrator) { m.lockTimeout = d }
+}
+
+// NewMigrator returns a migrator for db and the given bun models, passed as
+// typed nil pointers: NewMigrator(db, (*Todo)(nil), (*TodoList)(nil)).
+// Options (WithLogger, WithLockTimeout) may be passed among the models.
+//
+// NewMigrator does no I/O. A model bun rejects, or a database dialect
+// Slipway does not support, makes every method of the migrator return an
+// error naming it.
+func NewMigrator(db *bun.DB, models ...any) *Migrator {
+	m := &Migrator{db: db, log: slog.New(slog.DiscardHandler), lockTimeout: DefaultLockTimeout}
+	if db == nil {
+		m.err = fmt.Errorf("schema: NewMigrator: nil *bun.DB")
+		return m
+	}
+	var values []any
+	for _, v := range models {
+		if opt, ok := v.(Option); ok {
+			opt(m)
+			continue
+		}
+		values = append(values, v)
+	}
+	m.d, m.err = dialectFor(db)
+	if m.err != nil {
+		return m
+	}
+	m.models, m.err = buildModels(db, m.d, values)
+	return m
+}
+
+// Tables returns the tables the models ask for, in registration order. The
+// tables are copies: changing them does not change the migrator.
+func (m *Migrator) Tables() ([]*Table, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	out := make([]*Table, len(m.models))
+	for i, md := range m.models {
+		t := *md.table
+		out[i] = &t
+	}
+	return out, nil
+}
+
+// Plan computes what Migrate would do with the same options, without taking
+// the migration lock and without changing anything. Prechecks run, so
+// changes that would fail on the current data are marked WouldFail and
+// plan.Err() reports them.
+func (m *Migrator) Plan(ctx context.Context, opts MigrateOptions) (*Plan, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	want, err := m.selectTables(opts.Models)
+	if err != nil {
+		return nil, err
+	}
+	return m.plan(ctx, m.db, opts, want)
+}
+
+// Migrate brings the database in line with the models and returns the plan
+// it applied. It takes the migration lock, re-computes the plan under it
+// (so that a migrator that waited finds nothing left to do), runs the
+// prechecks and applies the plan: in one transaction on PostgreSQL.
+//
+// A plan with changes that would fail is refused before any DDL runs, with
+// a *RefusedError. A statement that fails returns an *ApplyError. With
+// DryRun, Migrate is Plan and also returns plan.Err().
+func (m *Migrator) Migrate(ctx context.Context, opts MigrateOptions) (*Plan, error) {
+	return m.MigrateThen(ctx, opts, nil)
+}
+
+// MigrateThen is Migrate followed by then, which runs inside the migration
+// lock on the same connection after the plan was applied: in the same
+// transaction on PostgreSQL, so that seeding data commits together with the
+// schema change. An error from then undoes the plan where the database can
+// (PostgreSQL) and is returned. then is not called on a dry run.
+func (m *Migrator) MigrateThen(ctx context.Context, opts MigrateOptions, then func(ctx context.Context, db bun.IDB) error) (*Plan, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	want, err := m.selectTables(opts.Models)
+	if err != nil {
+		return nil, err
+	}
+	if opts.DryRun {
+		plan, err := m.plan(ctx, m.db, opts, want)
+		if err != nil {
+			return nil, err
+		}
+		return plan, plan.Err()
+	}
+	return m.apply(ctx, opts, want, then)
+}
+
+// IsActual reports whether the database matches the models: whether a
+// Migrate with default options would execute nothing.
+func (m *Migrator) IsActual(ctx context.Context) (bool, error) {
+	plan, err := m.Plan(ctx, MigrateOptions{})
+	if err != nil {
+		return false, err
+	}
+	return plan.Empty(), nil
+}
+
+// selectTables picks the models named in names (all when empty).
+func (m *Migrator) selectTables(names []string) ([]*Table, error) {
+	if len(names) == 0 {
+		out := make([]*Table, len(m.models))
+		for i, md := range m.models {
+			out[i] = md.table
+		}
+		return out, nil
+	}
+	var out []*Table
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(m.models, func(md *model) bool {
+			t := md.table
+			return name == t.Model || name == md.bun.TypeName || name == t.Name || name == t.qualifiedName()
+		})
+		if i < 0 {
+			return nil, fmt.Errorf("schema: unknown model %q in Models (known: %s)", name, m.knownModels())
+		}
+		if !slices.Contains(out, m.models[i].table) {
+			out = append(out, m.models[i].table)
+		}
+	}
+	// Keep registration order, whatever order the names came in.
+	slices.SortStableFunc(out, func(a, b *Table) int { return m.index(a) - m.index(b) })
+	return out, nil
+}
+
+func (m *Migrator) index(t *Table) int {
+	return slices.IndexFunc(m.models, func(md *model) bool { return md.table == t })
+}
+
+func (m *Migrator) knownModels() string {
+	if len(m.models) == 0 {
+		return "none"
+	}
+	names := make([]string, len(m.models))
+	for i, md := range m.models {
+		names[i] = fmt.Sprintf("%s (table %s)", md.table.Model, md.table.qualifiedName())
+	}
+	return strings.Join(names, ", ")
+}
+
+// plan inspects the database through db and computes the plan, prechecks
+// included.
+func (m *Migrator) plan(ctx context.Context, db bun.IDB, opts MigrateOptions, want []*Table) (*Plan, error) {
+	snap, err := m.d.inspect(ctx, db, inspectKeys(want))
+	if err != nil {
+		return nil, fmt.Errorf("schema: %s: %w", m.d.name(), err)
+	}
+	p := &planner{d: m.d, opts: opts, snap: snap, want: want}
+	plan := p.plan()
+	if err := runPrechecks(ctx, db, plan); err != nil {
+		return nil, fmt.Errorf("schema: %s: %w", m.d.name(), err)
+	}
+	return plan, nil
+}
+
+// inspectKeys lists the tables to read: the selected model tables and the
+// tables their foreign keys reference.
+func inspectKeys(want []*Table) []tableKey {
+	var keys []tableKey
+	seen := map[tableKey]bool{}
+	add := func(k tableKey) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, t := range want {
+		add(tableKey{t.Schema, t.Name})
+	}
+	for _, t := range want {
+		for _, fk := range t.ForeignKeys {
+			add(tableKey{fk.RefSchema, fk.RefTable})
+		}
+	}
+	return keys
+}

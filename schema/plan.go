@@ -1,0 +1,309 @@
+package schema
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Kind says what a change does. Kinds read as sentences: AddColumn,
+// WidenType, DropForeignKey.
+type Kind string
+
+// The kinds of change a plan holds.
+const (
+	CreateTable       Kind = "CreateTable"
+	DropTable         Kind = "DropTable"
+	AddColumn         Kind = "AddColumn"
+	DropColumn        Kind = "DropColumn"
+	WidenType         Kind = "WidenType"  // value-preserving type change: varchar(40) -> varchar(60), int -> bigint
+	ChangeType        Kind = "ChangeType" // narrowing or incompatible type change
+	SetNotNull        Kind = "SetNotNull"
+	DropNotNull       Kind = "DropNotNull"
+	SetDefault        Kind = "SetDefault"
+	DropDefault       Kind = "DropDefault"
+	AddAutoIncrement  Kind = "AddAutoIncrement"
+	DropAutoIncrement Kind = "DropAutoIncrement"
+	AddPrimaryKey     Kind = "AddPrimaryKey"
+	DropPrimaryKey    Kind = "DropPrimaryKey"
+	AddUnique         Kind = "AddUnique" // UNIQUE constraint
+	DropUnique        Kind = "DropUnique"
+	AddIndex          Kind = "AddIndex"
+	DropIndex         Kind = "DropIndex"
+	AddForeignKey     Kind = "AddForeignKey"
+	DropForeignKey    Kind = "DropForeignKey"
+)
+
+// Class is a change's safety class (DESIGN.md, "Safety classes").
+type Class string
+
+const (
+	// Safe changes keep every row and are applied.
+	Safe Class = "safe"
+	// WouldFail changes cannot succeed on the data as it is (a NOT NULL
+	// column on a table with rows, a unique index over duplicates, ...).
+	// A plan holding one is refused before any DDL runs.
+	WouldFail Class = "would fail"
+	// Destructive changes may lose data (narrowing a type, dropping a
+	// column). They are withheld unless MigrateOptions.AllowDataLoss is set.
+	Destructive Class = "destructive"
+	// Extra changes remove what the database has and the models do not
+	// declare (an index, a foreign key). They are withheld unless
+	// MigrateOptions.AllowDataLoss is set.
+	Extra Class = "extra"
+)
+
+// Change is one difference between the models and the database, and what
+// the plan does about it.
+type Change struct {
+	Kind  Kind
+	Class Class
+	// Table is the table the change is about, schema-qualified when the
+	// model names a schema.
+	Table string
+	// Column is the column the change is about, if any.
+	Column string
+	// Name is the index or constraint the change is about, if any.
+	Name string
+	// From and To describe the old and the new definition ("varchar(40)",
+	// "NOT NULL", an index's columns); empty when not applicable.
+	From, To string
+	// Withheld is true when the change is reported but not applied:
+	// destructive and extra changes without AllowDataLoss.
+	Withheld bool
+	// Reason explains a WouldFail or withheld change and how to proceed.
+	Reason string
+	// SQL applies the change: a whole statement, or the clause of the
+	// table's single ALTER TABLE statement it belongs to. Withheld changes
+	// show the SQL they would run with AllowDataLoss.
+	SQL string
+
+	// Build data for the dialect, unexported.
+	col, old *Column
+	index    *Index
+	fk       *ForeignKey
+	pk       *PrimaryKey
+	check    *precheck
+}
+
+// Applied reports whether the change is part of Plan.SQL.
+func (c *Change) Applied() bool { return !c.Withheld }
+
+// String describes the change on one line, like a diff.
+func (c *Change) String() string {
+	var b strings.Builder
+	switch c.Kind {
+	case CreateTable:
+		fmt.Fprintf(&b, "+ table %s", c.Table)
+	case DropTable:
+		fmt.Fprintf(&b, "- table %s", c.Table)
+	case AddColumn:
+		fmt.Fprintf(&b, "+ column %s.%s %s", c.Table, c.Column, c.To)
+	case DropColumn:
+		fmt.Fprintf(&b, "- column %s.%s %s", c.Table, c.Column, c.From)
+	case WidenType, ChangeType, SetNotNull, DropNotNull, SetDefault, DropDefault, AddAutoIncrement, DropAutoIncrement:
+		fmt.Fprintf(&b, "~ column %s.%s: %s -> %s", c.Table, c.Column, orNone(c.From), orNone(c.To))
+	case AddPrimaryKey, AddUnique, AddIndex, AddForeignKey:
+		fmt.Fprintf(&b, "+ %s %s on %s %s", objectWord(c.Kind), c.Name, c.Table, c.To)
+	case DropPrimaryKey, DropUnique, DropIndex, DropForeignKey:
+		fmt.Fprintf(&b, "- %s %s on %s %s", objectWord(c.Kind), c.Name, c.Table, c.From)
+	default:
+		fmt.Fprintf(&b, "? %s %s", c.Kind, c.Table)
+	}
+	switch {
+	case c.Class == WouldFail:
+		fmt.Fprintf(&b, "  [refused: %s]", c.Reason)
+	case c.Withheld:
+		fmt.Fprintf(&b, "  [withheld, %s: %s]", c.Class, c.Reason)
+	case c.Class != Safe:
+		fmt.Fprintf(&b, "  [%s]", c.Class)
+	}
+	return b.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func objectWord(k Kind) string {
+	switch k {
+	case AddPrimaryKey, DropPrimaryKey:
+		return "primary key"
+	case AddUnique, DropUnique:
+		return "unique"
+	case AddIndex, DropIndex:
+		return "index"
+	default:
+		return "foreign key"
+	}
+}
+
+// Plan is what a migration does, in order: the changes found and the SQL
+// statements that apply them.
+type Plan struct {
+	// Dialect is the database the plan is for: "PostgreSQL", "MySQL", "SQLite".
+	Dialect string
+	// Rebuild is true for a plan that drops and re-creates the model tables.
+	Rebuild bool
+	// Changes lists every difference found, in the order they are applied.
+	Changes []*Change
+
+	statements []statement
+}
+
+// statement is one SQL statement of a plan and the table it changes.
+type statement struct {
+	sql   string
+	table string
+}
+
+// add appends statements that change table.
+func (p *Plan) add(table string, stmts ...string) {
+	for _, s := range stmts {
+		p.statements = append(p.statements, statement{sql: s, table: table})
+	}
+}
+
+// SQL returns every statement Migrate executes for this plan, in order.
+// Withheld changes are not in it. Nothing is executed when the plan holds a
+// WouldFail change (see Err).
+func (p *Plan) SQL() []string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, len(p.statements))
+	for i, s := range p.statements {
+		out[i] = s.sql
+	}
+	return out
+}
+
+// Empty reports whether the plan executes nothing.
+func (p *Plan) Empty() bool { return p == nil || len(p.statements) == 0 }
+
+// Withheld returns the destructive and extra changes that are reported but
+// not applied.
+func (p *Plan) Withheld() []*Change {
+	return p.filter(func(c *Change) bool { return c.Withheld })
+}
+
+// Refused returns the changes that would fail on the current data.
+func (p *Plan) Refused() []*Change {
+	return p.filter(func(c *Change) bool { return c.Class == WouldFail })
+}
+
+func (p *Plan) filter(keep func(*Change) bool) []*Change {
+	if p == nil {
+		return nil
+	}
+	var out []*Change
+	for _, c := range p.Changes {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Err returns a *RefusedError when the plan holds changes that would fail,
+// and nil otherwise.
+func (p *Plan) Err() error {
+	if refused := p.Refused(); len(refused) > 0 {
+		return &RefusedError{Dialect: p.Dialect, Changes: refused}
+	}
+	return nil
+}
+
+// String renders the plan for a person: the changes like a diff, then the
+// SQL.
+func (p *Plan) String() string {
+	if p == nil {
+		return "no plan\n"
+	}
+	var b strings.Builder
+	mode := "alter"
+	if p.Rebuild {
+		mode = "rebuild"
+	}
+	applied := len(p.Changes) - len(p.Withheld())
+	fmt.Fprintf(&b, "%s plan (%s): %d %s", p.Dialect, mode, applied, plural(applied, "change", "changes"))
+	if n := len(p.Withheld()); n > 0 {
+		fmt.Fprintf(&b, ", %d withheld", n)
+	}
+	if n := len(p.Refused()); n > 0 {
+		fmt.Fprintf(&b, ", %d refused", n)
+	}
+	b.WriteString("\n")
+	if len(p.Changes) == 0 {
+		b.WriteString("  database matches the models\n")
+		return b.String()
+	}
+	for _, c := range p.Changes {
+		b.WriteString("  ")
+		b.WriteString(c.String())
+		b.WriteString("\n")
+	}
+	if len(p.statements) > 0 {
+		b.WriteString("SQL:\n")
+		for _, s := range p.statements {
+			b.WriteString("  ")
+			b.WriteString(s.sql)
+			b.WriteString(";\n")
+		}
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// UpSQL renders the plan as the contents of a versioned migration file:
+// a header naming the dialect and the changes as comments, then every
+// statement terminated by a semicolon.
+func (p *Plan) UpSQL() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- Generated by Slipway for %s.\n", p.Dialect)
+	for _, c := range p.Changes {
+		fmt.Fprintf(&b, "-- %s\n", c.String())
+	}
+	for _, s := range p.statements {
+		b.WriteString(s.sql)
+		b.WriteString(";\n")
+	}
+	return b.String()
+}
+
+var fileNameUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_]+`)
+
+// WriteUpFile writes UpSQL to dir as "<version>_<name>.up.sql", where version
+// is the current UTC time as YYYYMMDDHHMMSS (the naming golang-migrate and
+// goose read), and returns the file's path. It refuses to overwrite a file.
+func (p *Plan) WriteUpFile(dir, name string) (string, error) {
+	name = strings.Trim(fileNameUnsafe.ReplaceAllString(name, "_"), "_")
+	if name == "" {
+		name = "slipway"
+	}
+	path := filepath.Join(dir, time.Now().UTC().Format("20060102150405")+"_"+name+".up.sql")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("schema: write plan: %w", err)
+	}
+	_, err = f.WriteString(p.UpSQL())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("schema: write plan: %w", err)
+	}
+	return path, nil
+}

@@ -1,0 +1,163 @@
+package schema_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/slipwaygo/slipway/internal/testdb"
+	"github.com/slipwaygo/slipway/schema"
+)
+
+// PostgreSQL-only behaviour: expression and partial indexes, identity,
+// schemas, the advisory lock.
+
+type member struct {
+	bun.BaseModel `bun:"table:members"`
+	ID            int64  `bun:",pk,autoincrement"`
+	Email         string `bun:",notnull"`
+	TeamID        int64  `bun:",notnull"`
+	Active        bool   `bun:",notnull,default:true"`
+}
+
+func (*member) Indexes() []schema.Index {
+	return []schema.Index{
+		{Name: "members_lower_email_key", Expr: "lower(email)", Unique: true},
+		{Name: "members_active_team_idx", Columns: []string{"team_id"}, Where: "active"},
+		{Columns: []string{"team_id", "email"}},
+	}
+}
+
+func TestPostgres_DeclaredIndexes(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Postgres)
+	m := schema.NewMigrator(db, (*member)(nil))
+	plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"CreateTable", "AddIndex", "AddIndex", "AddIndex"}, changeList(plan))
+	assertActual(t, db, (*member)(nil))
+
+	ix := indexesOf(t, db, "members")
+	assert.True(t, ix["members_lower_email_key"].Unique)
+	assert.Equal(t, []string{"team_id"}, ix["members_active_team_idx"].Columns)
+	assert.Equal(t, []string{"team_id", "email"}, ix["members_team_id_email_idx"].Columns)
+
+	// The unique expression index is enforced.
+	insertRows(t, db, &member{Email: "A@x.org", TeamID: 1})
+	_, err = db.NewInsert().Model(&member{Email: "a@X.org", TeamID: 1}).Exec(t.Context())
+	assert.Error(t, err)
+}
+
+type legacyCounter struct {
+	bun.BaseModel `bun:"table:legacy_counters"`
+	ID            int64 `bun:",pk"`
+	Label         string
+}
+
+type legacyCounterAuto struct {
+	bun.BaseModel `bun:"table:legacy_counters"`
+	ID            int64 `bun:",pk,autoincrement"`
+	Label         string
+}
+
+func TestPostgres_AddAutoIncrementContinuesAfterExistingIDs(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Postgres)
+	mustMigrate(t, db, (*legacyCounter)(nil))
+	insertRows(t, db, &legacyCounter{ID: 1}, &legacyCounter{ID: 7})
+
+	plan, err := schema.NewMigrator(db, (*legacyCounterAuto)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"AddAutoIncrement"}, changeList(plan))
+	row := &legacyCounterAuto{Label: "new"}
+	_, err = db.NewInsert().Model(row).Exec(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, int64(8), row.ID)
+	assertActual(t, db, (*legacyCounterAuto)(nil))
+}
+
+type noKey struct {
+	bun.BaseModel `bun:"table:keyed"`
+	Code          string `bun:"type:varchar(10),notnull"`
+	Name          string
+}
+
+type keyed struct {
+	bun.BaseModel `bun:"table:keyed"`
+	Code          string `bun:"type:varchar(10),pk"`
+	Name          string
+}
+
+func TestPostgres_AddPrimaryKey(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Postgres)
+	mustMigrate(t, db, (*noKey)(nil))
+	insertRows(t, db, &noKey{Code: "a"}, &noKey{Code: "a"})
+
+	_, err := schema.NewMigrator(db, (*keyed)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	assertErrorContains(t, err, `table "keyed"`, "primary key on (code)", "1 value is duplicated")
+
+	_, err = db.NewDelete().Table("keyed").Where("ctid = (SELECT min(ctid) FROM keyed)").Exec(t.Context())
+	require.NoError(t, err)
+	plan, err := schema.NewMigrator(db, (*keyed)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"AddPrimaryKey"}, changeList(plan))
+	assertActual(t, db, (*keyed)(nil))
+}
+
+type auditEvent struct {
+	bun.BaseModel `bun:"table:audit.events"`
+	ID            int64  `bun:",pk,autoincrement"`
+	Kind          string `bun:",notnull" slipway:"index"`
+	OwnerID       *int64
+	Owner         *ownerV1 `bun:"rel:belongs-to,join:owner_id=id"`
+}
+
+func TestPostgres_SchemaQualifiedModel(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Postgres)
+	_, err := db.ExecContext(t.Context(), "CREATE SCHEMA audit") // only this test uses it
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP SCHEMA audit CASCADE") })
+
+	m := schema.NewMigrator(db, (*ownerV1)(nil), (*auditEvent)(nil))
+	plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"CreateTable", "CreateTable", "AddIndex"}, changeList(plan))
+	assertActual(t, db, (*ownerV1)(nil), (*auditEvent)(nil))
+
+	disc, err := schema.DiscoverTable(t.Context(), db, "audit.events")
+	require.NoError(t, err)
+	require.Len(t, disc.ForeignKeys, 1)
+	assert.Equal(t, "owners", disc.ForeignKeys[0].RefTable)
+	assert.Equal(t, "", disc.ForeignKeys[0].RefSchema, "the referenced table is in the current schema")
+
+	plan, err = m.Migrate(t.Context(), schema.MigrateOptions{Models: []string{"audit.events"}, Rebuild: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DropTable", "CreateTable", "AddIndex"}, changeList(plan))
+}
+
+func TestPostgres_MigrationHoldsATransactionScopedAdvisoryLock(t *testing.T) {
+	t.Parallel()
+	url := testdb.PostgresURL(t)
+	db, observer := testdb.OpenURL(t, url), testdb.OpenURL(t, url)
+	db.SetMaxOpenConns(1) // the migrating session stays open after the migration
+	const advisory = `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ?`
+	var pid, inside, after int
+	_, err := schema.NewMigrator(db, (*ownerV1)(nil)).MigrateThen(t.Context(), schema.MigrateOptions{}, func(ctx context.Context, tx bun.IDB) error {
+		if err := tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			return err
+		}
+		return observer.QueryRowContext(ctx, advisory, pid).Scan(&inside)
+	})
+	require.NoError(t, err)
+	var samePid int
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT pg_backend_pid()").Scan(&samePid))
+	require.Equal(t, pid, samePid, "same session")
+	require.NoError(t, observer.QueryRowContext(t.Context(), advisory, pid).Scan(&after))
+	assert.Equal(t, 1, inside, "the migration holds the advisory lock")
+	assert.Equal(t, 0, after, "commit released it although the session lives on")
+}

@@ -1,0 +1,234 @@
+package schema
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Table describes one table: either the table a model asks for, or a table
+// as the database's catalog reports it (see [DiscoverTable]).
+type Table struct {
+	// Schema is the database schema (PostgreSQL) holding the table; "" means
+	// the connection's current schema.
+	Schema string
+	// Name is the table name, unquoted.
+	Name string
+	// Model is the Go type name of the model the table comes from; "" for a
+	// table read from the database.
+	Model string
+
+	Columns     []*Column
+	PrimaryKey  *PrimaryKey   // nil when the table has none
+	Indexes     []*Index      // unique constraints and indexes, without the primary key
+	ForeignKeys []*ForeignKey // outgoing foreign keys
+}
+
+// Column describes one column.
+type Column struct {
+	Name string
+	Type ColumnType
+	// Nullable is true when the column accepts NULL.
+	Nullable bool
+	// Default is the column default as a SQL expression, normalised so that
+	// the model's and the database's spelling compare equal; "" for none.
+	Default string
+	// PrimaryKey is true when the column is part of the primary key.
+	PrimaryKey bool
+	// AutoIncrement is true when the database generates values for the
+	// column: serial and identity columns, AUTO_INCREMENT, SQLite's
+	// AUTOINCREMENT.
+	AutoIncrement bool
+	// Field is the Go struct field the column comes from; "" for a column
+	// read from the database.
+	Field string
+
+	identity   bool   // PostgreSQL: an identity column rather than a serial one
+	rawDefault string // the default as written (model tag or catalog), for DDL
+	generated  string // expression of a generated column (read from the database)
+}
+
+// defaultSQL is the default expression to write into DDL.
+func (c *Column) defaultSQL() string {
+	if c.rawDefault != "" {
+		return c.rawDefault
+	}
+	return c.Default
+}
+
+// ColumnType is a column's data type in the canonical spelling of its
+// dialect: lower case, aliases resolved ("int4" is "integer", "character
+// varying" is "varchar"), with its arguments ("varchar(40)", "numeric(10,2)").
+type ColumnType struct {
+	// Name is the base type name, e.g. "varchar", "bigint", "timestamptz".
+	Name string
+	// Args are the type's arguments as written: a length, a precision and
+	// scale, or enum values.
+	Args []string
+	// Unsigned is true for MySQL's unsigned numeric types.
+	Unsigned bool
+	// Array is true for PostgreSQL array types.
+	Array bool
+}
+
+// String returns the type as SQL, e.g. "varchar(40)" or "bigint unsigned".
+func (t ColumnType) String() string {
+	var b strings.Builder
+	b.WriteString(t.Name)
+	if len(t.Args) > 0 {
+		b.WriteByte('(')
+		b.WriteString(strings.Join(t.Args, ","))
+		b.WriteByte(')')
+	}
+	if t.Unsigned {
+		b.WriteString(" unsigned")
+	}
+	if t.Array {
+		b.WriteString("[]")
+	}
+	return b.String()
+}
+
+// Length is the declared length of a character or binary type; 0 when none
+// is declared.
+func (t ColumnType) Length() int {
+	if !t.isLengthType() {
+		return 0
+	}
+	return t.arg(0)
+}
+
+// Precision is the declared precision of a numeric or time type; 0 when
+// none is declared.
+func (t ColumnType) Precision() int {
+	if t.isLengthType() {
+		return 0
+	}
+	return t.arg(0)
+}
+
+// Scale is the declared scale of a numeric type; 0 when none is declared.
+func (t ColumnType) Scale() int {
+	if t.isLengthType() {
+		return 0
+	}
+	return t.arg(1)
+}
+
+func (t ColumnType) isLengthType() bool {
+	switch t.Name {
+	case "varchar", "char", "binary", "varbinary", "bit", "varbit":
+		return true
+	}
+	return false
+}
+
+func (t ColumnType) arg(i int) int {
+	if i >= len(t.Args) {
+		return 0
+	}
+	n, err := strconv.Atoi(t.Args[i])
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func (t ColumnType) equal(o ColumnType) bool {
+	return t.Name == o.Name && t.Unsigned == o.Unsigned && t.Array == o.Array && slices.Equal(t.Args, o.Args)
+}
+
+// PrimaryKey is a table's primary key.
+type PrimaryKey struct {
+	Name    string // constraint name; may be "" for a model
+	Columns []string
+}
+
+// Index is a unique constraint or an index.
+type Index struct {
+	Name    string
+	Columns []string // key columns in order; empty for an expression index
+	Unique  bool
+	// Constraint is true for a UNIQUE constraint (what bun's `unique` tag
+	// makes), false for an index made by CREATE INDEX.
+	Constraint bool
+	// Expr is the key expression of an expression index, e.g. "lower(email)".
+	// Expression and partial indexes are compared by name only.
+	Expr string
+	// Where is the predicate of a partial index.
+	Where string
+}
+
+// ForeignKey is a foreign key constraint.
+type ForeignKey struct {
+	Name       string
+	Columns    []string
+	RefSchema  string // "" means the connection's current schema
+	RefTable   string
+	RefColumns []string
+	// OnDelete and OnUpdate are the referential actions, upper case:
+	// "NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT" or "RESTRICT".
+	OnDelete string
+	OnUpdate string
+}
+
+// Column returns the column with the given name, or nil.
+func (t *Table) Column(name string) *Column {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// qualifiedName is the table name with its schema when one is set, as used
+// in messages and plans.
+func (t *Table) qualifiedName() string {
+	return qualify(t.Schema, t.Name)
+}
+
+func qualify(schema, name string) string {
+	if schema == "" {
+		return name
+	}
+	return schema + "." + name
+}
+
+// tableKey identifies a table within one database regardless of how the
+// schema was spelled: "" is resolved to the current schema.
+type tableKey struct{ schema, name string }
+
+func keyOf(schema, name, current string) tableKey {
+	if schema == "" {
+		schema = current
+	}
+	return tableKey{schema, name}
+}
+
+// isExpr reports whether the index is compared by name only.
+func (ix *Index) isExpr() bool { return ix.Expr != "" || ix.Where != "" }
+
+// sameColumns reports whether two indexes have the same key columns, in order.
+func (ix *Index) sameKey(o *Index) bool {
+	return slices.Equal(ix.Columns, o.Columns)
+}
+
+// sameColumnSet reports whether two column lists hold the same names in any order.
+func sameColumnSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}
+
+func normalizeAction(a string) string {
+	a = strings.ToUpper(strings.Join(strings.Fields(a), " "))
+	if a == "" {
+		return "NO ACTION"
+	}
+	return a
+}

@@ -1,0 +1,345 @@
+package schema
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Helpers for parsing type names and default expressions, shared by the
+// dialects.
+
+// splitType splits "timestamp(3) with time zone" into the base name
+// "timestamp with time zone" and the arguments ["3"], and strips array
+// suffixes ("[]", "[3]"). The input is trimmed and its whitespace collapsed;
+// case is preserved.
+func splitType(s string) (base string, args []string, array bool, err error) {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "", nil, false, fmt.Errorf("empty type")
+	}
+	for strings.HasSuffix(s, "]") {
+		open := strings.LastIndexByte(s, '[')
+		if open < 0 {
+			return "", nil, false, fmt.Errorf("unbalanced brackets")
+		}
+		s, array = strings.TrimSpace(s[:open]), true
+	}
+	if upper := strings.ToUpper(s); strings.HasSuffix(upper, " ARRAY") {
+		s, array = strings.TrimSpace(s[:len(s)-len(" ARRAY")]), true
+	}
+	open := strings.IndexByte(s, '(')
+	if open < 0 {
+		return s, nil, array, nil
+	}
+	closing := matchingParen(s, open)
+	if closing < 0 {
+		return "", nil, false, fmt.Errorf("unbalanced parentheses")
+	}
+	base = strings.TrimSpace(strings.TrimSpace(s[:open]) + " " + strings.TrimSpace(s[closing+1:]))
+	for _, a := range splitTopLevel(s[open+1:closing], ',') {
+		args = append(args, strings.TrimSpace(a))
+	}
+	return base, args, array, nil
+}
+
+// matchingParen returns the index of the parenthesis closing the one at
+// open, skipping quoted text; -1 when there is none.
+func matchingParen(s string, open int) int {
+	depth := 0
+	var quote byte
+	for i := open; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// splitTopLevel splits s at sep outside quotes and parentheses.
+func splitTopLevel(s string, sep byte) []string {
+	var (
+		out   []string
+		depth int
+		quote byte
+		start int
+	)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == sep && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// stripOuterParens removes parentheses enclosing the whole expression.
+func stripOuterParens(s string) string {
+	for len(s) >= 2 && s[0] == '(' && matchingParen(s, 0) == len(s)-1 {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s
+}
+
+var castType = regexp.MustCompile(`^(?i)[a-z_][a-z0-9_ ]*(\([0-9, ]*\))?( with(out)? time zone)?(\[\])*$`)
+
+// stripTrailingCast removes a top-level "::type" suffix, repeatedly.
+func stripTrailingCast(s string) string {
+	for {
+		i := lastTopLevel(s, "::")
+		if i < 0 || !castType.MatchString(strings.TrimSpace(s[i+2:])) {
+			return s
+		}
+		s = strings.TrimSpace(s[:i])
+	}
+}
+
+// lastTopLevel returns the index of the last occurrence of sub outside
+// quotes and parentheses, or -1.
+func lastTopLevel(s, sub string) int {
+	last, depth := -1, 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case depth == 0 && strings.HasPrefix(s[i:], sub):
+			last = i
+		}
+	}
+	return last
+}
+
+// multiWordTypes are the type names with spaces a cast may name.
+var multiWordTypes = []string{
+	"character varying", "double precision", "bit varying",
+	"timestamp with time zone", "timestamp without time zone",
+	"time with time zone", "time without time zone",
+}
+
+var castIdent = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z_][a-zA-Z0-9_]*)?`)
+
+// stripLiteralCasts removes "::type" casts that directly follow a string
+// literal anywhere in an expression: PostgreSQL writes lower('ABC'::text)
+// for lower('ABC').
+func stripLiteralCasts(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\'' {
+			b.WriteByte(c)
+			continue
+		}
+		// Copy the literal, with doubled quotes inside.
+		j := i + 1
+		for j < len(s) {
+			if s[j] == '\'' {
+				if j+1 < len(s) && s[j+1] == '\'' {
+					j += 2
+					continue
+				}
+				break
+			}
+			j++
+		}
+		if j >= len(s) {
+			b.WriteString(s[i:])
+			break
+		}
+		b.WriteString(s[i : j+1])
+		i = j
+		for strings.HasPrefix(s[i+1:], "::") {
+			n := castLen(s[i+3:])
+			if n == 0 {
+				break
+			}
+			i += 2 + n
+		}
+	}
+	return b.String()
+}
+
+// castLen returns the length of the type name at the start of s (with its
+// arguments and array brackets), or 0.
+func castLen(s string) int {
+	n := 0
+	lower := strings.ToLower(s)
+	for _, t := range multiWordTypes {
+		if strings.HasPrefix(lower, t) {
+			n = len(t)
+			break
+		}
+	}
+	if n == 0 {
+		n = len(castIdent.FindString(s))
+		if n == 0 {
+			return 0
+		}
+	}
+	if strings.HasPrefix(s[n:], "(") {
+		if end := strings.IndexByte(s[n:], ')'); end > 0 && strings.Trim(s[n+1:n+end], "0123456789, ") == "" {
+			n += end + 1
+		}
+	}
+	for strings.HasPrefix(s[n:], "[]") {
+		n += 2
+	}
+	return n
+}
+
+// isQuoted reports whether s is one single-quoted SQL string literal.
+func isQuoted(s string) bool {
+	if len(s) < 2 || s[0] != '\'' || s[len(s)-1] != '\'' {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if s[i] == '\'' {
+			if s[i+1] != '\'' {
+				return false
+			}
+			i++
+		}
+	}
+	return true
+}
+
+func unquote(s string) string {
+	return strings.ReplaceAll(s[1:len(s)-1], "''", "'")
+}
+
+func quoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+var number = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
+
+// canonicalNumber spells a decimal literal one way: no leading plus or
+// zeros, no trailing fractional zeros ("007.50" is "7.5", "-0" is "0").
+func canonicalNumber(s string) (string, bool) {
+	if !number.MatchString(s) {
+		return "", false
+	}
+	if strings.ContainsAny(s, "eE") {
+		return strings.ToLower(strings.TrimPrefix(s, "+")), true
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "+-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	intPart = strings.TrimLeft(intPart, "0")
+	frac = strings.TrimRight(frac, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	out := intPart
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg && out != "0" {
+		out = "-" + out
+	}
+	return out, true
+}
+
+// canonicalBool maps the spellings of a boolean literal to "true"/"false".
+func canonicalBool(s string) (string, bool) {
+	switch strings.ToLower(s) {
+	case "true", "t", "yes", "y", "on", "1":
+		return "true", true
+	case "false", "f", "no", "n", "off", "0":
+		return "false", true
+	}
+	return "", false
+}
+
+// canonicalExpr lower-cases an expression outside quotes and removes
+// insignificant whitespace, so that "NOW ( )" and "now()" compare equal.
+func canonicalExpr(s string) string {
+	var (
+		b       strings.Builder
+		quote   byte
+		pending bool // whitespace seen since the last written byte
+		last    byte
+	)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if quote != 0 {
+			b.WriteByte(c)
+			if c == quote {
+				quote = 0
+			}
+			last = c
+			continue
+		}
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			pending = true
+			continue
+		}
+		if pending && b.Len() > 0 && strings.IndexByte("(),", c) < 0 && strings.IndexByte("(,", last) < 0 {
+			b.WriteByte(' ')
+		}
+		pending = false
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+		last = c
+	}
+	return b.String()
+}
+
+// rowsWord renders a row count found by a precheck, which counts at most
+// checkLimit+1 rows.
+func rowsWord(n int64) string {
+	switch {
+	case n > checkLimit:
+		return fmt.Sprintf("more than %d rows", checkLimit)
+	case n == 1:
+		return "1 row"
+	default:
+		return fmt.Sprintf("%d rows", n)
+	}
+}
+
+func verb(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
