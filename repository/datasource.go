@@ -1,0 +1,270 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/uptrace/bun"
+
+	"github.com/slipwaygo/slipway/internal/dburl"
+	"github.com/slipwaygo/slipway/schema"
+)
+
+// DataSource is a named source of data an application registers: a SQL
+// database, or a service such as a REST API or a cache. Only SQL datasources
+// are migratable; the application skips the others when it migrates.
+type DataSource interface {
+	// Name identifies the datasource in the application, e.g. "db".
+	Name() string
+}
+
+// SQL is a SQL database datasource: a name, a *bun.DB, and the models it
+// backs. Open builds one from a URL; NewSQL wraps a *bun.DB you opened.
+type SQL struct {
+	name    string
+	url     string // redacted; safe to print
+	secret  string // the URL's password, kept only to scrub it from errors
+	dialect string
+	db      *bun.DB
+
+	mu     sync.Mutex
+	models []any
+}
+
+var _ DataSource = (*SQL)(nil)
+
+// Open returns a SQL datasource for a database URL:
+//
+//	postgres://user:pass@host:5432/db?sslmode=disable   PostgreSQL (pgx)
+//	mysql://user:pass@host:3306/db                      MySQL or MariaDB
+//	sqlite:path/to/app.db, file:app.db                  SQLite (modernc.org/sqlite)
+//
+// Open performs no I/O: the first connection is made on first use (Ping,
+// a migration, a query). SQLite files get write-ahead logging, enforced
+// foreign keys and a 5 s busy timeout unless the URL sets them. Errors name
+// the datasource and never show the password.
+func Open(name, rawURL string) (*SQL, error) {
+	if name == "" {
+		return nil, errors.New("repository: open datasource: empty name")
+	}
+	if rawURL == "" {
+		return nil, fmt.Errorf("repository: datasource %q: no database URL (want postgres://, mysql://, sqlite: or file:)", name)
+	}
+	cfg, err := dburl.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("repository: datasource %q: %w", name, err)
+	}
+	db, err := dburl.Open(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("repository: datasource %q: %w", name, err)
+	}
+	s := &SQL{name: name, url: cfg.Redacted, dialect: cfg.Dialect, db: db}
+	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
+		s.secret, _ = u.User.Password()
+	}
+	return s, nil
+}
+
+// NewSQL wraps a *bun.DB opened elsewhere as a datasource.
+func NewSQL(name string, db *bun.DB) *SQL {
+	return &SQL{name: name, url: "(" + db.Dialect().Name().String() + " connection)", dialect: db.Dialect().Name().String(), db: db}
+}
+
+// Name returns the datasource's name.
+func (s *SQL) Name() string { return s.name }
+
+// DB returns the datasource's *bun.DB.
+func (s *SQL) DB() *bun.DB { return s.db }
+
+// URL returns the database URL with its password hidden.
+func (s *SQL) URL() string { return s.url }
+
+// Dialect returns bun's name for the database: "pg", "mysql" or "sqlite".
+func (s *SQL) Dialect() string { return s.dialect }
+
+// String describes the datasource for logs and errors, without the password.
+func (s *SQL) String() string { return fmt.Sprintf("%q (%s)", s.name, s.url) }
+
+// Attach adds models (typed nil pointers such as (*Todo)(nil)) to those the
+// datasource backs. Repositories attach their model themselves; attach
+// models that have no repository (a join table, say) explicitly.
+func (s *SQL) Attach(models ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range models {
+		typ := reflect.TypeOf(m)
+		if !slices.ContainsFunc(s.models, func(o any) bool { return reflect.TypeOf(o) == typ }) {
+			s.models = append(s.models, m)
+		}
+	}
+}
+
+// Models returns the models the datasource backs, in the order they were
+// attached.
+func (s *SQL) Models() []any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.models)
+}
+
+// Backs reports whether the datasource backs the named model, by Go type
+// name or table name (the names schema.MigrateOptions.Models accepts).
+func (s *SQL) Backs(model string) bool {
+	for _, m := range s.Models() {
+		typ := reflect.TypeOf(m)
+		for typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		if typ.Name() == model {
+			return true
+		}
+		if t := s.db.Table(typ); t.Name == model || t.TypeName == model {
+			return true
+		}
+	}
+	return false
+}
+
+// Migrator returns a schema migrator for the models the datasource backs.
+func (s *SQL) Migrator(opts ...schema.Option) *schema.Migrator {
+	args := make([]any, 0, len(opts)+len(s.models))
+	for _, o := range opts {
+		args = append(args, o)
+	}
+	return schema.NewMigrator(s.db, append(args, s.Models()...)...)
+}
+
+// Ping checks that the database answers. The error names the datasource and
+// its URL without the password.
+func (s *SQL) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("repository: datasource %s: ping: %w", s, scrub(err, s))
+	}
+	return s.ready(ctx)
+}
+
+// ready completes setup that needs the database (bun's MySQL dialect reads
+// the server version); it is a no-op once done.
+func (s *SQL) ready(ctx context.Context) error {
+	if err := dburl.Ready(ctx, s.db); err != nil {
+		return fmt.Errorf("repository: datasource %s: %w", s, scrub(err, s))
+	}
+	return nil
+}
+
+// Close closes the database's connections.
+func (s *SQL) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("repository: datasource %s: close: %w", s, err)
+	}
+	return nil
+}
+
+// scrub makes sure an error does not carry the datasource's password, should
+// a driver ever echo its DSN. The error chain is kept.
+func scrub(err error, s *SQL) error {
+	if err == nil || len(s.secret) < 3 || !strings.Contains(err.Error(), s.secret) {
+		return err
+	}
+	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), s.secret, "xxxxx"), err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// HTTP is a datasource for a web service, such as a REST API: a base URL and
+// a client. It is not migratable.
+type HTTP struct {
+	name   string
+	base   *url.URL
+	Client *http.Client
+}
+
+var _ DataSource = (*HTTP)(nil)
+
+// NewHTTP returns an HTTP datasource for a base URL. An empty URL makes a
+// datasource that is not configured (see Configured).
+func NewHTTP(name, baseURL string) (*HTTP, error) {
+	h := &HTTP{name: name, Client: http.DefaultClient}
+	if baseURL == "" {
+		return h, nil
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("repository: datasource %q: base URL %q must be absolute (http://host/path)", name, dburl.Redact(baseURL))
+	}
+	h.base = u
+	return h, nil
+}
+
+// Name returns the datasource's name.
+func (h *HTTP) Name() string { return h.name }
+
+// Configured reports whether the datasource has a base URL.
+func (h *HTTP) Configured() bool { return h.base != nil }
+
+// URL resolves a path and query against the base URL.
+func (h *HTTP) URL(path string, query url.Values) string {
+	if h.base == nil {
+		return ""
+	}
+	u := h.base.JoinPath(path)
+	u.RawQuery = query.Encode()
+	return u.String()
+}
+
+// String describes the datasource without credentials.
+func (h *HTTP) String() string {
+	if h.base == nil {
+		return fmt.Sprintf("%q (not configured)", h.name)
+	}
+	return fmt.Sprintf("%q (%s)", h.name, h.base.Redacted())
+}
+
+// MigrateSchema migrates the models the datasource backs (only those named
+// in opts.Models when it is set; the caller passes names this datasource
+// backs) and then runs then inside the migration's lock — and, where the
+// database allows, its transaction — with repository calls on this
+// datasource routed through it (see WithDB). then is not run on a dry run.
+// log receives the migrator's records; nil logs nothing.
+func (s *SQL) MigrateSchema(ctx context.Context, opts schema.MigrateOptions, log *slog.Logger, then func(ctx context.Context) error) (*schema.Plan, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	var hook func(context.Context, bun.IDB) error
+	if then != nil {
+		hook = func(ctx context.Context, conn bun.IDB) error { return then(WithDB(ctx, s, conn)) }
+	}
+	plan, err := s.Migrator(schema.WithLogger(log)).MigrateThen(ctx, opts, hook)
+	if err != nil {
+		return plan, scrub(err, s)
+	}
+	return plan, nil
+}
+
+// Locked runs fn while holding the datasource's migration lock — the lock
+// MigrateSchema takes — and, where the database allows, inside one
+// transaction, with repository calls on this datasource routed through it.
+// Overrides of App.MigrateSchema use it to seed data exactly once when
+// several replicas start together.
+func (s *SQL) Locked(ctx context.Context, log *slog.Logger, fn func(ctx context.Context) error) error {
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	_, err := schema.NewMigrator(s.db, schema.WithLogger(log)).MigrateThen(ctx, schema.MigrateOptions{},
+		func(ctx context.Context, conn bun.IDB) error { return fn(WithDB(ctx, s, conn)) })
+	return scrub(err, s)
+}

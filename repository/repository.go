@@ -1,0 +1,441 @@
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/uptrace/bun"
+	bunschema "github.com/uptrace/bun/schema"
+)
+
+// Repo is what every *Repository[T] is, whatever T: a model served from a
+// datasource. The application lists repositories through it.
+type Repo interface {
+	// Model returns the Go type name of the repository's model.
+	Model() string
+	// DataSource returns the datasource the repository reads and writes.
+	DataSource() *SQL
+}
+
+// Repository reads and writes one bun model in a SQL datasource. Every
+// method takes a context; inside a migration hook the context carries the
+// migration's transaction, and the repository uses it (see WithDB).
+type Repository[T any] struct {
+	ds *SQL
+	m  *model
+
+	mu      sync.Mutex
+	related map[reflect.Type]*model // models of included relations
+}
+
+var _ Repo = (*Repository[struct{}])(nil)
+
+// New returns a repository for model T in ds, and attaches T to the models
+// ds backs, so that migrating ds creates T's table. It fails for a model bun
+// rejects, naming it.
+func New[T any](ds *SQL) (*Repository[T], error) {
+	if ds == nil {
+		return nil, errors.New("repository: New: nil datasource")
+	}
+	m, err := newModel(ds.DB(), reflect.TypeFor[T]())
+	if err != nil {
+		return nil, err
+	}
+	ds.Attach((*T)(nil))
+	return &Repository[T]{ds: ds, m: m, related: map[reflect.Type]*model{}}, nil
+}
+
+// Model returns the Go type name of T.
+func (r *Repository[T]) Model() string { return r.m.name }
+
+// DataSource returns the repository's datasource.
+func (r *Repository[T]) DataSource() *SQL { return r.ds }
+
+// Table returns bun's table metadata for T.
+func (r *Repository[T]) Table() *bunschema.Table { return r.m.table }
+
+type dbKey struct{ ds *SQL }
+
+// WithDB returns a context whose repository calls on datasource ds go
+// through db — a transaction or a dedicated connection — instead of the
+// datasource's pool. The application uses it to run migration hooks inside
+// the migration's transaction and lock.
+func WithDB(ctx context.Context, ds *SQL, db bun.IDB) context.Context {
+	return context.WithValue(ctx, dbKey{ds}, db)
+}
+
+// DB returns the connection repository calls on ds use in ctx: the one
+// installed by WithDB, or ds's pool.
+func DB(ctx context.Context, ds *SQL) bun.IDB {
+	if db, ok := ctx.Value(dbKey{ds}).(bun.IDB); ok {
+		return db
+	}
+	return ds.DB()
+}
+
+// db is the connection to use; an unreachable database surfaces as the
+// error of the query itself, so ready's error is not needed here.
+func (r *Repository[T]) db(ctx context.Context) bun.IDB {
+	_ = r.ds.ready(ctx)
+	return DB(ctx, r.ds)
+}
+
+// Create inserts v; database-generated values (an auto-increment id) are
+// set on v.
+func (r *Repository[T]) Create(ctx context.Context, v *T) error {
+	if _, err := r.db(ctx).NewInsert().Model(v).Exec(ctx); err != nil {
+		return fmt.Errorf("repository: create %q: %w", r.m.name, err)
+	}
+	return nil
+}
+
+// CreateAll inserts every value with one multi-row INSERT.
+func (r *Repository[T]) CreateAll(ctx context.Context, vs []*T) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	if _, err := r.db(ctx).NewInsert().Model(&vs).Exec(ctx); err != nil {
+		return fmt.Errorf("repository: create %d %q: %w", len(vs), r.m.name, err)
+	}
+	return nil
+}
+
+// FindByID returns the row with the given primary key, or an error wrapping
+// ErrNotFound. The filter's fields and include apply; its where, order,
+// limit and offset are ignored.
+func (r *Repository[T]) FindByID(ctx context.Context, id any, f *Filter) (*T, error) {
+	where, err := r.byID(id, "find")
+	if err != nil {
+		return nil, err
+	}
+	var scoped Filter
+	if f != nil {
+		scoped = Filter{Fields: f.Fields, Include: f.Include}
+	}
+	scoped.Where = where
+	v, err := r.FindOne(ctx, &scoped)
+	if errors.Is(err, ErrNotFound) {
+		return nil, notFound("find", r.m.name, id)
+	}
+	return v, err
+}
+
+// byID is the where clause selecting one primary key value.
+func (r *Repository[T]) byID(id any, op string) (Where, error) {
+	pk, err := r.m.primaryKey(op)
+	if err != nil {
+		return nil, err
+	}
+	if id == nil {
+		return nil, fmt.Errorf("repository: %s %q: nil id", op, r.m.name)
+	}
+	return Where{pk.Name: Cond{"eq": id}}, nil
+}
+
+// FindOne returns the first row matching the filter, or an error wrapping
+// ErrNotFound.
+func (r *Repository[T]) FindOne(ctx context.Context, f *Filter) (*T, error) {
+	var one Filter
+	if f != nil {
+		one = *f
+	}
+	one.Limit = 1
+	rows, err := r.Find(ctx, &one)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("repository: find one %q: %w", r.m.name, ErrNotFound)
+	}
+	return rows[0], nil
+}
+
+// Find returns the rows matching the filter (every row for a nil filter).
+func (r *Repository[T]) Find(ctx context.Context, f *Filter) ([]*T, error) {
+	c, err := r.compile(r.m, f)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*T
+	if err := c.apply(r.db(ctx).NewSelect().Model(&rows)).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("repository: find %q: %w", r.m.name, err)
+	}
+	if rows == nil {
+		rows = []*T{}
+	}
+	return rows, nil
+}
+
+// compiled is a filter with every name resolved and every value converted:
+// what remains cannot fail on the caller's input.
+type compiled struct {
+	where     string
+	whereArgs []any
+	order     []string
+	orderArgs [][]any
+	limit     int
+	offset    int
+	columns   []string
+	includes  []compiledInclude
+}
+
+type compiledInclude struct {
+	relation string // bun's relation name (the Go field)
+	scope    *compiled
+}
+
+// compile resolves a filter against model m.
+func (r *Repository[T]) compile(m *model, f *Filter) (*compiled, error) {
+	c := &compiled{}
+	if f == nil {
+		return c, nil
+	}
+	var err error
+	if c.where, c.whereArgs, err = m.whereSQL(f.Where, true); err != nil {
+		return nil, err
+	}
+	if c.order, c.orderArgs, err = m.orderSQL(f.Order); err != nil {
+		return nil, err
+	}
+	c.limit, c.offset = f.Limit, f.Offset
+	// Keys needed to attach included rows are always selected.
+	needed := append([]*bunschema.Field(nil), m.table.PKs...)
+	for _, inc := range f.Include {
+		rel, err := m.relation(inc.Relation)
+		if err != nil {
+			return nil, err
+		}
+		needed = append(needed, rel.BasePKs...)
+		related, err := r.relatedModel(rel.JoinTable.Type)
+		if err != nil {
+			return nil, err
+		}
+		scope, err := r.compile(related, inc.Scope)
+		if err != nil {
+			return nil, err
+		}
+		if len(scope.columns) > 0 {
+			scope.columns = appendMissing(scope.columns, rel.JoinPKs)
+		}
+		c.includes = append(c.includes, compiledInclude{relation: rel.Field.GoName, scope: scope})
+	}
+	if c.columns, err = m.columns(f.Fields, needed); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func appendMissing(cols []string, fields []*bunschema.Field) []string {
+	for _, f := range fields {
+		if !slices.Contains(cols, f.Name) {
+			cols = append(cols, f.Name)
+		}
+	}
+	return cols
+}
+
+// apply adds a compiled filter to a select query.
+func (c *compiled) apply(q *bun.SelectQuery) *bun.SelectQuery {
+	if c.where != "" {
+		q = q.Where(c.where, c.whereArgs...)
+	}
+	for i, e := range c.order {
+		q = q.OrderExpr(e, c.orderArgs[i]...)
+	}
+	if c.limit > 0 {
+		q = q.Limit(int64(c.limit))
+	}
+	if c.offset > 0 {
+		q = q.Offset(int64(c.offset))
+	}
+	if len(c.columns) > 0 {
+		q = q.Column(c.columns...)
+	}
+	for _, inc := range c.includes {
+		q = q.Relation(inc.relation, inc.scope.apply)
+	}
+	return q
+}
+
+func (r *Repository[T]) relatedModel(typ reflect.Type) (*model, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m, ok := r.related[typ]; ok {
+		return m, nil
+	}
+	m, err := newModel(r.ds.DB(), typ)
+	if err != nil {
+		return nil, err
+	}
+	r.related[typ] = m
+	return m, nil
+}
+
+// Count returns the number of rows matching where (all rows for nil).
+func (r *Repository[T]) Count(ctx context.Context, where Where) (int, error) {
+	q := r.db(ctx).NewSelect().Model((*T)(nil))
+	if len(where) > 0 {
+		s, args, err := r.m.whereSQL(where, true)
+		if err != nil {
+			return 0, err
+		}
+		if s != "" {
+			q = q.Where(s, args...)
+		}
+	}
+	n, err := q.Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("repository: count %q: %w", r.m.name, err)
+	}
+	return int(n), nil
+}
+
+// Exists reports whether a row with the given primary key exists.
+func (r *Repository[T]) Exists(ctx context.Context, id any) (bool, error) {
+	where, err := r.byID(id, "exists")
+	if err != nil {
+		return false, err
+	}
+	s, args, err := r.m.whereSQL(where, true)
+	if err != nil {
+		return false, err
+	}
+	ok, err := r.db(ctx).NewSelect().Model((*T)(nil)).Where(s, args...).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("repository: exists %q: %w", r.m.name, err)
+	}
+	return ok, nil
+}
+
+// Patch maps field names (JSON, Go or column names) to new values for a
+// partial update. Values are converted to the fields' Go types first; a
+// value that does not fit is a *FieldError.
+type Patch map[string]any
+
+// UpdateByID sets the patched fields of the row with the given primary key;
+// an error wrapping ErrNotFound when there is none.
+func (r *Repository[T]) UpdateByID(ctx context.Context, id any, patch Patch) error {
+	where, err := r.byID(id, "update")
+	if err != nil {
+		return err
+	}
+	n, err := r.update(ctx, patch, where)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("update", r.m.name, id)
+	}
+	return nil
+}
+
+// UpdateAll sets the patched fields of every row matching where (all rows
+// for nil) and returns how many rows matched.
+func (r *Repository[T]) UpdateAll(ctx context.Context, patch Patch, where Where) (int64, error) {
+	return r.update(ctx, patch, where)
+}
+
+func (r *Repository[T]) update(ctx context.Context, patch Patch, where Where) (int64, error) {
+	if len(patch) == 0 {
+		return 0, fmt.Errorf("repository: update %q: empty patch", r.m.name)
+	}
+	q := r.db(ctx).NewUpdate().Model((*T)(nil))
+	names := make([]string, 0, len(patch))
+	for name := range patch {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f, err := r.m.field(name, "patch")
+		if err != nil {
+			return 0, err
+		}
+		v, err := r.m.convert(f, patch[name], "patch")
+		if err != nil {
+			return 0, err
+		}
+		q = q.Set("? = ?", bun.Ident(f.Name), v)
+	}
+	qb, err := r.where(q.QueryBuilder(), where)
+	if err != nil {
+		return 0, err
+	}
+	res, err := qb.Unwrap().(*bun.UpdateQuery).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("repository: update %q: %w", r.m.name, err)
+	}
+	return res.RowsAffected()
+}
+
+// where adds a where clause (unqualified columns) to an update or delete;
+// without one it matches every row.
+func (r *Repository[T]) where(q bun.QueryBuilder, where Where) (bun.QueryBuilder, error) {
+	s, args, err := r.m.whereSQL(where, false)
+	if err != nil {
+		return nil, err
+	}
+	if s == "" {
+		return q.Where("1 = 1"), nil
+	}
+	return q.Where(s, args...), nil
+}
+
+// ReplaceByID writes every field of v to the row with the given primary
+// key (v's own key is set to id); an error wrapping ErrNotFound when there
+// is none.
+func (r *Repository[T]) ReplaceByID(ctx context.Context, id any, v *T) error {
+	pk, err := r.m.primaryKey("replace")
+	if err != nil {
+		return err
+	}
+	idv, err := r.m.convert(pk, id, "id")
+	if err != nil {
+		return err
+	}
+	pk.Value(reflect.ValueOf(v).Elem()).Set(reflect.ValueOf(idv))
+	res, err := r.db(ctx).NewUpdate().Model(v).WherePK().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("repository: replace %q by id %v: %w", r.m.name, id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return notFound("replace", r.m.name, id)
+	}
+	return nil
+}
+
+// DeleteByID deletes the row with the given primary key; an error wrapping
+// ErrNotFound when there is none.
+func (r *Repository[T]) DeleteByID(ctx context.Context, id any) error {
+	where, err := r.byID(id, "delete")
+	if err != nil {
+		return err
+	}
+	n, err := r.DeleteAll(ctx, where)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("delete", r.m.name, id)
+	}
+	return nil
+}
+
+// DeleteAll deletes every row matching where (all rows for nil) and returns
+// how many were deleted.
+func (r *Repository[T]) DeleteAll(ctx context.Context, where Where) (int64, error) {
+	q, err := r.where(r.db(ctx).NewDelete().Model((*T)(nil)).QueryBuilder(), where)
+	if err != nil {
+		return 0, err
+	}
+	res, err := q.Unwrap().(*bun.DeleteQuery).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("repository: delete %q: %w", r.m.name, err)
+	}
+	return res.RowsAffected()
+}
