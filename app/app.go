@@ -1,0 +1,275 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+
+	"github.com/slipwaygo/slipway/boot"
+	"github.com/slipwaygo/slipway/schema"
+)
+
+// App is a Slipway application: an fx container holding datasources and
+// repositories, which boots, migrates every datasource's schema, then
+// starts.
+//
+//	a := app.New(
+//		boot.DefaultDataSource("sqlite:app.db"),
+//		boot.Repository[Todo]("db"),
+//		fx.Invoke(registerRoutes),
+//	)
+//	if err := a.Boot(ctx); err != nil { ... }
+//	if err := a.MigrateSchema(ctx, schema.MigrateOptions{}); err != nil { ... }
+//	if err := a.Start(ctx); err != nil { ... }
+//
+// Applications that seed data embed *App and override MigrateSchema, calling
+// the embedded method first; or they register migration hooks (AsHook).
+type App struct {
+	options []fx.Option
+
+	mu       sync.Mutex
+	fx       *fx.App
+	registry *boot.Registry
+	hooks    []Hook
+	log      *slog.Logger
+	settings settings
+	booted   bool
+	starting bool
+	started  bool
+}
+
+// New returns an application built from fx options and modules: the
+// application's datasources (boot.DataSource, boot.DefaultDataSource, ...),
+// repositories (boot.Repository), migration hooks (AsHook) and its own
+// components, plus App settings (WithLogger, MigrateOnStart). New does no
+// work; Boot builds the graph.
+func New(opts ...fx.Option) *App {
+	return &App{options: opts, log: slog.Default()}
+}
+
+// settings are App options supplied through fx.
+type settings struct {
+	migrateOnStart *schema.MigrateOptions
+}
+
+type loggerSetting struct{ *slog.Logger }
+
+type migrateOnStartSetting struct{ opts schema.MigrateOptions }
+
+// WithLogger makes the application log through l: its own records (one line
+// per migrated datasource at info, withheld changes at warn, skipped
+// datasources and each SQL statement at debug) and fx's events (at debug, so
+// that a healthy start is quiet). Without it the application uses
+// slog.Default().
+func WithLogger(l *slog.Logger) fx.Option {
+	return fx.Supply(&loggerSetting{l})
+}
+
+// MigrateOnStart makes Start migrate every datasource with opts before any
+// other OnStart hook runs: LoopBack's "auto-update at start". The migration
+// shares Start's context, which Run bounds by the start timeout (fx's
+// default is 15 s; raise it with fx.StartTimeout): for migrations that may
+// take longer, call MigrateSchema before Start instead. Start runs the
+// embedded App's MigrateSchema, so seed with hooks (AsHook) rather than an
+// override when you use this.
+func MigrateOnStart(opts schema.MigrateOptions) fx.Option {
+	return fx.Supply(&migrateOnStartSetting{opts})
+}
+
+// appParams is what the app's own module reads from the graph.
+type appParams struct {
+	fx.In
+
+	Registry       *boot.Registry
+	Hooks          []Hook                 `group:"slipway.hooks"`
+	Logger         *loggerSetting         `optional:"true"`
+	MigrateOnStart *migrateOnStartSetting `optional:"true"`
+}
+
+type loggerParams struct {
+	fx.In
+
+	Logger *loggerSetting `optional:"true"`
+}
+
+// Boot builds the application's fx graph: every datasource and repository
+// is constructed and registered, no connection is opened. Booting twice is
+// a no-op. An error names what failed (a missing dependency, a bad URL, a
+// model bun rejects).
+func (a *App) Boot(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.boot(ctx)
+}
+
+func (a *App) boot(ctx context.Context) error {
+	if a.booted {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("app: boot: %w", err)
+	}
+	opts := []fx.Option{
+		// First module: its invoke runs before the application's own.
+		fx.Module("slipway.app",
+			fx.Provide(boot.NewRegistry),
+			fx.Invoke(func(p appParams) error { return a.wire(p) }),
+		),
+		fx.WithLogger(func(p loggerParams) fxevent.Logger {
+			l := slog.Default()
+			if p.Logger != nil && p.Logger.Logger != nil {
+				l = p.Logger.Logger
+			}
+			fl := &fxevent.SlogLogger{Logger: l}
+			fl.UseLogLevel(slog.LevelDebug)
+			return fl
+		}),
+	}
+	f := fx.New(append(opts, a.options...)...)
+	if err := f.Err(); err != nil {
+		return fmt.Errorf("app: boot: %w", err)
+	}
+	a.fx = f
+	a.booted = true
+	return nil
+}
+
+// wire receives the graph's registry, hooks and settings.
+func (a *App) wire(p appParams) error {
+	if p.Logger != nil && p.Logger.Logger != nil {
+		a.log = p.Logger.Logger
+	}
+	hooks, err := sortHooks(p.Hooks)
+	if err != nil {
+		return err
+	}
+	a.registry, a.hooks = p.Registry, hooks
+	if p.MigrateOnStart != nil {
+		opts := p.MigrateOnStart.opts
+		a.settings.migrateOnStart = &opts
+	}
+	return nil
+}
+
+// Registry returns the application's datasources and repositories; nil
+// before Boot.
+func (a *App) Registry() *boot.Registry {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.registry
+}
+
+// Logger returns the application's logger.
+func (a *App) Logger() *slog.Logger {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.log
+}
+
+// Start boots the application if needed, pings every SQL datasource (an
+// unreachable one fails the start with an error naming it, without its
+// password), runs MigrateOnStart's migration if set, then runs the fx
+// OnStart hooks (servers start listening). ctx bounds all of it.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Boot(ctx); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if a.started || a.starting {
+		a.mu.Unlock()
+		return errors.New("app: start: already started")
+	}
+	a.starting = true
+	a.mu.Unlock()
+
+	err := a.start(ctx)
+
+	a.mu.Lock()
+	a.starting, a.started = false, err == nil
+	a.mu.Unlock()
+	return err
+}
+
+func (a *App) start(ctx context.Context) error {
+	if err := a.registry.Ping(ctx); err != nil {
+		return fmt.Errorf("app: start: %w", err)
+	}
+	if opts := a.settings.migrateOnStart; opts != nil {
+		if err := a.migrate(ctx, *opts); err != nil {
+			return fmt.Errorf("app: start: %w", err)
+		}
+	}
+	if err := a.fx.Start(ctx); err != nil {
+		return fmt.Errorf("app: start: %w", err)
+	}
+	return nil
+}
+
+// Stop runs the fx OnStop hooks (servers stop first), then closes every
+// datasource. It is safe to call after Boot without Start (the migrate
+// command does) and before Boot (it does nothing).
+func (a *App) Stop(ctx context.Context) error {
+	a.mu.Lock()
+	booted, started := a.booted, a.started
+	a.started = false
+	a.mu.Unlock()
+	if !booted {
+		return nil
+	}
+	var errs []error
+	if started {
+		if err := a.fx.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("app: stop: %w", err))
+		}
+	}
+	if err := a.registry.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("app: stop: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Run starts the application, waits for SIGINT or SIGTERM (or an
+// fx.Shutdowner), and stops it gracefully; it exits the process with status
+// 0 after a clean stop, or logs the error and exits with 1. Start is bounded
+// by fx's start timeout and Stop by its stop timeout (15 s each unless set
+// with fx.StartTimeout / fx.StopTimeout).
+func (a *App) Run() {
+	code, err := a.run(context.Background())
+	if err != nil {
+		a.Logger().Error("app: run failed", "error", err)
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+func (a *App) run(ctx context.Context) (int, error) {
+	if err := a.Boot(ctx); err != nil {
+		return 1, err
+	}
+	// Listen for SIGINT/SIGTERM before starting, so a signal that arrives
+	// while (or just after) the start hooks run stops the app gracefully
+	// instead of killing the process.
+	wait := a.fx.Wait()
+	startCtx, cancel := context.WithTimeout(ctx, a.fx.StartTimeout())
+	defer cancel()
+	if err := a.Start(startCtx); err != nil {
+		return 1, err
+	}
+	sig := <-wait
+	a.Logger().Info("app: stopping", "signal", sig.Signal.String())
+	stopCtx, cancelStop := context.WithTimeout(ctx, a.stopTimeout())
+	defer cancelStop()
+	if err := a.Stop(stopCtx); err != nil {
+		return 1, err
+	}
+	return sig.ExitCode, nil
+}
+
+func (a *App) stopTimeout() time.Duration { return a.fx.StopTimeout() }
