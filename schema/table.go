@@ -22,6 +22,11 @@ type Table struct {
 	PrimaryKey  *PrimaryKey   // nil when the table has none
 	Indexes     []*Index      // unique constraints and indexes, without the primary key
 	ForeignKeys []*ForeignKey // outgoing foreign keys
+
+	// SQLite: the CREATE TABLE and CREATE TRIGGER statements as the catalog
+	// keeps them, which a table rebuild carries over.
+	createSQL string
+	triggers  []string
 }
 
 // Column describes one column.
