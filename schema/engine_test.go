@@ -446,6 +446,38 @@ func TestMigrate_ChangedForeignKeyRuleIsReplaced(t *testing.T) {
 	})
 }
 
+// itemWideReindexed widens name and redefines items_name_idx (itemIndexed's
+// index on name) as a composite index under the same name.
+type itemWideReindexed struct {
+	bun.BaseModel `bun:"table:items"`
+	ID            int64  `bun:",pk" slipway:"index:items_name_idx"`
+	Name          string `bun:"type:varchar(60),notnull" slipway:"index:items_name_idx"`
+}
+
+// Index changes and a change of the same table (which SQLite makes by
+// rebuilding the table, indexes included) go together: each index ends up
+// created once, and a dropped one stays dropped.
+func TestMigrate_IndexChangesBesideATableChange(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+		mustMigrate(t, db, (*itemIndexed)(nil))
+		insertRows(t, db, &itemIndexed{ID: 1, Name: "a"}, &itemIndexed{ID: 2, Name: "b"})
+
+		plan, err := schema.NewMigrator(db, (*itemWideReindexed)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"DropIndex", "WidenType", "AddIndex"}, changeList(plan), "plan:\n%s", plan)
+		assert.Equal(t, map[string]catalogIndex{"items_name_idx": {Columns: []string{"id", "name"}}}, indexesOf(t, db, "items"))
+		assertActual(t, db, (*itemWideReindexed)(nil))
+
+		plan, err = schema.NewMigrator(db, (*itemV1)(nil)).Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"DropIndex", "ChangeType"}, changeList(plan), "plan:\n%s", plan)
+		assert.Empty(t, indexesOf(t, db, "items"))
+		assert.Equal(t, 2, countRows(t, db, "items"))
+		assertActual(t, db, (*itemV1)(nil))
+	})
+}
+
 // Concurrency and the lock.
 
 func TestMigrate_ConcurrentMigratorsApplyOnce(t *testing.T) {

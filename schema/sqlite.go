@@ -482,7 +482,7 @@ func (s sqlite) readIndexes(ctx context.Context, db bun.IDB, with, arg string, i
 			}
 		} else {
 			key, where, plain := parseCreateIndex(r.text)
-			ix.Where = where
+			ix.Where, ix.sql = where, r.text
 			if plain && !r.expr {
 				ix.Columns = r.cols
 			} else {
@@ -757,7 +757,8 @@ const sqliteRebuildSuffix = "__slipway_new"
 // rebuild returns the statements that rebuild table live with the changes
 // made, following https://www.sqlite.org/lang_altertable.html#otheralter:
 // create the new table under a temporary name, copy the rows, drop the old
-// table, rename the new one, recreate the indexes and triggers. Foreign key
+// table, rename the new one, recreate the indexes and triggers from the
+// statements that made them. Foreign key
 // enforcement is off while they run (see migrate). live's indexes are those
 // still there when the rebuild runs: the plan drops others before and
 // creates new ones after.
@@ -798,7 +799,11 @@ func (s sqlite) rebuild(t, live *Table, changes []*Change) []string {
 		fmt.Sprintf("ALTER TABLE %s RENAME TO %s", tmp, s.quote(live.Name)),
 		"PRAGMA legacy_alter_table = OFF")
 	for _, ix := range live.Indexes {
-		if !ix.Constraint {
+		switch {
+		case ix.Constraint:
+		case ix.sql != "" && t.Schema == "": // as it was written, collations and all
+			stmts = append(stmts, ix.sql)
+		default:
 			stmts = append(stmts, s.createIndex(t, ix))
 		}
 	}
@@ -928,7 +933,7 @@ func (sqlite) transactional() bool { return true }
 
 // sqliteLockPoll bounds each wait for the write lock, so that a cancelled
 // context stops the wait soon.
-const sqliteLockPoll = time.Second
+const sqliteLockPoll = 250 * time.Millisecond
 
 // migrate runs fn on a dedicated connection in one BEGIN IMMEDIATE
 // transaction: SQLite lets one connection write at a time, so concurrent

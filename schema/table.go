@@ -162,6 +162,8 @@ type Index struct {
 	Expr string
 	// Where is the predicate of a partial index.
 	Where string
+
+	sql string // SQLite: the CREATE INDEX statement as the catalog keeps it
 }
 
 // ForeignKey is a foreign key constraint.
