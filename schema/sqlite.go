@@ -56,15 +56,23 @@ func (sqlite) checkIdent(ident string) error {
 		return errors.New("empty name")
 	case strings.IndexByte(ident, 0) >= 0:
 		return errors.New("name contains a NUL byte")
-	case len(ident) >= 7 && strings.EqualFold(ident[:7], "sqlite_"):
-		return errors.New(`names beginning with "sqlite_" are reserved by SQLite (rename it)`)
 	}
 	return nil
 }
 
-// checkTable reports what SQLite cannot build: it generates values only for
-// a single-column INTEGER PRIMARY KEY (AUTOINCREMENT).
+// checkTable reports what SQLite cannot build: tables and indexes named
+// "sqlite_...", which SQLite reserves, and values generated for anything
+// but a single-column INTEGER PRIMARY KEY (AUTOINCREMENT).
 func (sqlite) checkTable(t *Table) error {
+	reserved := func(name string) bool { return len(name) >= 7 && strings.EqualFold(name[:7], "sqlite_") }
+	if reserved(t.Name) {
+		return fmt.Errorf("table %q: names beginning with \"sqlite_\" are reserved by SQLite (give the model another table name)", t.Name)
+	}
+	for _, ix := range t.Indexes {
+		if reserved(ix.Name) {
+			return fmt.Errorf("index %q: names beginning with \"sqlite_\" are reserved by SQLite (name the index otherwise)", ix.Name)
+		}
+	}
 	for _, c := range t.Columns {
 		if !c.AutoIncrement {
 			continue
@@ -775,8 +783,10 @@ func (s sqlite) rebuild(t, live *Table, changes []*Change) []string {
 			copied = append(copied, s.quote(c.Name))
 		}
 	}
-	// Keep implicit rowids too, unless a rowid alias carries them.
-	if !def.withoutRowid && rowidAlias(live) == nil && rowidAlias(next) == nil {
+	// Keep implicit rowids too, unless a rowid alias carries them (or a
+	// column takes the name).
+	if !def.withoutRowid && rowidAlias(live) == nil && rowidAlias(next) == nil &&
+		!slices.ContainsFunc(live.Columns, func(c *Column) bool { return slices.Contains([]string{"rowid", "oid", "_rowid_"}, asciiLower(c.Name)) }) {
 		copied = append([]string{"rowid"}, copied...)
 	}
 	cols := strings.Join(copied, ", ")
@@ -837,7 +847,7 @@ func rebuiltTable(live *Table, changes []*Change) *Table {
 	}
 	dropped := map[string]bool{}
 	for _, ch := range changes {
-		col := t.Column(ch.Column)
+		col := t.Column(ch.Column) // live has every column a change of a column is about
 		switch ch.Kind {
 		case AddColumn:
 			cp := *ch.col

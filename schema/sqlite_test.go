@@ -403,3 +403,89 @@ func TestSQLite_AttachedDatabaseAsSchema(t *testing.T) {
 	require.NoError(t, db.QueryRowContext(t.Context(), `SELECT count(*) FROM audit.sqlite_master WHERE type = 'index' AND name = 'notes_body_idx'`).Scan(&indexes))
 	assert.Equal(t, 1, indexes)
 }
+
+func TestSQLite_TableNamesCompareIgnoringCase(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.SQLite)
+	execAll(t, db,
+		`CREATE TABLE Owners (id INTEGER NOT NULL, PRIMARY KEY (id))`,
+		`CREATE TABLE PETS (id INTEGER NOT NULL, owner_id INTEGER, PRIMARY KEY (id), FOREIGN KEY (owner_id) REFERENCES OWNERS (id) ON DELETE CASCADE)`)
+	plan, err := schema.NewMigrator(db, (*ownerV1)(nil), (*petFK)(nil)).Plan(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, plan.Changes, "SQLite's table names are case-insensitive; plan:\n%s", plan)
+
+	disc, err := schema.DiscoverTable(t.Context(), db, "pets")
+	require.NoError(t, err)
+	assert.Equal(t, "pets", disc.Name, "the name as asked")
+	require.Len(t, disc.ForeignKeys, 1)
+	assert.Equal(t, "OWNERS", disc.ForeignKeys[0].RefTable, "as the REFERENCES clause spells it")
+}
+
+func TestSQLite_AddAutoIncrementContinuesAfterExistingIDs(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.SQLite)
+	mustMigrate(t, db, (*legacyCounter)(nil))
+	insertRows(t, db, &legacyCounter{ID: 1, Label: "a"}, &legacyCounter{ID: 7, Label: "b"})
+
+	plan := mustMigrate(t, db, (*legacyCounterAuto)(nil))
+	assert.Equal(t, []string{"AddAutoIncrement"}, changeList(plan))
+	assert.Contains(t, tableSQL(t, db, "legacy_counters"), "PRIMARY KEY AUTOINCREMENT")
+	execAll(t, db, `DELETE FROM legacy_counters WHERE id = 7`)
+	row := &legacyCounterAuto{Label: "new"}
+	insertRows(t, db, row)
+	assert.Equal(t, int64(8), row.ID, "AUTOINCREMENT starts after the ids the table held")
+	assertActual(t, db, (*legacyCounterAuto)(nil))
+}
+
+func TestSQLite_AddPrimaryKeyKeepsRowids(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.SQLite)
+	mustMigrate(t, db, (*noKey)(nil))
+	insertRows(t, db, &noKey{Code: "a", Name: "first"}, &noKey{Code: "a", Name: "second"}, &noKey{Code: "b", Name: "third"})
+
+	_, err := schema.NewMigrator(db, (*keyed)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	assertErrorContains(t, err, `table "keyed"`, "primary key on (code)", "1 value is duplicated")
+
+	execAll(t, db, `DELETE FROM keyed WHERE name = 'first'`) // rowids 2 and 3 remain
+	rowids := func() map[string]int64 {
+		rows, err := db.QueryContext(t.Context(), `SELECT name, rowid FROM keyed`)
+		require.NoError(t, err)
+		defer rows.Close()
+		out := map[string]int64{}
+		for rows.Next() {
+			var (
+				name string
+				id   int64
+			)
+			require.NoError(t, rows.Scan(&name, &id))
+			out[name] = id
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	before := rowids()
+	plan := mustMigrate(t, db, (*keyed)(nil))
+	assert.Equal(t, []string{"AddPrimaryKey"}, changeList(plan))
+	assert.Equal(t, before, rowids(), "implicit rowids survive the rebuild")
+	assertActual(t, db, (*keyed)(nil))
+}
+
+type sqliteReserved struct {
+	bun.BaseModel `bun:"table:sqlite_things"`
+	ID            int64 `bun:",pk"`
+}
+
+type sqliteColumn struct {
+	bun.BaseModel `bun:"table:versions"`
+	ID            int64  `bun:",pk"`
+	SQLiteVersion string `bun:"sqlite_version"`
+}
+
+func TestSQLite_ReservedNames(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.SQLite)
+	_, err := schema.NewMigrator(db, (*sqliteReserved)(nil)).Plan(t.Context(), schema.MigrateOptions{})
+	assertErrorContains(t, err, `model "sqliteReserved"`, `table "sqlite_things"`, "reserved by SQLite")
+	mustMigrate(t, db, (*sqliteColumn)(nil)) // a column may be called anything
+	assert.Equal(t, []string{"id", "sqlite_version"}, columnNames(t, db, "versions"))
+}
