@@ -208,12 +208,14 @@ func (sqlite) widens(from, to ColumnType) bool {
 
 // sqliteMaster is the CTE naming the requested tables (req) and the
 // schema tables of the databases they live in (master). The requests are
-// one JSON argument: [[database, table], ...].
+// one JSON argument: [[database, table], ...]. Both are materialised: left
+// to itself, the planner may parse the JSON again for every sqlite_master
+// row, which made reading 500 tables take a second instead of 20 ms.
 func (s sqlite) sqliteMaster(dbs []string) string {
 	var b strings.Builder
-	b.WriteString(`WITH req(i, db, name) AS (
+	b.WriteString(`WITH req(i, db, name) AS MATERIALIZED (
 	SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
-), master(db, type, name, tbl_name, sql) AS (`)
+), master(db, type, name, tbl_name, sql) AS MATERIALIZED (`)
 	for i, db := range dbs {
 		if i > 0 {
 			b.WriteString("\n\tUNION ALL")
