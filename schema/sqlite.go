@@ -999,7 +999,12 @@ func (s sqlite) migrate(ctx context.Context, db *bun.DB, timeout time.Duration, 
 	if legacyAlter {
 		defer restore("PRAGMA legacy_alter_table = ON") // rebuilds switch it off
 	}
-	defer restore(fmt.Sprintf("PRAGMA busy_timeout = %d", busy))
+	busyRestored := false // begin sets busy_timeout to the lock wait
+	defer func() {
+		if !busyRestored {
+			restore(fmt.Sprintf("PRAGMA busy_timeout = %d", busy))
+		}
+	}()
 
 	if err := s.begin(ctx, conn, timeout); err != nil {
 		return err
@@ -1016,6 +1021,7 @@ func (s sqlite) migrate(ctx context.Context, db *bun.DB, timeout time.Duration, 
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busy)); err != nil {
 		return fail("restore busy_timeout", err)
 	}
+	busyRestored = true
 	if err := fn(ctx, conn); err != nil {
 		return err
 	}
