@@ -768,10 +768,9 @@ const sqliteRebuildSuffix = "__slipway_new"
 // made, following https://www.sqlite.org/lang_altertable.html#otheralter:
 // create the new table under a temporary name, copy the rows, drop the old
 // table, rename the new one, recreate the indexes and triggers from the
-// statements that made them. Foreign key
-// enforcement is off while they run (see migrate). live's indexes are those
-// still there when the rebuild runs: the plan drops others before and
-// creates new ones after.
+// statements that made them. Foreign key enforcement is off while they run
+// (see migrate). live's indexes are those still there when the rebuild
+// runs: the plan drops others before and creates new ones after.
 func (s sqlite) rebuild(t, live *Table, changes []*Change) []string {
 	def := parseCreateTable(live.createSQL)
 	next := rebuiltTable(live, changes)
@@ -909,7 +908,8 @@ func (s sqlite) dropIndex(t *Table, ix *Index) string {
 }
 
 // dropTables drops each table after the tables that reference it, so that
-// the statements also run with foreign keys enforced.
+// the statements also run with foreign keys enforced (reference cycles
+// aside; migrate runs them with enforcement off).
 func (s sqlite) dropTables(tables []*Table) []string {
 	references := func(from, to *Table) bool {
 		return slices.ContainsFunc(from.ForeignKeys, func(fk *ForeignKey) bool {
