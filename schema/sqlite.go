@@ -350,7 +350,7 @@ func (s sqlite) checkAttached(ctx context.Context, db bun.IDB, dbs []string, tab
 		return err
 	}
 	for _, k := range tables {
-		if k.schema != "" && !attached[k.schema] {
+		if k.schema != "" && k.schema != "main" && k.schema != "temp" && !attached[k.schema] {
 			return fmt.Errorf("table %q: database %q is not attached to the connection (ATTACH it on every connection of the pool, or leave the schema out of the table name)",
 				qualify(k.schema, k.name), k.schema)
 		}
