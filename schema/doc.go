@@ -49,7 +49,10 @@
 // Migrate takes a lock per database (and schema), re-computes the plan under
 // it and applies it. On PostgreSQL the lock is a transaction-scoped advisory
 // lock and the whole plan runs in that one transaction: it commits entirely
-// or not at all. Concurrent migrators, such as replicas starting together,
+// or not at all. On SQLite the lock is the database's write lock, taken with
+// BEGIN IMMEDIATE, and the plan runs in that transaction too; changes
+// SQLite's ALTER TABLE cannot make rebuild the table inside it, copying
+// every row. Concurrent migrators, such as replicas starting together,
 // run one after the other; the later ones find nothing to do.
 // [Migrator.MigrateThen] runs a function (seeding data) inside the same lock
 // and transaction.
