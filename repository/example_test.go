@@ -81,5 +81,5 @@ func ExampleRepository_Find() {
 	// bread
 	// mail 3
 	// milk 1
-	// repository: where of "Item": field "colour": unknown field (known: done, id, rank, title)
+	// repository: where of "Item": field "colour": unknown field (known: id, title, done, rank)
 }
