@@ -334,11 +334,19 @@ func (res *resource[T]) patchOf(v *T, set []string) repository.Patch {
 	return patch
 }
 
-func (res *resource[T]) validate(ctx context.Context, v *T, set []string) error {
-	if res.check == nil {
-		return nil
+// body decodes and validates a request body (see decodeBody and check).
+func (res *resource[T]) body(r *http.Request, partial bool) (*T, []string, error) {
+	v := new(T)
+	set, err := res.decodeBody(r, v, partial)
+	if err != nil {
+		return nil, nil, err
 	}
-	return res.check(ctx, v, set)
+	if res.check != nil {
+		if err := res.check(r.Context(), v, set); err != nil {
+			return nil, nil, err
+		}
+	}
+	return v, set, nil
 }
 
 func (res *resource[T]) find(w http.ResponseWriter, r *http.Request) error {
@@ -368,12 +376,8 @@ func (res *resource[T]) count(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (res *resource[T]) create(w http.ResponseWriter, r *http.Request) error {
-	v := new(T)
-	set, err := res.decodeBody(r, v, false)
+	v, _, err := res.body(r, false)
 	if err != nil {
-		return err
-	}
-	if err := res.validate(r.Context(), v, set); err != nil {
 		return err
 	}
 	if err := res.repo.Create(r.Context(), v); err != nil {
@@ -405,12 +409,8 @@ func (res *resource[T]) patch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := new(T)
-	set, err := res.decodeBody(r, v, true)
+	v, set, err := res.body(r, true)
 	if err != nil {
-		return err
-	}
-	if err := res.validate(r.Context(), v, set); err != nil {
 		return err
 	}
 	if len(set) == 0 {
@@ -434,12 +434,8 @@ func (res *resource[T]) patchAll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := new(T)
-	set, err := res.decodeBody(r, v, true)
+	v, set, err := res.body(r, true)
 	if err != nil {
-		return err
-	}
-	if err := res.validate(r.Context(), v, set); err != nil {
 		return err
 	}
 	var n int64
@@ -457,12 +453,8 @@ func (res *resource[T]) replace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := new(T)
-	set, err := res.decodeBody(r, v, false)
+	v, _, err := res.body(r, false)
 	if err != nil {
-		return err
-	}
-	if err := res.validate(r.Context(), v, set); err != nil {
 		return err
 	}
 	if err := res.repo.ReplaceByID(r.Context(), id, v); err != nil {
@@ -564,16 +556,12 @@ func (a *API) createTodoInList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t := new(Todo)
-	set, err := a.todos.decodeBody(r, t, false)
+	t, set, err := a.todos.body(r, false)
 	if err != nil {
 		return err
 	}
 	if slices.Contains(set, "todoListId") && (t.TodoListID == nil || *t.TodoListID != id) {
 		return httpError(http.StatusUnprocessableEntity, "Todo.todoListId must be %d, the list's id, or absent", id)
-	}
-	if err := a.checkTodo(r.Context(), t, set); err != nil {
-		return err
 	}
 	if err := a.todosOf.Create(r.Context(), id, t); err != nil {
 		return usage(err, http.StatusUnprocessableEntity)
@@ -591,12 +579,8 @@ func (a *API) patchTodosOfList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t := new(Todo)
-	set, err := a.todos.decodeBody(r, t, true)
+	t, set, err := a.todos.body(r, true)
 	if err != nil {
-		return err
-	}
-	if err := a.checkTodo(r.Context(), t, set); err != nil {
 		return err
 	}
 	var n int64
