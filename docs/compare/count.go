@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"database/sql/driver"
+	"fmt"
+	"io"
 	"strings"
 	"sync"
 )
@@ -15,12 +17,19 @@ type counter struct {
 	mu  sync.Mutex
 	n   int
 	ddl []string // CREATE, ALTER, DROP, COMMENT, ... statements
+	tag string   // names the counter in traces
 }
+
+// traceTo, when set (-trace), receives every statement counted, one a line.
+var traceTo io.Writer
 
 func (c *counter) add(query string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n++
+	if traceTo != nil {
+		fmt.Fprintf(traceTo, "%s: %s\n", c.tag, strings.Join(strings.Fields(query), " "))
+	}
 	if isDDL(query) {
 		c.ddl = append(c.ddl, strings.TrimSpace(query))
 	}

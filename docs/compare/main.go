@@ -39,7 +39,11 @@ func main() {
 	firstRuns := flag.Int("first", 5, "first runs per tool and size, each on a fresh database (median)")
 	secondRuns := flag.Int("second", 7, "runs on the already-actual database (median)")
 	probe := flag.Bool("probe", true, "run the narrowing/removed-field probe")
+	trace := flag.Bool("trace", false, "print every statement counted to standard error")
 	flag.Parse()
+	if *trace {
+		traceTo = os.Stderr
+	}
 	log.SetFlags(0)
 	log.SetPrefix("compare: ")
 
@@ -232,7 +236,7 @@ func openSession(ctx context.Context, adm *admin, k toolKind, n int) (*session, 
 	if err != nil {
 		return nil, err
 	}
-	c := &counter{}
+	c := &counter{tag: k.key}
 	sqldb, err := openPool(ctx, dsn, c)
 	if err != nil {
 		drop()

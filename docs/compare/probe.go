@@ -84,7 +84,7 @@ func runProbe(ctx context.Context, adm *admin, k toolKind, long bool) (probeResu
 		return p, err
 	}
 	defer drop()
-	sqldb, err := openPool(ctx, dsn, &counter{})
+	sqldb, err := openPool(ctx, dsn, &counter{tag: k.key + " probe"})
 	if err != nil {
 		return p, err
 	}
