@@ -214,11 +214,15 @@ type result struct {
 	firstDDL   int
 	created    objects
 
-	second      []time.Duration
-	secondStmts []int
-	secondHook  []int
-	secondDDL   []string // the DDL of every second run, in order
-	secondNote  string
+	// Runs on the already-actual database. cold: each on a new connection
+	// pool and a new bun.DB or gorm.DB, as an application start does. warm:
+	// again and again on the pool and handle of the first run.
+	cold, warm           []time.Duration
+	coldStmts, warmStmts []int
+	coldHook, warmHook   []int
+	secondRuns           int
+	secondDDL            []string // the DDL of every such run, in order
+	secondNote           string
 }
 
 // session is one tool working on a fresh database of its own.
@@ -236,15 +240,24 @@ func openSession(ctx context.Context, adm *admin, k toolKind, n int) (*session, 
 	if err != nil {
 		return nil, err
 	}
-	c := &counter{tag: k.key}
-	sqldb, err := openPool(ctx, dsn, c)
+	s, err := attach(ctx, k, n, dsn, drop)
 	if err != nil {
 		drop()
 		return nil, err
 	}
+	return s, nil
+}
+
+// attach opens a new connection pool (one connection established) and a new
+// tool on database dsn; closing the session calls drop.
+func attach(ctx context.Context, k toolKind, n int, dsn string, drop func()) (*session, error) {
+	c := &counter{tag: k.key}
+	sqldb, err := openPool(ctx, dsn, c)
+	if err != nil {
+		return nil, err
+	}
 	t, err := k.open(ctx, sqldb, "public")
 	if err != nil {
-		drop()
 		return nil, errJoin(err, sqldb.Close())
 	}
 	models := bunModels(n)
@@ -319,14 +332,36 @@ func measure(ctx context.Context, adm *admin, kinds []toolKind, n, firstRuns, se
 	}
 	for j := range secondRuns {
 		for i, s := range sessions {
-			d, stmts, hook, ddl, note, err := s.run(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("%s: second run %d: %w", s.kind.key, j+1, err)
-			}
 			r := &rs[i]
-			r.second = append(r.second, d)
-			r.secondStmts = append(r.secondStmts, stmts)
-			r.secondHook = append(r.secondHook, hook)
+			r.secondRuns += 2
+			// Cold: a new pool and a new ORM handle, as a new process has.
+			cs, err := attach(ctx, s.kind, n, s.dsn, func() {})
+			if err != nil {
+				return nil, err
+			}
+			d, stmts, hook, ddl, note, err := cs.run(ctx)
+			cs.close()
+			if err != nil {
+				return nil, fmt.Errorf("%s: second run %d (new connection): %w", s.kind.key, j+1, err)
+			}
+			log.Printf("%s, %d tables, second run %d, new connection: %s, %d statements", s.kind.key, n, j+1, ms(d), stmts)
+			r.cold = append(r.cold, d)
+			r.coldStmts = append(r.coldStmts, stmts)
+			r.coldHook = append(r.coldHook, hook)
+			r.secondDDL = append(r.secondDDL, ddl...)
+			if note != "" && r.secondNote == "" {
+				r.secondNote = note
+			}
+
+			// Warm: the pool and handle of the first run.
+			d, stmts, hook, ddl, note, err = s.run(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("%s: second run %d (same connection): %w", s.kind.key, j+1, err)
+			}
+			log.Printf("%s, %d tables, second run %d, same connection: %s, %d statements", s.kind.key, n, j+1, ms(d), stmts)
+			r.warm = append(r.warm, d)
+			r.warmStmts = append(r.warmStmts, stmts)
+			r.warmHook = append(r.warmHook, hook)
 			r.secondDDL = append(r.secondDDL, ddl...)
 			if note != "" && r.secondNote == "" {
 				r.secondNote = note
@@ -377,16 +412,25 @@ func printResults(rs []result, firstRuns, secondRuns int) {
 	}
 
 	fmt.Printf("\n### Second run on the already-actual database (median of %d; fastest–slowest in brackets)\n\n", secondRuns)
-	fmt.Println("| tool | tables | time | statements | DDL statements | seen by the library's hook |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Println("New connection: a new pool and a new `bun.DB` or `gorm.DB` for each run, as an application start has")
+	fmt.Println("(connecting is not timed). Same connection: the pool and handle of the first run, used again.")
+	fmt.Println()
+	fmt.Println("| tool | tables | time, new connection | time, same connection | statements | DDL statements | seen by the library's hook |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rs {
-		ddl := fmt.Sprintf("%d", len(r.secondDDL)/max(1, len(r.second)))
+		ddl := "none"
 		if len(r.secondDDL) > 0 {
-			ddl += " (spurious)"
-		} else {
-			ddl = "none"
+			ddl = fmt.Sprintf("%d per run (spurious)", len(r.secondDDL)/max(1, r.secondRuns))
 		}
-		fmt.Printf("| %s | %d | %s | %d | %s | %d |\n", r.tool, r.tables, spread(r.second), medianInt(r.secondStmts), ddl, medianInt(r.secondHook))
+		stmts := fmt.Sprint(medianInt(r.coldStmts))
+		if w := medianInt(r.warmStmts); w != medianInt(r.coldStmts) {
+			stmts += fmt.Sprintf(" (%d)", w)
+		}
+		hook := fmt.Sprint(medianInt(r.coldHook))
+		if w := medianInt(r.warmHook); w != medianInt(r.coldHook) {
+			hook += fmt.Sprintf(" (%d)", w)
+		}
+		fmt.Printf("| %s | %d | %s | %s | %s | %s | %s |\n", r.tool, r.tables, spread(r.cold), spread(r.warm), stmts, ddl, hook)
 	}
 
 	fmt.Println("\n### What the first run created (read from pg_catalog)")
@@ -407,7 +451,7 @@ func printResults(rs []result, firstRuns, secondRuns int) {
 	if len(spurious) > 0 {
 		fmt.Println("\n### DDL (and notes) on the second runs")
 		for _, r := range spurious {
-			fmt.Printf("\n%s, %d tables: %d DDL statements over %d runs", r.tool, r.tables, len(r.secondDDL), len(r.second))
+			fmt.Printf("\n%s, %d tables: %d DDL statements over %d runs", r.tool, r.tables, len(r.secondDDL), r.secondRuns)
 			if r.secondNote != "" {
 				fmt.Printf("; %s", r.secondNote)
 			}
