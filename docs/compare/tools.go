@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/migrate"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/slipwaygo/slipway/schema"
+)
+
+// A tool brings the database behind one connection pool in line with a set
+// of models, the way an application does at start.
+type tool interface {
+	// run migrates to the given models (nil pointers for bun, values for
+	// GORM). It reports what the tool did when that is more than "applied".
+	run(ctx context.Context, models []any) (note string, err error)
+	// hooked returns how many statements the library's own hook mechanism
+	// saw since the last call (bun QueryHook, GORM logger), and clears it.
+	hooked() int
+	close() error
+}
+
+type toolKind struct {
+	name string // as printed
+	key  string // as selected on the command line
+	gorm bool   // takes GORM models
+	open func(ctx context.Context, sqldb *sql.DB, schemaName string) (tool, error)
+}
+
+// slipwayAllow is Slipway told to apply destructive changes, for the probe
+// only: the deliberate run of `migrate --allow-data-loss`, not an
+// application start.
+var slipwayAllow = toolKind{name: "Slipway with `AllowDataLoss: true`", key: "slipway-allow",
+	open: func(ctx context.Context, sqldb *sql.DB, schemaName string) (tool, error) {
+		t, err := openSlipway(ctx, sqldb, schemaName)
+		if err != nil {
+			return nil, err
+		}
+		t.(*slipwayTool).allow = true
+		return t, nil
+	}}
+
+var toolKinds = []toolKind{
+	{name: "Slipway (`schema.Migrator.Migrate`)", key: "slipway", open: openSlipway},
+	{name: "bun `migrate.AutoMigrator`", key: "bun", open: openBunAuto},
+	{name: "GORM `AutoMigrate`", key: "gorm", gorm: true, open: openGorm},
+}
+
+// openPool opens a *sql.DB on dsn (pgx) whose statements are counted by c.
+func openPool(ctx context.Context, dsn string, c *counter) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	sqldb := sql.OpenDB(countingConnector{base: stdlib.GetConnector(*cfg), c: c})
+	if err := sqldb.PingContext(ctx); err != nil {
+		_ = sqldb.Close()
+		return nil, err
+	}
+	return sqldb, nil
+}
+
+// bunHook counts the statements bun reports to query hooks, BEGIN and COMMIT
+// included.
+type bunHook struct{ n atomic.Int64 }
+
+func (h *bunHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (h *bunHook) AfterQuery(context.Context, *bun.QueryEvent)                        { h.n.Add(1) }
+
+// --- Slipway ---
+
+type slipwayTool struct {
+	db    *bun.DB
+	hook  *bunHook
+	allow bool // MigrateOptions.AllowDataLoss
+}
+
+func openSlipway(_ context.Context, sqldb *sql.DB, _ string) (tool, error) {
+	db := bun.NewDB(sqldb, pgdialect.New())
+	h := &bunHook{}
+	db.AddQueryHook(h)
+	return &slipwayTool{db: db, hook: h}, nil
+}
+
+func (t *slipwayTool) run(ctx context.Context, models []any) (string, error) {
+	plan, err := schema.NewMigrator(t.db, models...).Migrate(ctx, schema.MigrateOptions{AllowDataLoss: t.allow})
+	if err != nil {
+		return "", err
+	}
+	if w := plan.Withheld(); len(w) > 0 {
+		note := fmt.Sprintf("%d change(s) withheld:", len(w))
+		for _, c := range w {
+			note += " " + c.String() + ";"
+		}
+		return note, nil
+	}
+	return "", nil
+}
+
+func (t *slipwayTool) hooked() int  { return int(t.hook.n.Swap(0)) }
+func (t *slipwayTool) close() error { return t.db.Close() }
+
+// --- bun's AutoMigrator ---
+
+type bunAutoTool struct {
+	db         *bun.DB
+	hook       *bunHook
+	schemaName string
+	dir        string // where AutoMigrator writes its migration files
+}
+
+func openBunAuto(_ context.Context, sqldb *sql.DB, schemaName string) (tool, error) {
+	db := bun.NewDB(sqldb, pgdialect.New())
+	h := &bunHook{}
+	db.AddQueryHook(h)
+	dir, err := os.MkdirTemp("", "bun-automigrate-")
+	if err != nil {
+		return nil, err
+	}
+	return &bunAutoTool{db: db, hook: h, schemaName: schemaName, dir: dir}, nil
+}
+
+func (t *bunAutoTool) run(ctx context.Context, models []any) (string, error) {
+	am, err := migrate.NewAutoMigrator(t.db,
+		migrate.WithModel(models...),
+		// AutoMigrator inspects the dialect's default schema ("public")
+		// unless told otherwise; the models live in the run's own schema.
+		migrate.WithSchemaName(t.schemaName),
+		migrate.WithMigrationsDirectoryAuto(t.dir),
+	)
+	if err != nil {
+		return "", err
+	}
+	group, err := am.Migrate(ctx)
+	if err != nil {
+		return "", err
+	}
+	if group.IsZero() {
+		return "", nil
+	}
+	return fmt.Sprintf("applied migration group %d", group.ID), nil
+}
+
+func (t *bunAutoTool) hooked() int { return int(t.hook.n.Swap(0)) }
+func (t *bunAutoTool) close() error {
+	return errJoin(t.db.Close(), os.RemoveAll(t.dir))
+}
+
+// --- GORM ---
+
+type gormTool struct {
+	db  *gorm.DB
+	log *countLogger
+}
+
+func openGorm(_ context.Context, sqldb *sql.DB, _ string) (tool, error) {
+	l := &countLogger{}
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqldb}), &gorm.Config{Logger: l})
+	if err != nil {
+		return nil, err
+	}
+	return &gormTool{db: db, log: l}, nil
+}
+
+func (t *gormTool) run(_ context.Context, models []any) (string, error) {
+	return "", t.db.AutoMigrate(models...)
+}
+
+func (t *gormTool) hooked() int { return int(t.log.n.Swap(0)) }
+func (t *gormTool) close() error {
+	sqldb, err := t.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqldb.Close()
+}
+
+// countLogger is a GORM logger that prints nothing and counts the
+// statements GORM traces: every statement GORM's callbacks execute, which is
+// how its migrator sends both DDL and inspection queries.
+type countLogger struct{ n atomic.Int64 }
+
+func (l *countLogger) LogMode(logger.LogLevel) logger.Interface { return l }
+func (l *countLogger) Info(context.Context, string, ...any)     {}
+func (l *countLogger) Warn(context.Context, string, ...any)     {}
+func (l *countLogger) Error(context.Context, string, ...any)    {}
+func (l *countLogger) Trace(context.Context, time.Time, func() (string, int64), error) {
+	l.n.Add(1)
+}
