@@ -16,6 +16,17 @@ type planner struct {
 	want []*Table
 }
 
+// alterIndexer is implemented by dialects that add and drop the indexes of
+// an existing table as clauses of its one ALTER TABLE (MySQL) rather than
+// with CREATE INDEX and DROP INDEX: alterTable then gets the AddIndex and
+// DropIndex changes too.
+type alterIndexer interface{ alterIndexes() }
+
+// actionMatcher is implemented by dialects where different referential
+// actions behave the same (InnoDB: RESTRICT and NO ACTION), so that a
+// foreign key is not replaced by an equivalent one.
+type actionMatcher interface{ sameAction(a, b string) bool }
+
 // alteration is the set of changes to one existing table.
 type alteration struct {
 	want, live *Table
@@ -56,6 +67,12 @@ func (p *planner) plan() *Plan {
 
 	if len(drops) > 0 {
 		p.planDrops(plan, drops)
+	}
+	if _, ok := p.d.(alterIndexer); ok {
+		for _, a := range alters {
+			a.changes = append(append(a.dropIdx, a.changes...), a.createIdx...)
+			a.dropIdx, a.createIdx = nil, nil
+		}
 	}
 	for _, a := range alters {
 		plan.Changes = append(plan.Changes, a.dropIdx...)
@@ -394,7 +411,7 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 		missing = append(missing, ix)
 	}
 	for _, l := range live.Indexes {
-		if !matched[l] {
+		if !matched[l] && !l.implicit {
 			p.dropIndexChange(live, l, a, add, Extra, fmt.Sprintf("the database has %s %q and model %q does not declare it", objectWord(kindForIndex(l, false)), l.Name, want.Model))
 		}
 	}
@@ -488,7 +505,7 @@ func (p *planner) diffForeignKeys(want, live *Table, add func(*Change)) {
 			if matched[l] || !p.sameReference(fk, l) {
 				continue
 			}
-			if fk.OnDelete == l.OnDelete && fk.OnUpdate == l.OnUpdate {
+			if p.sameAction(fk.OnDelete, l.OnDelete) && p.sameAction(fk.OnUpdate, l.OnUpdate) {
 				same = l
 				break
 			}
@@ -523,6 +540,13 @@ func (p *planner) diffForeignKeys(want, live *Table, add func(*Change)) {
 				Reason: fmt.Sprintf("the database has foreign key %q and model %q does not declare it", l.Name, want.Model)})
 		}
 	}
+}
+
+func (p *planner) sameAction(a, b string) bool {
+	if m, ok := p.d.(actionMatcher); ok {
+		return m.sameAction(a, b)
+	}
+	return a == b
 }
 
 func (p *planner) sameReference(fk, l *ForeignKey) bool {
