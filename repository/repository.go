@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"sort"
 	"sync"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	bunschema "github.com/uptrace/bun/schema"
 )
 
@@ -252,6 +254,11 @@ func (c *compiled) apply(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Limit(int64(c.limit))
 	}
 	if c.offset > 0 {
+		if c.limit == 0 && q.Dialect().Name() == dialect.MySQL {
+			// MySQL has no OFFSET without LIMIT; its manual suggests the
+			// largest limit instead.
+			q = q.Limit(math.MaxInt64)
+		}
 		q = q.Offset(int64(c.offset))
 	}
 	if len(c.columns) > 0 {
