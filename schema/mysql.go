@@ -526,8 +526,11 @@ func myTableFilter(tables []tableKey, schemaCol, tableCol string) (string, []any
 	return "(" + strings.Join(parts, " OR ") + ")", args
 }
 
-// mySchemaList is the SQL list of the requested schemas.
-func mySchemaList(tables []tableKey) (string, []any) {
+// mySchemaFilter is the condition selecting the requested tables' schemas
+// in an information_schema view. It compares with "=": MariaDB opens only
+// the databases an equality names, and every database on the server
+// otherwise.
+func mySchemaFilter(tables []tableKey, schemaCol string) (string, []any) {
 	var (
 		parts []string
 		args  []any
@@ -539,22 +542,28 @@ func mySchemaList(tables []tableKey) (string, []any) {
 		}
 		seen[k.schema] = true
 		if k.schema == "" {
-			parts = append(parts, "DATABASE()")
+			parts = append(parts, schemaCol+" = DATABASE()")
 			continue
 		}
-		parts = append(parts, "?")
+		parts = append(parts, schemaCol+" = ?")
 		args = append(args, k.schema)
 	}
 	if len(parts) == 0 {
-		return "(NULL)", nil
+		return "1 = 0", nil
 	}
-	return "(" + strings.Join(parts, ", ") + ")", args
+	return "(" + strings.Join(parts, " OR ") + ")", args
 }
 
-// myObjectsQuery reads, in one round trip, the connection's database and
-// server version, the requested tables (and views and sequences under
-// their names), their columns and their CHECK constraints (MariaDB keeps a
-// JSON column as longtext with a json_valid check).
+// The three inspection queries never join two information_schema views:
+// MariaDB narrows a view to the databases and tables a WHERE clause names
+// with constants, but not through a join condition, where it opens every
+// table of every database on the server. Rows of different views come
+// back as UNION ALL branches, each with its own constant filter, and are
+// matched here.
+
+// myObjectsQuery reads the connection's database and server version, the
+// requested tables (and views and sequences under their names) and their
+// columns.
 const myObjectsQuery = `
 SELECT 'D', DATABASE(), VERSION(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0
 UNION ALL
@@ -563,30 +572,34 @@ FROM information_schema.TABLES WHERE %[1]s
 UNION ALL
 SELECT 'C', TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,
 	COLLATION_NAME, COLUMN_COMMENT, GENERATION_EXPRESSION, ORDINAL_POSITION
-FROM information_schema.COLUMNS WHERE %[1]s
-UNION ALL
-SELECT 'K', tc.TABLE_SCHEMA, tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, NULL, NULL, NULL, NULL, NULL, NULL, 0
-FROM information_schema.TABLE_CONSTRAINTS tc
-JOIN information_schema.CHECK_CONSTRAINTS cc
-	ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
-WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND %[2]s`
+FROM information_schema.COLUMNS WHERE %[1]s`
 
+// myIndexesQuery reads the indexes of the requested tables and, on MariaDB
+// (%[2]s), their CHECK constraints: MariaDB keeps a JSON column as longtext
+// with a json_valid check.
 const myIndexesQuery = `
-SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE
-FROM information_schema.STATISTICS WHERE %s
-ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`
+SELECT 'I', TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, SEQ_IN_INDEX
+FROM information_schema.STATISTICS WHERE %[1]s
+%[2]s
+ORDER BY 1, 2, 3, 4, 9`
 
-// myForeignKeysQuery reads the foreign keys of the requested tables and
-// those of any table in the same databases that reference them.
+const myChecksBranch = `UNION ALL
+SELECT 'K', CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, 0, CHECK_CLAUSE, NULL, NULL, 0
+FROM information_schema.CHECK_CONSTRAINTS WHERE %s`
+
+// myForeignKeysQuery reads the key columns (KEY_COLUMN_USAGE) and rules
+// (REFERENTIAL_CONSTRAINTS) of the foreign keys of the requested tables and
+// of those of any table in the same databases that reference them.
 const myForeignKeysQuery = `
-SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME,
-	k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE
-FROM information_schema.KEY_COLUMN_USAGE k
-JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-	ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
-WHERE k.TABLE_SCHEMA IN %[1]s AND r.CONSTRAINT_SCHEMA IN %[1]s AND k.REFERENCED_TABLE_NAME IS NOT NULL
-	AND (%[2]s OR %[3]s)
-ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`
+SELECT 'F', TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME,
+	REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME, ORDINAL_POSITION
+FROM information_schema.KEY_COLUMN_USAGE
+WHERE %[1]s AND REFERENCED_TABLE_NAME IS NOT NULL AND (%[2]s OR %[3]s)
+UNION ALL
+SELECT 'R', CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE, NULL, NULL, 0
+FROM information_schema.REFERENTIAL_CONSTRAINTS
+WHERE %[4]s AND (TABLE_NAME IN (?) OR REFERENCED_TABLE_NAME IN (?))
+ORDER BY 1, 2, 3, 4, 9`
 
 // mysqlAttrs are what a MODIFY COLUMN must repeat so as not to lose them:
 // MySQL replaces the whole column definition.
@@ -597,10 +610,11 @@ type mysqlAttrs struct {
 
 func (my mysql) inspect(ctx context.Context, db bun.IDB, tables []tableKey) (*snapshot, error) {
 	snap := &snapshot{tables: map[tableKey]*Table{}, others: map[tableKey]string{}, referencedBy: map[tableKey][]inboundFK{}}
-	if err := my.readObjects(ctx, db, tables, snap); err != nil {
+	mariaDB, err := my.readObjects(ctx, db, tables, snap)
+	if err != nil {
 		return nil, fmt.Errorf("inspect columns: %w", err)
 	}
-	if err := my.readIndexes(ctx, db, tables, snap); err != nil {
+	if err := my.readIndexes(ctx, db, tables, mariaDB, snap); err != nil {
 		return nil, fmt.Errorf("inspect indexes: %w", err)
 	}
 	if err := my.readForeignKeys(ctx, db, tables, snap); err != nil {
@@ -619,13 +633,13 @@ type myColumnRow struct {
 	pos                                                       int64
 }
 
-func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, snap *snapshot) error {
+// readObjects reads tables and columns, and reports whether the server is
+// MariaDB.
+func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, snap *snapshot) (bool, error) {
 	filter, args := myTableFilter(tables, "TABLE_SCHEMA", "TABLE_NAME")
-	tcFilter, tcArgs := myTableFilter(tables, "tc.TABLE_SCHEMA", "tc.TABLE_NAME")
-	query := fmt.Sprintf(myObjectsQuery, filter, tcFilter)
-	rows, err := db.QueryContext(ctx, query, append(append(append([]any{}, args...), args...), tcArgs...)...)
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(myObjectsQuery, filter), append(slices.Clone(args), args...)...)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer rows.Close()
 	var (
@@ -633,7 +647,6 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, 
 		current    sql.NullString
 		collations = map[tableKey]string{}
 		columns    []myColumnRow
-		jsonChecks = map[tableKey]map[string]bool{}
 	)
 	for rows.Next() {
 		var (
@@ -642,7 +655,7 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, 
 			pos                                    sql.NullInt64
 		)
 		if err := rows.Scan(&kind, &s1, &s2, &s3, &s4, &s5, &s6, &s7, &s8, &s9, &s0, &pos); err != nil {
-			return err
+			return false, err
 		}
 		key := tableKey{s1.String, s2.String}
 		switch kind {
@@ -659,20 +672,13 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, 
 		case "C":
 			columns = append(columns, myColumnRow{key: key, name: s3.String, typ: s4.String, nullable: s5.String, def: s6,
 				extra: s7.String, collation: s8.String, comment: s9.String, generated: s0.String, pos: pos.Int64})
-		case "K":
-			if col, ok := jsonCheckColumn(s4.String); ok {
-				if jsonChecks[key] == nil {
-					jsonChecks[key] = map[string]bool{}
-				}
-				jsonChecks[key][col] = true
-			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return false, err
 	}
 	if !current.Valid {
-		return errors.New("the connection has no current database: name one in the URL (mysql://host:3306/dbname)")
+		return false, errors.New("the connection has no current database: name one in the URL (mysql://host:3306/dbname)")
 	}
 	snap.current = current.String
 	mariaDB := strings.Contains(version, "MariaDB")
@@ -689,10 +695,7 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, 
 		}
 		ct, err := my.parseType(r.typ)
 		if err != nil {
-			return fmt.Errorf("table %q column %q: type %q: %w", r.key.name, r.name, r.typ, err)
-		}
-		if ct.Name == "longtext" && jsonChecks[r.key][r.name] {
-			ct = ColumnType{Name: "json"} // MariaDB's JSON
+			return false, fmt.Errorf("table %q column %q: type %q: %w", r.key.name, r.name, r.typ, err)
 		}
 		c := &Column{Name: r.name, Type: ct, Nullable: r.nullable == "YES"}
 		extra := strings.ToLower(r.extra)
@@ -715,7 +718,7 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, 
 		}
 		t.Columns = append(t.Columns, c)
 	}
-	return nil
+	return mariaDB, nil
 }
 
 var myJSONCheck = regexp.MustCompile("^(?i)\\(?\\s*json_valid\\s*\\(\\s*`?([^`()]+)`?\\s*\\)\\s*\\)?$")
@@ -729,9 +732,16 @@ func jsonCheckColumn(clause string) (string, bool) {
 	return strings.ReplaceAll(m[1], "``", "`"), true
 }
 
-func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, snap *snapshot) error {
+func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, mariaDB bool, snap *snapshot) error {
 	filter, args := myTableFilter(tables, "TABLE_SCHEMA", "TABLE_NAME")
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(myIndexesQuery, filter), args...)
+	checks := ""
+	if mariaDB {
+		var checkArgs []any
+		checks, checkArgs = myTableFilter(tables, "CONSTRAINT_SCHEMA", "TABLE_NAME")
+		checks = fmt.Sprintf(myChecksBranch, checks)
+		args = append(slices.Clone(args), checkArgs...)
+	}
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(myIndexesQuery, filter, checks), args...)
 	if err != nil {
 		return err
 	}
@@ -750,16 +760,25 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, 
 	)
 	for rows.Next() {
 		var (
-			nsp, rel, name, indexType string
-			col                       sql.NullString
-			subPart                   sql.NullInt64
-			nonUnique                 int
+			row, nsp, rel, name string
+			col, indexType      sql.NullString
+			subPart             sql.NullInt64
+			nonUnique, seq      int
 		)
-		if err := rows.Scan(&nsp, &rel, &name, &nonUnique, &col, &subPart, &indexType); err != nil {
+		if err := rows.Scan(&row, &nsp, &rel, &name, &nonUnique, &col, &subPart, &indexType, &seq); err != nil {
 			return err
 		}
 		t := snap.tables[tableKey{nsp, rel}]
 		if t == nil {
+			continue
+		}
+		if row == "K" {
+			// MariaDB's JSON: longtext with a json_valid check.
+			if name, ok := jsonCheckColumn(col.String); ok {
+				if c := t.Column(name); c != nil && c.Type.Name == "longtext" {
+					c.Type = ColumnType{Name: "json"}
+				}
+			}
 			continue
 		}
 		if name == "PRIMARY" {
@@ -777,8 +796,8 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, 
 			last, lastIx = indexKey{t, name}, &Index{Name: name, Unique: nonUnique == 0, Constraint: nonUnique == 0}
 			t.Indexes = append(t.Indexes, lastIx)
 			indexSet = append(indexSet, lastIx)
-			if indexType != "BTREE" && indexType != "HASH" {
-				byName[lastIx], kind[lastIx] = true, indexType+" "
+			if indexType.String != "BTREE" && indexType.String != "HASH" {
+				byName[lastIx], kind[lastIx] = true, indexType.String+" "
 			}
 		}
 		// Prefix, functional, full-text and spatial indexes are not what a
@@ -808,15 +827,19 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, 
 }
 
 func (my mysql) readForeignKeys(ctx context.Context, db bun.IDB, tables []tableKey, snap *snapshot) error {
-	schemas, schemaArgs := mySchemaList(tables)
-	own, ownArgs := myTableFilter(tables, "k.TABLE_SCHEMA", "k.TABLE_NAME")
-	refs, refArgs := myTableFilter(tables, "k.REFERENCED_TABLE_SCHEMA", "k.REFERENCED_TABLE_NAME")
+	kSchemas, kArgs := mySchemaFilter(tables, "TABLE_SCHEMA")
+	rSchemas, rArgs := mySchemaFilter(tables, "CONSTRAINT_SCHEMA")
+	own, ownArgs := myTableFilter(tables, "TABLE_SCHEMA", "TABLE_NAME")
+	refs, refArgs := myTableFilter(tables, "REFERENCED_TABLE_SCHEMA", "REFERENCED_TABLE_NAME")
+	names := []string{""} // never an empty IN list
+	for _, k := range tables {
+		names = append(names, k.name)
+	}
 	var args []any
-	args = append(args, schemaArgs...)
-	args = append(args, schemaArgs...)
-	args = append(args, ownArgs...)
-	args = append(args, refArgs...)
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(myForeignKeysQuery, schemas, own, refs), args...)
+	for _, a := range [][]any{kArgs, ownArgs, refArgs, rArgs, {bun.In(names), bun.In(names)}} {
+		args = append(args, a...)
+	}
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(myForeignKeysQuery, kSchemas, own, refs, rSchemas), args...)
 	if err != nil {
 		return err
 	}
@@ -825,30 +848,54 @@ func (my mysql) readForeignKeys(ctx context.Context, db bun.IDB, tables []tableK
 		table tableKey
 		name  string
 	}
-	byKey := map[fkKey]*ForeignKey{}
+	var (
+		byKey = map[fkKey]*ForeignKey{}
+		order []fkKey
+		rules = map[fkKey][2]string{}
+	)
 	for rows.Next() {
-		var nsp, rel, name, col, refNsp, refRel, refCol, upd, del string
-		if err := rows.Scan(&nsp, &rel, &name, &col, &refNsp, &refRel, &refCol, &upd, &del); err != nil {
+		var (
+			row, nsp, rel, name string
+			s1, s2, s3, s4      sql.NullString
+			pos                 int
+		)
+		if err := rows.Scan(&row, &nsp, &rel, &name, &s1, &s2, &s3, &s4, &pos); err != nil {
 			return err
 		}
-		key := tableKey{nsp, rel}
-		fk := byKey[fkKey{key, name}]
-		if fk == nil {
-			fk = &ForeignKey{Name: name, RefSchema: snap.display(refNsp), RefTable: refRel,
-				OnUpdate: normalizeAction(upd), OnDelete: normalizeAction(del)}
-			byKey[fkKey{key, name}] = fk
-			if t := snap.tables[key]; t != nil {
-				t.ForeignKeys = append(t.ForeignKeys, fk)
-			}
-			ref := tableKey{refNsp, refRel}
-			if snap.tables[ref] != nil {
-				snap.referencedBy[ref] = append(snap.referencedBy[ref], inboundFK{from: key, fk: fk})
-			}
+		key := fkKey{tableKey{nsp, rel}, name}
+		if row == "R" {
+			rules[key] = [2]string{s1.String, s2.String}
+			continue
 		}
-		fk.Columns = append(fk.Columns, col)
-		fk.RefColumns = append(fk.RefColumns, refCol)
+		fk := byKey[key]
+		if fk == nil {
+			fk = &ForeignKey{Name: name, RefSchema: s2.String, RefTable: s3.String}
+			byKey[key] = fk
+			order = append(order, key)
+		}
+		fk.Columns = append(fk.Columns, s1.String)
+		fk.RefColumns = append(fk.RefColumns, s4.String)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, key := range order {
+		fk := byKey[key]
+		rule, ok := rules[key]
+		if !ok {
+			return fmt.Errorf("table %q: foreign key %q has no row in REFERENTIAL_CONSTRAINTS", key.table.name, key.name)
+		}
+		fk.OnUpdate, fk.OnDelete = normalizeAction(rule[0]), normalizeAction(rule[1])
+		ref := tableKey{fk.RefSchema, fk.RefTable}
+		fk.RefSchema = snap.display(fk.RefSchema)
+		if t := snap.tables[key.table]; t != nil {
+			t.ForeignKeys = append(t.ForeignKeys, fk)
+		}
+		if snap.tables[ref] != nil {
+			snap.referencedBy[ref] = append(snap.referencedBy[ref], inboundFK{from: key.table, fk: fk})
+		}
+	}
+	return nil
 }
 
 // markImplicitIndexes marks the index each foreign key needs: MySQL

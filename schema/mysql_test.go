@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -525,5 +526,43 @@ func TestMySQL_RejectsIndexesItCannotBuild(t *testing.T) {
 			_, err := schema.NewMigrator(db, tt.give).Plan(t.Context(), schema.MigrateOptions{})
 			assertErrorContains(t, err, tt.want...)
 		})
+	}
+}
+
+// MariaDB opens every table of every database for an information_schema
+// read it cannot narrow with constants, which costs more the busier the
+// server. Each inspection query must stay within the models' database.
+func TestMySQL_InspectionOpensOnlyTheModelsDatabase(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	if !isMariaDB(t, db) {
+		t.Skip("EXPLAIN reports the databases an information_schema read opens on MariaDB only")
+	}
+	mustMigrate(t, db, (*ownerV1)(nil), (*petFK)(nil), (*jsonDoc)(nil))
+	log := &queryLog{}
+	db.AddQueryHook(log)
+	_, err := schema.NewMigrator(db, (*ownerV1)(nil), (*petFK)(nil), (*jsonDoc)(nil)).Plan(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	queries := slices.Clone(log.queries)
+	require.Len(t, queries, 3)
+	for _, q := range queries {
+		rows, err := db.QueryContext(t.Context(), "EXPLAIN "+q)
+		require.NoError(t, err)
+		cols, err := rows.Columns()
+		require.NoError(t, err)
+		var plan []string
+		for rows.Next() {
+			vals := make([]sql.NullString, len(cols))
+			dest := make([]any, len(cols))
+			for i := range vals {
+				dest[i] = &vals[i]
+			}
+			require.NoError(t, rows.Scan(dest...))
+			plan = append(plan, vals[len(vals)-1].String) // Extra
+		}
+		require.NoError(t, rows.Err())
+		require.NoError(t, rows.Close())
+		assert.NotContains(t, strings.Join(plan, "\n"), "Scanned all databases", q)
+		assert.Contains(t, strings.Join(plan, "\n"), "Scanned 1 database", q)
 	}
 }
