@@ -602,10 +602,12 @@ WHERE %[4]s AND (TABLE_NAME IN (?) OR REFERENCED_TABLE_NAME IN (?))
 ORDER BY 1, 2, 3, 4, 9`
 
 // mysqlAttrs are what a MODIFY COLUMN must repeat so as not to lose them:
-// MySQL replaces the whole column definition.
+// MySQL replaces the whole column definition with the one given.
 type mysqlAttrs struct {
 	collation string // when it differs from the table's
 	comment   string
+	invisible bool
+	check     string // MariaDB: the column's own CHECK constraint
 }
 
 func (my mysql) inspect(ctx context.Context, db bun.IDB, tables []tableKey) (*snapshot, error) {
@@ -713,6 +715,7 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, 
 			attrs.collation = r.collation
 		}
 		attrs.comment = r.comment
+		attrs.invisible = strings.Contains(extra, "invisible")
 		if attrs != (mysqlAttrs{}) {
 			c.mysql = &attrs
 		}
@@ -773,11 +776,20 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, 
 			continue
 		}
 		if row == "K" {
-			// MariaDB's JSON: longtext with a json_valid check.
-			if name, ok := jsonCheckColumn(col.String); ok {
-				if c := t.Column(name); c != nil && c.Type.Name == "longtext" {
+			// MariaDB's JSON is longtext with a json_valid check. Other
+			// checks named after a column are that column's own, which a
+			// MODIFY COLUMN on MariaDB drops unless it repeats them.
+			if jsonCol, ok := jsonCheckColumn(col.String); ok {
+				if c := t.Column(jsonCol); c != nil && c.Type.Name == "longtext" {
 					c.Type = ColumnType{Name: "json"}
+					continue
 				}
+			}
+			if c := t.Column(name); c != nil {
+				if c.mysql == nil {
+					c.mysql = &mysqlAttrs{}
+				}
+				c.mysql.check = col.String
 			}
 			continue
 		}
@@ -965,9 +977,17 @@ func (my mysql) columnDef(c *Column, attrs *mysqlAttrs) string {
 		b.WriteString(" DEFAULT ")
 		b.WriteString(my.defaultClause(c.Type, d))
 	}
+	if attrs != nil && attrs.invisible {
+		b.WriteString(" INVISIBLE")
+	}
 	if attrs != nil && attrs.comment != "" {
 		b.WriteString(" COMMENT ")
 		b.WriteString(mysqlQuote(attrs.comment))
+	}
+	if attrs != nil && attrs.check != "" && c.Type.Name != "json" {
+		b.WriteString(" CHECK (")
+		b.WriteString(attrs.check)
+		b.WriteString(")")
 	}
 	return b.String()
 }

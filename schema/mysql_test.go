@@ -322,19 +322,33 @@ func TestMySQL_TheIndexMySQLMakesForAForeignKey(t *testing.T) {
 	assert.Empty(t, plan.Changes, "nothing left over:\n%s", plan)
 }
 
-func TestMySQL_ModifyColumnKeepsCollationAndComment(t *testing.T) {
+type itemWideNote struct {
+	bun.BaseModel `bun:"table:items"`
+	ID            int64   `bun:",pk"`
+	Name          string  `bun:"type:varchar(60),notnull"`
+	Note          *string `bun:"type:varchar(20)"`
+}
+
+// MODIFY COLUMN replaces the whole definition: what the model does not say
+// about the column must be repeated or it is lost.
+func TestMySQL_ModifyColumnKeepsWhatTheModelDoesNotSay(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.MySQL)
 	mysqlExec(t, db, "CREATE TABLE items (id bigint NOT NULL PRIMARY KEY, "+
-		"name varchar(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL COMMENT 'shown to users')")
-	plan, err := schema.NewMigrator(db, (*itemWide)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		"name varchar(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL COMMENT 'shown to users' CHECK (name <> ''), "+
+		"note varchar(10) NULL INVISIBLE)")
+	plan, err := schema.NewMigrator(db, (*itemWideNote)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"WidenType"}, changeList(plan))
+	assert.Equal(t, []string{"WidenType", "WidenType"}, changeList(plan))
 	typ, _, collation, comment := columnFacts(t, db, "items", "name")
 	assert.Equal(t, "varchar(60)", typ)
 	assert.Equal(t, "utf8mb4_bin", collation)
 	assert.Equal(t, "shown to users", comment)
-	assertActual(t, db, (*itemWide)(nil))
+	_, extra, _, _ := columnFacts(t, db, "items", "note")
+	assert.Contains(t, strings.ToUpper(extra), "INVISIBLE")
+	_, err = db.ExecContext(t.Context(), "INSERT INTO items (id, name) VALUES (1, '')")
+	assert.Error(t, err, "the CHECK constraint is still there")
+	assertActual(t, db, (*itemWideNote)(nil))
 }
 
 type goodDefault struct {
