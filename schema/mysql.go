@@ -992,17 +992,42 @@ func (my mysql) columnDef(c *Column, attrs *mysqlAttrs) string {
 	return b.String()
 }
 
-// defaultClause writes a default. MySQL takes a literal default for TEXT,
-// BLOB and JSON only as an expression, in parentheses (MySQL 8.0.13+,
-// MariaDB 10.2+).
+// defaultClause writes a default. MySQL 8 takes an expression default only
+// in parentheses, except CURRENT_TIMESTAMP and its synonyms, and a literal
+// default for TEXT, BLOB and JSON only as an expression too (MariaDB takes
+// both forms).
 func (mysql) defaultClause(typ ColumnType, d string) string {
-	if myLOB(typ) && !strings.HasPrefix(d, "(") {
-		if _, onUpdate := splitOnUpdate(d); onUpdate == "" {
-			return "(" + d + ")"
-		}
+	if strings.HasPrefix(d, "(") && matchingParen(d, 0) == len(d)-1 {
+		return d
+	}
+	def, onUpdate := splitOnUpdate(d)
+	if myCurrentTimestamp.MatchString(canonicalExpr(def)) || strings.EqualFold(def, "null") {
+		return d
+	}
+	if onUpdate == "" && (!myLiteral(def) || myLOB(typ)) {
+		return "(" + d + ")"
 	}
 	return d
 }
+
+// myLiteral reports whether s is a literal MySQL takes as a plain default:
+// a string, a number, a boolean, a bit or hex value.
+func myLiteral(s string) bool {
+	s = myIntroducer.ReplaceAllString(strings.TrimSpace(s), "'")
+	if _, ok := mysqlUnquote(s); ok {
+		return true
+	}
+	if _, ok := canonicalNumber(s); ok {
+		return true
+	}
+	switch strings.ToLower(s) {
+	case "true", "false":
+		return true
+	}
+	return myBitLiteral.MatchString(s) || myHexLiteral.MatchString(s)
+}
+
+var myHexLiteral = regexp.MustCompile(`^(?i)(x'[0-9a-f]*'|0x[0-9a-f]+)$`)
 
 func (my mysql) fkDef(fk *ForeignKey) string {
 	ref := &Table{Schema: fk.RefSchema, Name: fk.RefTable}

@@ -365,3 +365,25 @@ func TestMySQLCheckIdent(t *testing.T) {
 	assert.ErrorContains(t, my.checkIdent("name "), "ends with a space")
 	assert.Error(t, my.checkIdent(""))
 }
+
+func TestMySQLDefaultClause(t *testing.T) {
+	tests := []struct{ typ, give, want string }{
+		{typ: "varchar(20)", give: "'x'", want: "'x'"},
+		{typ: "bigint", give: "-1", want: "-1"},
+		{typ: "tinyint(1)", give: "true", want: "true"},
+		{typ: "bit(1)", give: "b'1'", want: "b'1'"},
+		{typ: "datetime", give: "CURRENT_TIMESTAMP", want: "CURRENT_TIMESTAMP"},
+		{typ: "datetime(6)", give: "now(6) ON UPDATE now(6)", want: "now(6) ON UPDATE now(6)"},
+		{typ: "varchar(36)", give: "uuid()", want: "(uuid())"},
+		{typ: "varchar(36)", give: "(uuid())", want: "(uuid())"},
+		{typ: "int", give: "1 + 2", want: "(1 + 2)"},
+		{typ: "text", give: "'x'", want: "('x')"},
+		{typ: "json", give: "'{}'", want: "('{}')"},
+		{typ: "varchar(20)", give: "NULL", want: "NULL"},
+	}
+	for _, tt := range tests {
+		typ, err := mysql{}.parseType(tt.typ)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, mysql{}.defaultClause(typ, tt.give), tt.give)
+	}
+}

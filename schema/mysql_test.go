@@ -110,6 +110,7 @@ type legacyTypes struct {
 	Year          *int16     `bun:"type:year"`
 	Seen          time.Time  `bun:"type:timestamp,notnull,default:now() on update now()"`
 	Status        string     `bun:"type:enum('New','done'),notnull,default:'New'"`
+	Token         string     `bun:"type:varchar(36),notnull,default:uuid()"`
 }
 
 func TestMySQL_HandWrittenSpellingsAreActual(t *testing.T) {
@@ -129,6 +130,7 @@ func TestMySQL_HandWrittenSpellingsAreActual(t *testing.T) {
 		"year year(4) DEFAULT NULL, "+
 		"seen timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, "+
 		"status enum('New','done') NOT NULL DEFAULT 'New', "+
+		"token varchar(36) NOT NULL DEFAULT (uuid()), "+
 		"PRIMARY KEY (id))")
 	plan, err := schema.NewMigrator(db, (*legacyTypes)(nil)).Plan(t.Context(), schema.MigrateOptions{})
 	require.NoError(t, err)
@@ -141,6 +143,10 @@ func TestMySQL_HandWrittenSpellingsAreActual(t *testing.T) {
 	typ, _, _, _ := columnFacts(t, db, "legacy_types", "counter")
 	assert.Contains(t, typ, "bigint")
 	assert.Contains(t, typ, "unsigned")
+	insertRows(t, db, &legacyTypes{Status: "done"})
+	var token string
+	require.NoError(t, db.NewSelect().Table("legacy_types").Column("token").Scan(t.Context(), &token))
+	assert.Len(t, token, 36, "the expression default ran")
 }
 
 type hitsUnsigned struct {
