@@ -27,6 +27,22 @@ type alterIndexer interface{ alterIndexes() }
 // foreign key is not replaced by an equivalent one.
 type actionMatcher interface{ sameAction(a, b string) bool }
 
+// refQualifier is implemented by dialects that resolve an unqualified
+// foreign key reference in the referencing table's schema rather than in the
+// connection's (MySQL): the planner names the connection's schema in the
+// references of tables in another schema.
+type refQualifier interface{ qualifyRefs() }
+
+// qualifiedRef is fk as the DDL of table t must write it.
+func (p *planner) qualifiedRef(t *Table, fk *ForeignKey) *ForeignKey {
+	if _, ok := p.d.(refQualifier); !ok || fk.RefSchema != "" || t.Schema == "" || t.Schema == p.snap.current {
+		return fk
+	}
+	q := *fk
+	q.RefSchema = p.snap.current
+	return &q
+}
+
 // alteration is the set of changes to one existing table.
 type alteration struct {
 	want, live *Table
@@ -182,9 +198,9 @@ func (p *planner) planCreates(plan *Plan, creates []*Table) []*alteration {
 			self := ref == keyOf(t.Schema, t.Name, p.snap.current)
 			switch {
 			case self || created[ref] || (!pending[ref] && p.snap.tables[ref] != nil):
-				inline.ForeignKeys = append(inline.ForeignKeys, fk)
+				inline.ForeignKeys = append(inline.ForeignKeys, p.qualifiedRef(t, fk))
 			case pending[ref]:
-				later = append(later, &Change{Kind: AddForeignKey, Class: Safe, Table: t.qualifiedName(), Name: fk.Name, To: describeFK(fk), fk: fk})
+				later = append(later, &Change{Kind: AddForeignKey, Class: Safe, Table: t.qualifiedName(), Name: fk.Name, To: describeFK(fk), fk: p.qualifiedRef(t, fk)})
 			default:
 				c.Class = WouldFail
 				c.Reason = fmt.Sprintf("foreign key %q references table %q, which does not exist and is not among the models being migrated (add its model to Models, or migrate it first)",
@@ -519,7 +535,7 @@ func (p *planner) diffForeignKeys(want, live *Table, add func(*Change)) {
 			matched[replace] = true
 			add(&Change{Kind: DropForeignKey, Class: Safe, Name: replace.Name, From: describeFK(replace), fk: replace})
 		}
-		c := &Change{Kind: AddForeignKey, Class: Safe, Name: fk.Name, To: describeFK(fk), fk: fk}
+		c := &Change{Kind: AddForeignKey, Class: Safe, Name: fk.Name, To: describeFK(fk), fk: p.qualifiedRef(want, fk)}
 		ref := p.snap.table(fk.RefSchema, fk.RefTable)
 		selected := slices.ContainsFunc(p.want, func(t *Table) bool {
 			return keyOf(t.Schema, t.Name, p.snap.current) == keyOf(fk.RefSchema, fk.RefTable, p.snap.current)

@@ -29,6 +29,7 @@ var (
 	_ alterIndexer  = mysql{}
 	_ actionMatcher = mysql{}
 	_ indexChecker  = mysql{}
+	_ refQualifier  = mysql{}
 )
 
 func (mysql) name() string { return "MySQL" }
@@ -63,6 +64,10 @@ func (mysql) lengthExpr(col string) string { return "CHAR_LENGTH(" + col + ")" }
 // alterIndexes: MySQL adds and drops indexes inside the table's one ALTER
 // TABLE, so that a table is rebuilt at most once.
 func (mysql) alterIndexes() {}
+
+// qualifyRefs: MySQL looks an unqualified REFERENCES table up in the
+// referencing table's database.
+func (mysql) qualifyRefs() {}
 
 // sameAction: InnoDB treats RESTRICT and NO ACTION alike (both are checked
 // at once), and MariaDB reports RESTRICT for a foreign key declared without
@@ -492,114 +497,101 @@ func canonicalNumberOK(s string) bool {
 
 // ---- inspection ----
 
-// myTableFilter is the condition selecting the requested tables in an
-// information_schema view, given its schema and table name columns. An
-// empty schema is the connection's database.
-func myTableFilter(tables []tableKey, schemaCol, tableCol string) (string, []any) {
+// The three inspection queries compare every information_schema view's
+// schema column with one constant, "=", and never join two views. MariaDB
+// narrows a view to the databases and tables named that way, and opens
+// every table of every database on the server for anything else: a join
+// condition, IN, or an OR of databases. So each view and each database of
+// the requested tables is a UNION ALL branch of its own, and rows of
+// different views are matched here.
+
+// myGroup is the requested tables of one database.
+type myGroup struct {
+	schema string // the database in SQL: "DATABASE()" or "?"
+	args   []any  // the argument of "?"
+	names  []string
+}
+
+// myGroups groups the requested tables by database, the connection's first.
+func myGroups(tables []tableKey) []myGroup {
 	bySchema := map[string][]string{}
+	var schemas []string
 	for _, k := range tables {
+		if _, ok := bySchema[k.schema]; !ok {
+			schemas = append(schemas, k.schema)
+		}
 		if !slices.Contains(bySchema[k.schema], k.name) {
 			bySchema[k.schema] = append(bySchema[k.schema], k.name)
 		}
 	}
-	if len(bySchema) == 0 {
-		return "1 = 0", nil
-	}
-	schemas := make([]string, 0, len(bySchema))
-	for s := range bySchema {
-		schemas = append(schemas, s)
-	}
 	sort.Strings(schemas)
+	if len(schemas) == 0 {
+		return []myGroup{{schema: "DATABASE()", names: []string{""}}} // matches nothing
+	}
+	groups := make([]myGroup, len(schemas))
+	for i, sc := range schemas {
+		groups[i] = myGroup{schema: "DATABASE()", names: bySchema[sc]}
+		if sc != "" {
+			groups[i].schema, groups[i].args = "?", []any{sc}
+		}
+	}
+	return groups
+}
+
+// myUnion writes branch once per group, joined by UNION ALL. branch
+// formats its SQL with the group's schema and table names and returns it
+// with its arguments in placeholder order.
+func myUnion(groups []myGroup, branch func(g myGroup) (string, []any)) (string, []any) {
 	var (
 		parts []string
 		args  []any
 	)
-	for _, s := range schemas {
-		if s == "" {
-			parts = append(parts, fmt.Sprintf("(%s = DATABASE() AND %s IN (?))", schemaCol, tableCol))
-			args = append(args, bun.In(bySchema[s]))
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("(%s = ? AND %s IN (?))", schemaCol, tableCol))
-		args = append(args, s, bun.In(bySchema[s]))
+	for _, g := range groups {
+		sql, a := branch(g)
+		parts = append(parts, sql)
+		args = append(args, a...)
 	}
-	return "(" + strings.Join(parts, " OR ") + ")", args
+	return strings.Join(parts, "\nUNION ALL\n"), args
 }
 
-// mySchemaFilter is the condition selecting the requested tables' schemas
-// in an information_schema view. It compares with "=": MariaDB opens only
-// the databases an equality names, and every database on the server
-// otherwise.
-func mySchemaFilter(tables []tableKey, schemaCol string) (string, []any) {
-	var (
-		parts []string
-		args  []any
-		seen  = map[string]bool{}
-	)
-	for _, k := range tables {
-		if seen[k.schema] {
-			continue
-		}
-		seen[k.schema] = true
-		if k.schema == "" {
-			parts = append(parts, schemaCol+" = DATABASE()")
-			continue
-		}
-		parts = append(parts, schemaCol+" = ?")
-		args = append(args, k.schema)
-	}
-	if len(parts) == 0 {
-		return "1 = 0", nil
-	}
-	return "(" + strings.Join(parts, " OR ") + ")", args
+// inTables is the arguments of a branch that compares its schema with the
+// group's database, then its table names with the group's tables.
+func (g myGroup) inTables() []any {
+	return append(slices.Clone(g.args), bun.In(g.names))
 }
 
-// The three inspection queries never join two information_schema views:
-// MariaDB narrows a view to the databases and tables a WHERE clause names
-// with constants, but not through a join condition, where it opens every
-// table of every database on the server. Rows of different views come
-// back as UNION ALL branches, each with its own constant filter, and are
-// matched here.
-
-// myObjectsQuery reads the connection's database and server version, the
-// requested tables (and views and sequences under their names) and their
-// columns.
-const myObjectsQuery = `
-SELECT 'D', DATABASE(), VERSION(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0
-UNION ALL
-SELECT 'T', TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, NULL, NULL, NULL, NULL, NULL, NULL, 0
-FROM information_schema.TABLES WHERE %[1]s
-UNION ALL
-SELECT 'C', TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,
+// myTablesBranch and myColumnsBranch read the requested tables (and views
+// and sequences under their names) and their columns.
+const (
+	myTablesBranch = `SELECT 'T', TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, NULL, NULL, NULL, NULL, NULL, NULL, 0
+FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN (?)`
+	myColumnsBranch = `SELECT 'C', TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,
 	COLLATION_NAME, COLUMN_COMMENT, GENERATION_EXPRESSION, ORDINAL_POSITION
-FROM information_schema.COLUMNS WHERE %[1]s`
+FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN (?)`
+)
 
-// myIndexesQuery reads the indexes of the requested tables and, on MariaDB
-// (%[2]s), their CHECK constraints: MariaDB keeps a JSON column as longtext
-// with a json_valid check.
-const myIndexesQuery = `
-SELECT 'I', TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, SEQ_IN_INDEX
-FROM information_schema.STATISTICS WHERE %[1]s
-%[2]s
-ORDER BY 1, 2, 3, 4, 9`
+// myIndexesBranch reads indexes; myChecksBranch, on MariaDB only, CHECK
+// constraints: MariaDB keeps a JSON column as longtext with a json_valid
+// check.
+const (
+	myIndexesBranch = `SELECT 'I', TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, SEQ_IN_INDEX
+FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN (?)`
+	myChecksBranch = `SELECT 'K', CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, 0, CHECK_CLAUSE, NULL, NULL, 0
+FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s AND TABLE_NAME IN (?)`
+)
 
-const myChecksBranch = `UNION ALL
-SELECT 'K', CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, 0, CHECK_CLAUSE, NULL, NULL, 0
-FROM information_schema.CHECK_CONSTRAINTS WHERE %s`
-
-// myForeignKeysQuery reads the key columns (KEY_COLUMN_USAGE) and rules
-// (REFERENTIAL_CONSTRAINTS) of the foreign keys of the requested tables and
-// of those of any table in the same databases that reference them.
-const myForeignKeysQuery = `
-SELECT 'F', TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME,
+// myKeyColumnsBranch reads the key columns of the foreign keys of the
+// requested tables and of the tables in their databases that reference
+// them (%[2]s); myRulesBranch reads their rules.
+const (
+	myKeyColumnsBranch = `SELECT 'F', TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME,
 	REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME, ORDINAL_POSITION
 FROM information_schema.KEY_COLUMN_USAGE
-WHERE %[1]s AND REFERENCED_TABLE_NAME IS NOT NULL AND (%[2]s OR %[3]s)
-UNION ALL
-SELECT 'R', CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE, NULL, NULL, 0
+WHERE TABLE_SCHEMA = %[1]s AND REFERENCED_TABLE_NAME IS NOT NULL AND (TABLE_NAME IN (?) OR %[2]s)`
+	myRulesBranch = `SELECT 'R', CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE, NULL, NULL, 0
 FROM information_schema.REFERENTIAL_CONSTRAINTS
-WHERE %[4]s AND (TABLE_NAME IN (?) OR REFERENCED_TABLE_NAME IN (?))
-ORDER BY 1, 2, 3, 4, 9`
+WHERE CONSTRAINT_SCHEMA = %s AND (TABLE_NAME IN (?) OR REFERENCED_TABLE_NAME IN (?))`
+)
 
 // mysqlAttrs are what a MODIFY COLUMN must repeat so as not to lose them:
 // MySQL replaces the whole column definition with the one given.
@@ -638,8 +630,12 @@ type myColumnRow struct {
 // readObjects reads tables and columns, and reports whether the server is
 // MariaDB.
 func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, snap *snapshot) (bool, error) {
-	filter, args := myTableFilter(tables, "TABLE_SCHEMA", "TABLE_NAME")
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(myObjectsQuery, filter), append(slices.Clone(args), args...)...)
+	groups := myGroups(tables)
+	tablesSQL, args := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myTablesBranch, g.schema), g.inTables() })
+	columnsSQL, columnArgs := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myColumnsBranch, g.schema), g.inTables() })
+	query := "SELECT 'D', DATABASE(), VERSION(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0\nUNION ALL\n" +
+		tablesSQL + "\nUNION ALL\n" + columnsSQL
+	rows, err := db.QueryContext(ctx, query, append(args, columnArgs...)...)
 	if err != nil {
 		return false, err
 	}
@@ -736,15 +732,14 @@ func jsonCheckColumn(clause string) (string, bool) {
 }
 
 func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, mariaDB bool, snap *snapshot) error {
-	filter, args := myTableFilter(tables, "TABLE_SCHEMA", "TABLE_NAME")
-	checks := ""
+	groups := myGroups(tables)
+	query, args := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myIndexesBranch, g.schema), g.inTables() })
 	if mariaDB {
-		var checkArgs []any
-		checks, checkArgs = myTableFilter(tables, "CONSTRAINT_SCHEMA", "TABLE_NAME")
-		checks = fmt.Sprintf(myChecksBranch, checks)
-		args = append(slices.Clone(args), checkArgs...)
+		checks, checkArgs := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myChecksBranch, g.schema), g.inTables() })
+		query += "\nUNION ALL\n" + checks
+		args = append(args, checkArgs...)
 	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(myIndexesQuery, filter, checks), args...)
+	rows, err := db.QueryContext(ctx, query+"\nORDER BY 1, 2, 3, 4, 9", args...)
 	if err != nil {
 		return err
 	}
@@ -839,19 +834,27 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, 
 }
 
 func (my mysql) readForeignKeys(ctx context.Context, db bun.IDB, tables []tableKey, snap *snapshot) error {
-	kSchemas, kArgs := mySchemaFilter(tables, "TABLE_SCHEMA")
-	rSchemas, rArgs := mySchemaFilter(tables, "CONSTRAINT_SCHEMA")
-	own, ownArgs := myTableFilter(tables, "TABLE_SCHEMA", "TABLE_NAME")
-	refs, refArgs := myTableFilter(tables, "REFERENCED_TABLE_SCHEMA", "REFERENCED_TABLE_NAME")
-	names := []string{""} // never an empty IN list
-	for _, k := range tables {
-		names = append(names, k.name)
+	groups := myGroups(tables)
+	// Referencing the requested tables: a condition on columns MariaDB does
+	// not narrow by, so OR is fine here.
+	var (
+		refs    []string
+		refArgs []any
+		names   []string
+	)
+	for _, g := range groups {
+		refs = append(refs, fmt.Sprintf("(REFERENCED_TABLE_SCHEMA = %s AND REFERENCED_TABLE_NAME IN (?))", g.schema))
+		refArgs = append(refArgs, g.inTables()...)
+		names = append(names, g.names...)
 	}
-	var args []any
-	for _, a := range [][]any{kArgs, ownArgs, refArgs, rArgs, {bun.In(names), bun.In(names)}} {
-		args = append(args, a...)
-	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(myForeignKeysQuery, kSchemas, own, refs, rSchemas), args...)
+	refsSQL := "(" + strings.Join(refs, " OR ") + ")"
+	keys, args := myUnion(groups, func(g myGroup) (string, []any) {
+		return fmt.Sprintf(myKeyColumnsBranch, g.schema, refsSQL), append(g.inTables(), refArgs...)
+	})
+	rulesSQL, ruleArgs := myUnion(groups, func(g myGroup) (string, []any) {
+		return fmt.Sprintf(myRulesBranch, g.schema), append(slices.Clone(g.args), bun.In(names), bun.In(names))
+	})
+	rows, err := db.QueryContext(ctx, keys+"\nUNION ALL\n"+rulesSQL+"\nORDER BY 1, 2, 3, 4, 9", append(args, ruleArgs...)...)
 	if err != nil {
 		return err
 	}

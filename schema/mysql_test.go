@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -551,17 +552,23 @@ func TestMySQL_RejectsIndexesItCannotBuild(t *testing.T) {
 
 // MariaDB opens every table of every database for an information_schema
 // read it cannot narrow with constants, which costs more the busier the
-// server. Each inspection query must stay within the models' database.
-func TestMySQL_InspectionOpensOnlyTheModelsDatabase(t *testing.T) {
+// server. Each inspection query must stay within the models' databases.
+func TestMySQL_InspectionOpensOnlyTheModelsDatabases(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.MySQL)
 	if !isMariaDB(t, db) {
 		t.Skip("EXPLAIN reports the databases an information_schema read opens on MariaDB only")
 	}
-	mustMigrate(t, db, (*ownerV1)(nil), (*petFK)(nil), (*jsonDoc)(nil))
+	var current string
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT DATABASE()").Scan(&current))
+	other := current + "_x"
+	mysqlExec(t, db, "CREATE DATABASE `"+other+"`")
+	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP DATABASE `"+other+"`") })
+	models := []any{(*ownerV1)(nil), (*petFK)(nil), (*jsonDoc)(nil), otherDatabaseModel(other)}
+	mustMigrate(t, db, models...)
 	log := &queryLog{}
 	db.AddQueryHook(log)
-	_, err := schema.NewMigrator(db, (*ownerV1)(nil), (*petFK)(nil), (*jsonDoc)(nil)).Plan(t.Context(), schema.MigrateOptions{})
+	_, err := schema.NewMigrator(db, models...).Plan(t.Context(), schema.MigrateOptions{})
 	require.NoError(t, err)
 	queries := slices.Clone(log.queries)
 	require.Len(t, queries, 3)
@@ -585,4 +592,48 @@ func TestMySQL_InspectionOpensOnlyTheModelsDatabase(t *testing.T) {
 		assert.NotContains(t, strings.Join(plan, "\n"), "Scanned all databases", q)
 		assert.Contains(t, strings.Join(plan, "\n"), "Scanned 1 database", q)
 	}
+}
+
+// otherDatabaseModel is a model of table "events" in the given database, with
+// a foreign key to owners in the connection's own database.
+func otherDatabaseModel(database string) any {
+	return reflect.New(reflect.StructOf([]reflect.StructField{
+		{Name: "BaseModel", Type: reflect.TypeFor[bun.BaseModel](), Anonymous: true, Tag: reflect.StructTag(`bun:"table:` + database + `.events"`)},
+		{Name: "ID", Type: reflect.TypeFor[int64](), Tag: `bun:",pk,autoincrement"`},
+		{Name: "Kind", Type: reflect.TypeFor[string](), Tag: `bun:"type:varchar(20),notnull" slipway:"index"`},
+		{Name: "OwnerID", Type: reflect.TypeFor[*int64]()},
+		{Name: "Owner", Type: reflect.TypeFor[*ownerV1](), Tag: `bun:"rel:belongs-to,join:owner_id=id"`},
+	})).Interface()
+}
+
+func TestMySQL_ModelInAnotherDatabase(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	var current string
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT DATABASE()").Scan(&current))
+	other := current + "_x"
+	mysqlExec(t, db, "CREATE DATABASE `"+other+"`")
+	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP DATABASE `"+other+"`") })
+
+	events := otherDatabaseModel(other)
+	plan, err := schema.NewMigrator(db, (*ownerV1)(nil), events).Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"CreateTable", "CreateTable", "AddIndex"}, changeList(plan))
+	assertActual(t, db, (*ownerV1)(nil), events)
+	var tables int
+	require.NoError(t, db.QueryRowContext(t.Context(),
+		"SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'events'", other).Scan(&tables))
+	assert.Equal(t, 1, tables)
+
+	disc, err := schema.DiscoverTable(t.Context(), db, other+".events")
+	require.NoError(t, err)
+	assert.Equal(t, other, disc.Schema)
+	require.Len(t, disc.ForeignKeys, 1)
+	assert.Equal(t, "owners", disc.ForeignKeys[0].RefTable)
+	assert.Equal(t, "", disc.ForeignKeys[0].RefSchema, "the connection's database")
+
+	plan, err = schema.NewMigrator(db, (*ownerV1)(nil), events).Migrate(t.Context(), schema.MigrateOptions{Models: []string{other + ".events"}, Rebuild: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DropTable", "CreateTable", "AddIndex"}, changeList(plan))
+	assertActual(t, db, (*ownerV1)(nil), events)
 }
