@@ -42,17 +42,21 @@
 //	ListID int64  `slipway:"index:todos_list_done_idx"`
 //	Done   bool   `slipway:"index:todos_list_done_idx"` // same name: composite
 //
-// and expression or partial indexes by implementing [Indexer].
+// and expression or partial indexes by implementing [Indexer] (PostgreSQL;
+// MySQL has neither and says so when the migrator is built).
 //
 // # Locking and transactions
 //
 // Migrate takes a lock per database (and schema), re-computes the plan under
 // it and applies it. On PostgreSQL the lock is a transaction-scoped advisory
 // lock and the whole plan runs in that one transaction: it commits entirely
-// or not at all. Concurrent migrators, such as replicas starting together,
-// run one after the other; the later ones find nothing to do.
-// [Migrator.MigrateThen] runs a function (seeding data) inside the same lock
-// and transaction.
+// or not at all. On MySQL and MariaDB the lock is GET_LOCK on a dedicated
+// connection, and since each DDL statement commits on its own, all changes
+// to a table are one ALTER TABLE and a run after a failure finishes what is
+// left. Concurrent migrators, such as replicas starting together, run one
+// after the other; the later ones find nothing to do. [Migrator.MigrateThen]
+// runs a function (seeding data) inside the same lock (and, on PostgreSQL,
+// transaction).
 //
 // # Discovery
 //

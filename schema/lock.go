@@ -7,7 +7,7 @@ import (
 
 // One migrator at a time: every dialect serialises migrations of one
 // database with a lock of its own (PostgreSQL: a transaction-scoped advisory
-// lock; see the dialect files). A migrator that waited re-plans under the
+// lock; MySQL: GET_LOCK on a dedicated connection; see the dialect files). A migrator that waited re-plans under the
 // lock and finds nothing left to do.
 
 // DefaultLockTimeout is how long Migrate waits for another migrator to
