@@ -305,7 +305,7 @@ var (
 // "current_timestamp" (with its precision), and an ON UPDATE clause kept as
 // " on update ..." after the default.
 func (my mysql) normalizeDefault(expr string, typ ColumnType) string {
-	def, onUpdate := splitOnUpdate(strings.TrimSpace(expr))
+	def, onUpdate := mySplitOnUpdate(strings.TrimSpace(expr))
 	d := my.normalizeValue(def, typ)
 	if onUpdate == "" {
 		return d
@@ -376,9 +376,9 @@ func myCanonicalTime(s string, typ ColumnType) string {
 	return s
 }
 
-// splitOnUpdate separates "DEFAULT-EXPR ON UPDATE EXPR" at a top-level ON
+// mySplitOnUpdate separates "DEFAULT-EXPR ON UPDATE EXPR" at a top-level ON
 // UPDATE (outside quotes and parentheses).
-func splitOnUpdate(s string) (def, onUpdate string) {
+func mySplitOnUpdate(s string) (def, onUpdate string) {
 	depth := 0
 	var quote byte
 	for i := 0; i < len(s); i++ {
@@ -458,13 +458,13 @@ func mysqlQuote(s string) string {
 	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
 }
 
-// catalogDefault turns information_schema.COLUMNS.COLUMN_DEFAULT (and the ON
+// myCatalogDefault turns information_schema.COLUMNS.COLUMN_DEFAULT (and the ON
 // UPDATE part of EXTRA) into SQL. MariaDB 10.2.7+ reports an SQL expression
 // ('x', 1, current_timestamp(), and the string NULL for a nullable column
 // without default); MySQL reports literals unquoted, SQL NULL for no
 // default, and expression defaults flagged DEFAULT_GENERATED with their
 // quotes escaped.
-func catalogDefault(def sql.NullString, extra string, typ ColumnType, mariaDB bool) string {
+func myCatalogDefault(def sql.NullString, extra string, typ ColumnType, mariaDB bool) string {
 	var s string
 	switch {
 	case !def.Valid:
@@ -476,7 +476,7 @@ func catalogDefault(def sql.NullString, extra string, typ ColumnType, mariaDB bo
 		s = def.String
 	case strings.Contains(strings.ToUpper(extra), "DEFAULT_GENERATED"):
 		s = "(" + strings.ReplaceAll(def.String, `\'`, `'`) + ")"
-	case myNumeric(typ) && (canonicalNumberOK(def.String) || myBitLiteral.MatchString(def.String)):
+	case myNumeric(typ) && (myNumberOK(def.String) || myBitLiteral.MatchString(def.String)):
 		s = def.String
 	default:
 		s = mysqlQuote(def.String)
@@ -490,7 +490,7 @@ func catalogDefault(def sql.NullString, extra string, typ ColumnType, mariaDB bo
 	return s
 }
 
-func canonicalNumberOK(s string) bool {
+func myNumberOK(s string) bool {
 	_, ok := canonicalNumber(s)
 	return ok
 }
@@ -615,7 +615,7 @@ func (my mysql) inspect(ctx context.Context, db bun.IDB, tables []tableKey) (*sn
 		return nil, fmt.Errorf("inspect foreign keys: %w", err)
 	}
 	for _, t := range snap.tables {
-		markImplicitIndexes(t)
+		myMarkImplicitIndexes(t)
 	}
 	return snap, nil
 }
@@ -703,7 +703,7 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, 
 		case strings.Contains(extra, "generated") && r.generated != "" && !strings.Contains(extra, "default_generated"):
 			c.generated = r.generated
 		default:
-			c.rawDefault = catalogDefault(r.def, r.extra, ct, mariaDB)
+			c.rawDefault = myCatalogDefault(r.def, r.extra, ct, mariaDB)
 			c.Default = my.normalizeDefault(c.rawDefault, ct)
 		}
 		var attrs mysqlAttrs
@@ -722,8 +722,8 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, 
 
 var myJSONCheck = regexp.MustCompile("^(?i)\\(?\\s*json_valid\\s*\\(\\s*`?([^`()]+)`?\\s*\\)\\s*\\)?$")
 
-// jsonCheckColumn returns the column of a "json_valid(`col`)" check.
-func jsonCheckColumn(clause string) (string, bool) {
+// myJSONCheckColumn returns the column of a "json_valid(`col`)" check.
+func myJSONCheckColumn(clause string) (string, bool) {
 	m := myJSONCheck.FindStringSubmatch(strings.TrimSpace(clause))
 	if m == nil {
 		return "", false
@@ -774,7 +774,7 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, 
 			// MariaDB's JSON is longtext with a json_valid check. Other
 			// checks named after a column are that column's own, which a
 			// MODIFY COLUMN on MariaDB drops unless it repeats them.
-			if jsonCol, ok := jsonCheckColumn(col.String); ok {
+			if jsonCol, ok := myJSONCheckColumn(col.String); ok {
 				if c := t.Column(jsonCol); c != nil && c.Type.Name == "longtext" {
 					c.Type = ColumnType{Name: "json"}
 					continue
@@ -913,11 +913,11 @@ func (my mysql) readForeignKeys(ctx context.Context, db bun.IDB, tables []tableK
 	return nil
 }
 
-// markImplicitIndexes marks the index each foreign key needs: MySQL
+// myMarkImplicitIndexes marks the index each foreign key needs: MySQL
 // requires an index whose leading columns are the foreign key's, creates one
 // (named after the constraint) when there is none, and refuses to drop it
 // while the foreign key exists. Such an index is not an extra.
-func markImplicitIndexes(t *Table) {
+func myMarkImplicitIndexes(t *Table) {
 	leads := func(cols, fkCols []string) bool {
 		return len(cols) >= len(fkCols) && slices.Equal(cols[:len(fkCols)], fkCols)
 	}
@@ -1003,7 +1003,7 @@ func (mysql) defaultClause(typ ColumnType, d string) string {
 	if strings.HasPrefix(d, "(") && matchingParen(d, 0) == len(d)-1 {
 		return d
 	}
-	def, onUpdate := splitOnUpdate(d)
+	def, onUpdate := mySplitOnUpdate(d)
 	if myCurrentTimestamp.MatchString(canonicalExpr(def)) || strings.EqualFold(def, "null") {
 		return d
 	}
@@ -1060,7 +1060,7 @@ func (my mysql) createTable(t *Table) []string {
 	return []string{fmt.Sprintf("CREATE TABLE %s (%s)", my.quoteTable(t), strings.Join(defs, ", "))}
 }
 
-func isColumnChange(k Kind) bool {
+func myColumnChange(k Kind) bool {
 	switch k {
 	case WidenType, ChangeType, SetNotNull, DropNotNull, SetDefault, DropDefault, AddAutoIncrement, DropAutoIncrement:
 		return true
@@ -1079,14 +1079,14 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
 	// withheld changes left as the database has them.
 	targets := map[string]*Column{}
 	for _, c := range changes {
-		if isColumnChange(c.Kind) && targets[c.Column] == nil {
+		if myColumnChange(c.Kind) && targets[c.Column] == nil {
 			col := *c.col
 			targets[c.Column] = &col
 		}
 	}
 	for _, c := range changes {
-		if c.Withheld && isColumnChange(c.Kind) {
-			revert(targets[c.Column], c)
+		if c.Withheld && myColumnChange(c.Kind) {
+			myRevertChange(targets[c.Column], c)
 		}
 	}
 	attrsOf := func(name string) *mysqlAttrs {
@@ -1101,10 +1101,10 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
 	modified := map[string]bool{}
 	for _, c := range changes {
 		switch {
-		case isColumnChange(c.Kind):
+		case myColumnChange(c.Kind):
 			if c.Withheld {
 				col := *targets[c.Column]
-				apply(&col, c)
+				myApplyChange(&col, c)
 				c.SQL = "MODIFY COLUMN " + my.columnDef(&col, attrsOf(c.Column))
 				continue
 			}
@@ -1139,8 +1139,8 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
 	return out
 }
 
-// apply sets on col what change c changes.
-func apply(col *Column, c *Change) {
+// myApplyChange sets on col what change c changes.
+func myApplyChange(col *Column, c *Change) {
 	switch c.Kind {
 	case WidenType, ChangeType:
 		col.Type = c.col.Type
@@ -1149,8 +1149,8 @@ func apply(col *Column, c *Change) {
 	}
 }
 
-// revert sets on col what the database has for a withheld change c.
-func revert(col *Column, c *Change) {
+// myRevertChange sets on col what the database has for a withheld change c.
+func myRevertChange(col *Column, c *Change) {
 	switch c.Kind {
 	case WidenType, ChangeType:
 		col.Type = c.old.Type

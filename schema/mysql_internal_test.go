@@ -187,7 +187,7 @@ func TestMySQLCatalogDefault(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			typ, err := my.parseType(tt.typ)
 			require.NoError(t, err)
-			got := my.normalizeDefault(catalogDefault(tt.def, tt.extra, typ, tt.mariaDB), typ)
+			got := my.normalizeDefault(myCatalogDefault(tt.def, tt.extra, typ, tt.mariaDB), typ)
 			assert.Equal(t, my.normalizeDefault(tt.model, typ), got)
 		})
 	}
@@ -257,11 +257,11 @@ func TestMySQLJSONCheckColumn(t *testing.T) {
 		"(json_valid(`payload`))": "payload",
 		"json_valid(data)":        "data",
 	} {
-		got, ok := jsonCheckColumn(give)
+		got, ok := myJSONCheckColumn(give)
 		assert.True(t, ok, give)
 		assert.Equal(t, want, got, give)
 	}
-	_, ok := jsonCheckColumn("`n` > 0")
+	_, ok := myJSONCheckColumn("`n` > 0")
 	assert.False(t, ok)
 }
 
