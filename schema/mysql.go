@@ -30,6 +30,7 @@ var (
 	_ actionMatcher = mysql{}
 	_ indexChecker  = mysql{}
 	_ refQualifier  = mysql{}
+	_ fkTypeLocker  = mysql{}
 )
 
 func (mysql) name() string { return "MySQL" }
@@ -64,6 +65,21 @@ func (mysql) lengthExpr(col string) string { return "CHAR_LENGTH(" + col + ")" }
 // alterIndexes: MySQL adds and drops indexes inside the table's one ALTER
 // TABLE, so that a table is rebuilt at most once.
 func (mysql) alterIndexes() {}
+
+// fkTypesMatch: InnoDB joins integers of the same size and signedness,
+// decimals of the same precision and scale, and strings of any length; other
+// types must be the same.
+func (mysql) fkTypesMatch(child, parent ColumnType) bool {
+	switch {
+	case myIntRank[child.Name] > 0:
+		return child.Name == parent.Name && child.Unsigned == parent.Unsigned
+	case myTextual(child) && child.Name != "enum" && child.Name != "set":
+		return myTextual(parent) && parent.Name != "enum" && parent.Name != "set"
+	case child.Name == "varbinary" || child.Name == "binary":
+		return parent.Name == "varbinary" || parent.Name == "binary"
+	}
+	return child.equal(parent)
+}
 
 // qualifyRefs: MySQL looks an unqualified REFERENCES table up in the
 // referencing table's database.

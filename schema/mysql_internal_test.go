@@ -387,3 +387,27 @@ func TestMySQLDefaultClause(t *testing.T) {
 		assert.Equal(t, tt.want, mysql{}.defaultClause(typ, tt.give), tt.give)
 	}
 }
+
+func TestMySQLForeignKeyTypesMatch(t *testing.T) {
+	tests := []struct {
+		child, parent string
+		want          bool
+	}{
+		{child: "bigint", parent: "bigint", want: true},
+		{child: "int", parent: "bigint", want: false},
+		{child: "bigint unsigned", parent: "bigint", want: false},
+		{child: "tinyint(1)", parent: "tinyint", want: true},
+		{child: "varchar(20)", parent: "varchar(40)", want: true},
+		{child: "char(3)", parent: "varchar(3)", want: true},
+		{child: "decimal(10,2)", parent: "decimal(10,2)", want: true},
+		{child: "decimal(10,2)", parent: "decimal(12,2)", want: false},
+		{child: "datetime", parent: "datetime", want: true},
+	}
+	for _, tt := range tests {
+		child, err := mysql{}.parseType(tt.child)
+		require.NoError(t, err)
+		parent, err := mysql{}.parseType(tt.parent)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, mysql{}.fkTypesMatch(child, parent), tt.child+" -> "+tt.parent)
+	}
+}

@@ -637,3 +637,153 @@ func TestMySQL_ModelInAnotherDatabase(t *testing.T) {
 	assert.Equal(t, []string{"DropTable", "CreateTable", "AddIndex"}, changeList(plan))
 	assertActual(t, db, (*ownerV1)(nil), events)
 }
+
+// Widening a key that foreign keys use: MySQL refuses to change the type of
+// a column a foreign key uses, so the foreign keys are dropped first and
+// added again after.
+
+type account32 struct {
+	bun.BaseModel `bun:"table:accounts"`
+	ID            int32 `bun:",pk,autoincrement"`
+}
+
+type entry32 struct {
+	bun.BaseModel `bun:"table:entries"`
+	ID            int64      `bun:",pk,autoincrement"`
+	AccountID     int32      `bun:",notnull"`
+	Account       *account32 `bun:"rel:belongs-to,join:account_id=id,on_delete:cascade"`
+}
+
+type account64 struct {
+	bun.BaseModel `bun:"table:accounts"`
+	ID            int64 `bun:",pk,autoincrement"`
+}
+
+type entry64 struct {
+	bun.BaseModel `bun:"table:entries"`
+	ID            int64      `bun:",pk,autoincrement"`
+	AccountID     int64      `bun:",notnull"`
+	Account       *account64 `bun:"rel:belongs-to,join:account_id=id,on_delete:cascade"`
+}
+
+type entry32Of64 struct { // the parent widened, the child not
+	bun.BaseModel `bun:"table:entries"`
+	ID            int64      `bun:",pk,autoincrement"`
+	AccountID     int32      `bun:",notnull"`
+	Account       *account64 `bun:"rel:belongs-to,join:account_id=id,on_delete:cascade"`
+}
+
+func TestMySQL_WideningAKeyThatForeignKeysUse(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*account32)(nil), (*entry32)(nil))
+	insertRows(t, db, &account32{}, &entry32{AccountID: 1}, &entry32{AccountID: 1})
+
+	plan, err := schema.NewMigrator(db, (*account64)(nil), (*entry64)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DropForeignKey", "WidenType", "WidenType", "AddForeignKey"}, changeList(plan))
+	assert.Equal(t, []string{
+		"ALTER TABLE `entries` DROP FOREIGN KEY `entries_account_id_fkey`",
+		"ALTER TABLE `accounts` MODIFY COLUMN `id` bigint NOT NULL AUTO_INCREMENT",
+		"ALTER TABLE `entries` MODIFY COLUMN `account_id` bigint NOT NULL, ADD CONSTRAINT `entries_account_id_fkey` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION",
+	}, plan.SQL(), "the foreign key comes back in the child's own ALTER TABLE")
+	assert.Equal(t, 2, countRows(t, db, "entries"))
+	fks := foreignKeysOf(t, db, "entries")
+	require.Len(t, fks, 1)
+	assert.Equal(t, "CASCADE", fks[0].OnDelete)
+	assertActual(t, db, (*account64)(nil), (*entry64)(nil))
+	_, err = db.NewDelete().Table("accounts").Where("id = 1").Exec(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, 0, countRows(t, db, "entries"), "the foreign key works again")
+}
+
+func TestMySQL_WideningAKeyRefusedWhenTheForeignKeyCannotFollow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		want []any
+		err  []string
+	}{
+		{
+			name: "the referencing table is not migrated",
+			want: []any{(*account64)(nil)},
+			err:  []string{`table "accounts"`, `column "id"`, `foreign key "entries_account_id_fkey" of table "entries" uses it`, "add its model to Models"},
+		},
+		{
+			name: "the referencing column keeps its type",
+			want: []any{(*account64)(nil), (*entry32Of64)(nil)},
+			err:  []string{`table "accounts"`, `would join int column "account_id" to bigint column "id"`, "same type"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := testdb.Open(t, testdb.MySQL)
+			mustMigrate(t, db, (*account32)(nil), (*entry32)(nil))
+			log := &queryLog{}
+			db.AddQueryHook(log)
+			_, err := schema.NewMigrator(db, tt.want...).Migrate(t.Context(), schema.MigrateOptions{})
+			var refused *schema.RefusedError
+			require.ErrorAs(t, err, &refused)
+			assertErrorContains(t, err, tt.err...)
+			assert.Empty(t, log.ddl(), "refused before any DDL")
+			assert.Len(t, foreignKeysOf(t, db, "entries"), 1)
+		})
+	}
+}
+
+type node32 struct {
+	bun.BaseModel `bun:"table:nodes"`
+	ID            int32   `bun:",pk,autoincrement"`
+	ParentID      *int32  ``
+	Parent        *node32 `bun:"rel:belongs-to,join:parent_id=id"`
+}
+
+type node64 struct {
+	bun.BaseModel `bun:"table:nodes"`
+	ID            int64   `bun:",pk,autoincrement"`
+	ParentID      *int64  ``
+	Parent        *node64 `bun:"rel:belongs-to,join:parent_id=id"`
+}
+
+func TestMySQL_WideningASelfReferencingKey(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*node32)(nil))
+	insertRows(t, db, &node32{}, &node32{ParentID: ptr[int32](1)})
+	plan, err := schema.NewMigrator(db, (*node64)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DropForeignKey", "WidenType", "WidenType", "AddForeignKey"}, changeList(plan))
+	assert.Len(t, plan.SQL(), 3, "drop, alter, add: MySQL checks a self reference against the table as it was")
+	assert.Len(t, foreignKeysOf(t, db, "nodes"), 1)
+	assertActual(t, db, (*node64)(nil))
+}
+
+type entry64BadColumn struct {
+	bun.BaseModel `bun:"table:entries"`
+	ID            int64      `bun:",pk,autoincrement"`
+	AccountID     int64      `bun:",notnull"`
+	Account       *account64 `bun:"rel:belongs-to,join:account_id=id,on_delete:cascade"`
+	Note          string     `bun:",default:no_such_function_xyz()"`
+}
+
+// A run that fails after the foreign key was dropped leaves it missing; the
+// next run adds it again.
+func TestMySQL_WideningAKeyConvergesAfterAFailure(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*account32)(nil), (*entry32)(nil))
+	insertRows(t, db, &account32{}, &entry32{AccountID: 1})
+
+	_, err := schema.NewMigrator(db, (*account64)(nil), (*entry64BadColumn)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	var applyErr *schema.ApplyError
+	require.ErrorAs(t, err, &applyErr)
+	assert.Equal(t, "entries", applyErr.Table)
+	assert.Empty(t, foreignKeysOf(t, db, "entries"), "dropped before the failure")
+
+	plan, err := schema.NewMigrator(db, (*account64)(nil), (*entry64)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"WidenType", "AddForeignKey"}, changeList(plan), "accounts is done; entries gets its type and foreign key")
+	assert.Len(t, foreignKeysOf(t, db, "entries"), 1)
+	assertActual(t, db, (*account64)(nil), (*entry64)(nil))
+}
