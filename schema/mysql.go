@@ -393,7 +393,8 @@ func myCanonicalTime(s string, typ ColumnType) string {
 }
 
 // mySplitOnUpdate separates "DEFAULT-EXPR ON UPDATE EXPR" at a top-level ON
-// UPDATE (outside quotes and parentheses).
+// UPDATE (outside quotes and parentheses). Unlike lastTopLevel it honours
+// MySQL's backslash escapes in quotes and ignores case.
 func mySplitOnUpdate(s string) (def, onUpdate string) {
 	depth := 0
 	var quote byte
@@ -620,14 +621,15 @@ type mysqlAttrs struct {
 
 func (my mysql) inspect(ctx context.Context, db bun.IDB, tables []tableKey) (*snapshot, error) {
 	snap := &snapshot{tables: map[tableKey]*Table{}, others: map[tableKey]string{}, referencedBy: map[tableKey][]inboundFK{}}
-	mariaDB, err := my.readObjects(ctx, db, tables, snap)
+	groups := myGroups(tables)
+	mariaDB, err := my.readObjects(ctx, db, groups, snap)
 	if err != nil {
 		return nil, fmt.Errorf("inspect columns: %w", err)
 	}
-	if err := my.readIndexes(ctx, db, tables, mariaDB, snap); err != nil {
+	if err := my.readIndexes(ctx, db, groups, mariaDB, snap); err != nil {
 		return nil, fmt.Errorf("inspect indexes: %w", err)
 	}
-	if err := my.readForeignKeys(ctx, db, tables, snap); err != nil {
+	if err := my.readForeignKeys(ctx, db, groups, snap); err != nil {
 		return nil, fmt.Errorf("inspect foreign keys: %w", err)
 	}
 	for _, t := range snap.tables {
@@ -645,8 +647,7 @@ type myColumnRow struct {
 
 // readObjects reads tables and columns, and reports whether the server is
 // MariaDB.
-func (my mysql) readObjects(ctx context.Context, db bun.IDB, tables []tableKey, snap *snapshot) (bool, error) {
-	groups := myGroups(tables)
+func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, snap *snapshot) (bool, error) {
 	tablesSQL, args := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myTablesBranch, g.schema), g.inTables() })
 	columnsSQL, columnArgs := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myColumnsBranch, g.schema), g.inTables() })
 	query := "SELECT 'D', DATABASE(), VERSION(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0\nUNION ALL\n" +
@@ -747,8 +748,7 @@ func myJSONCheckColumn(clause string) (string, bool) {
 	return strings.ReplaceAll(m[1], "``", "`"), true
 }
 
-func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, mariaDB bool, snap *snapshot) error {
-	groups := myGroups(tables)
+func (my mysql) readIndexes(ctx context.Context, db bun.IDB, groups []myGroup, mariaDB bool, snap *snapshot) error {
 	query, args := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myIndexesBranch, g.schema), g.inTables() })
 	if mariaDB {
 		checks, checkArgs := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myChecksBranch, g.schema), g.inTables() })
@@ -849,8 +849,7 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, tables []tableKey, 
 	return nil
 }
 
-func (my mysql) readForeignKeys(ctx context.Context, db bun.IDB, tables []tableKey, snap *snapshot) error {
-	groups := myGroups(tables)
+func (my mysql) readForeignKeys(ctx context.Context, db bun.IDB, groups []myGroup, snap *snapshot) error {
 	// Referencing the requested tables: a condition on columns MariaDB does
 	// not narrow by, so OR is fine here.
 	var (
