@@ -358,6 +358,14 @@ func TestMySQL_ModifyColumnKeepsWhatTheModelDoesNotSay(t *testing.T) {
 	assertActual(t, db, (*itemWideNote)(nil))
 }
 
+// missingFunctionDefault makes CREATE TABLE fail when it runs: the function
+// does not exist.
+type missingFunctionDefault struct {
+	bun.BaseModel `bun:"table:bad_defaults"`
+	ID            int64  `bun:",pk"`
+	Value         string `bun:",default:no_such_function_xyz()"`
+}
+
 type goodDefault struct {
 	bun.BaseModel `bun:"table:bad_defaults"`
 	ID            int64  `bun:",pk"`
@@ -377,7 +385,7 @@ type counterBadColumn struct {
 func TestMySQL_FailedMigrationConvergesOnTheNextRun(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.MySQL)
-	_, err := schema.NewMigrator(db, (*ownerV1)(nil), (*badDefault)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	_, err := schema.NewMigrator(db, (*ownerV1)(nil), (*missingFunctionDefault)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
 	var applyErr *schema.ApplyError
 	require.ErrorAs(t, err, &applyErr)
 	assert.Equal(t, "bad_defaults", applyErr.Table)
