@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"go.uber.org/dig"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
@@ -67,7 +68,8 @@ type migrateOnStartSetting struct{ opts schema.MigrateOptions }
 // per migrated datasource at info, withheld changes at warn, skipped
 // datasources and each SQL statement at debug) and fx's events (at debug, so
 // that a healthy start is quiet). Without it the application uses
-// slog.Default().
+// slog.Default(). The application's components get this logger injected as
+// a *slog.Logger.
 func WithLogger(l *slog.Logger) fx.Option {
 	return fx.Supply(&loggerSetting{l})
 }
@@ -119,7 +121,7 @@ func (a *App) boot(ctx context.Context) error {
 	opts := []fx.Option{
 		// First module: its invoke runs before the application's own.
 		fx.Module("slipway.app",
-			fx.Provide(boot.NewRegistry),
+			fx.Provide(boot.NewRegistry, provideLogger),
 			fx.Invoke(func(p appParams) error { return a.wire(p) }),
 		),
 		fx.WithLogger(func(p loggerParams) fxevent.Logger {
@@ -129,16 +131,29 @@ func (a *App) boot(ctx context.Context) error {
 			}
 			fl := &fxevent.SlogLogger{Logger: l}
 			fl.UseLogLevel(slog.LevelDebug)
+			// fx's failures come back as errors from Boot, Start and Stop;
+			// logging them too would print each twice.
+			fl.UseErrorLevel(slog.LevelDebug)
 			return fl
 		}),
 	}
 	f := fx.New(append(opts, a.options...)...)
 	if err := f.Err(); err != nil {
-		return fmt.Errorf("app: boot: %w", err)
+		// A constructor's own error (a bad URL, a model bun rejects) names
+		// what failed; dig's chain around it only names reflect stubs.
+		return fmt.Errorf("app: boot: %w", dig.RootCause(err))
 	}
 	a.fx = f
 	a.booted = true
 	return nil
+}
+
+// provideLogger gives the application's components its logger.
+func provideLogger(p loggerParams) *slog.Logger {
+	if p.Logger != nil && p.Logger.Logger != nil {
+		return p.Logger.Logger
+	}
+	return slog.Default()
 }
 
 // wire receives the graph's registry, hooks and settings.

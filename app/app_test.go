@@ -227,26 +227,30 @@ func TestSeeding_OverrideAndHookSeedExactlyOnceAcrossReplicas(t *testing.T) {
 
 func TestHooks_RunInOrderAndAFailureNamesTheHookAndUndoesTheMigration(t *testing.T) {
 	t.Parallel()
-	url := testdb.PostgresURL(t) // the undo needs transactional DDL
-	var order []string
-	record := func(name string, order_ int, err error) fx.Option {
-		return app.MigrationHook(app.Hook{Name: name, Order: order_, Run: func(context.Context) error {
-			order = append(order, name)
-			return err
-		}})
-	}
-	a := app.New(boot.DataSource("db", url), boot.Repository[Note]("db"),
-		record("c", 2, nil), record("a", 1, nil), record("b", 1, nil), quiet())
-	require.NoError(t, a.MigrateSchema(t.Context(), schema.MigrateOptions{}))
-	require.NoError(t, a.Stop(t.Context()))
-	assert.Equal(t, []string{"a", "b", "c"}, order, "by Order, then Name")
+	for _, d := range []testdb.Dialect{testdb.SQLite, testdb.Postgres} { // the undo needs transactional DDL
+		t.Run(string(d), func(t *testing.T) {
+			url := testdb.URL(t, d)
+			var order []string
+			record := func(name string, order_ int, err error) fx.Option {
+				return app.MigrationHook(app.Hook{Name: name, Order: order_, Run: func(context.Context) error {
+					order = append(order, name)
+					return err
+				}})
+			}
+			a := app.New(boot.DataSource("db", url), boot.Repository[Note]("db"),
+				record("c", 2, nil), record("a", 1, nil), record("b", 1, nil), quiet())
+			require.NoError(t, a.MigrateSchema(t.Context(), schema.MigrateOptions{}))
+			require.NoError(t, a.Stop(t.Context()))
+			assert.Equal(t, []string{"a", "b", "c"}, order, "by Order, then Name")
 
-	url2 := testdb.PostgresURL(t)
-	failing := app.New(boot.DataSource("db", url2), boot.Repository[Note]("db"), record("broken", 0, errors.New("boom")), quiet())
-	err := failing.MigrateSchema(t.Context(), schema.MigrateOptions{})
-	assert.ErrorContains(t, err, `app: datasource "db": migration hook "broken": boom`)
-	require.NoError(t, failing.Stop(t.Context()))
-	assert.False(t, tableExists(t, testdb.OpenURL(t, url2), "notes"), "the schema change was undone with the hook's transaction")
+			url2 := testdb.URL(t, d)
+			failing := app.New(boot.DataSource("db", url2), boot.Repository[Note]("db"), record("broken", 0, errors.New("boom")), quiet())
+			err := failing.MigrateSchema(t.Context(), schema.MigrateOptions{})
+			assert.ErrorContains(t, err, `app: datasource "db": migration hook "broken": boom`)
+			require.NoError(t, failing.Stop(t.Context()))
+			assert.False(t, tableExists(t, testdb.OpenURL(t, url2), "notes"), "the schema change was undone with the hook's transaction")
+		})
+	}
 }
 
 func TestBoot_Errors(t *testing.T) {

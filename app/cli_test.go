@@ -110,7 +110,7 @@ func TestMigrateCommand_Modes(t *testing.T) {
 
 			code, _, stderr = runMigrate(t, noteApp(url), "--models", "Nope")
 			assert.Equal(t, 1, code)
-			assert.Equal(t, "migrate: app: unknown model \"Nope\" in Models: no datasource backs it (name a model by Go type or table name)\n", stderr)
+			assert.Equal(t, "migrate: app: unknown model \"Nope\" in Models: no datasource backs it (known: Note; name a model by Go type or table name)\n", stderr)
 		})
 	}
 }

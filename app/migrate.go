@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -81,6 +82,7 @@ func sortHooks(hooks []Hook) ([]Hook, error) {
 type migratable interface {
 	repository.DataSource
 	Backs(model string) bool
+	Models() []any
 	MigrateSchema(ctx context.Context, opts schema.MigrateOptions, log *slog.Logger, then func(context.Context) error) (*schema.Plan, error)
 }
 
@@ -104,7 +106,9 @@ type reporterKey struct{}
 // WithReporter returns a context in which MigrateSchema calls fn with a
 // Report for every datasource, in name order, as it finishes it. The migrate
 // command prints its output this way; it works through overrides of
-// MigrateSchema because the context is passed along.
+// MigrateSchema because the context is passed along. With a reporter, the
+// per-datasource log line is written at debug rather than info, so that
+// the user is not told twice.
 func WithReporter(ctx context.Context, fn func(Report)) context.Context {
 	return context.WithValue(ctx, reporterKey{}, fn)
 }
@@ -196,7 +200,11 @@ func (a *App) migrateOne(ctx context.Context, ds migratable, opts schema.Migrate
 	if opts.DryRun {
 		msg = "app: planned (dry run)"
 	}
-	log.InfoContext(ctx, msg, "dialect", plan.Dialect, "rebuild", opts.Rebuild,
+	level := slog.LevelInfo
+	if _, ok := ctx.Value(reporterKey{}).(func(Report)); ok {
+		level = slog.LevelDebug // the reporter (the migrate command) tells the user
+	}
+	log.Log(ctx, level, msg, "dialect", plan.Dialect, "rebuild", opts.Rebuild,
 		"changes", len(plan.Changes)-len(withheld), "withheld", len(withheld), "hooks", len(ran),
 		"took", took.Round(time.Millisecond))
 	return nil
@@ -216,7 +224,14 @@ func (a *App) hooksFor(datasource string) []Hook {
 func (a *App) checkSelection(targets []migratable, names []string) error {
 	for _, name := range names {
 		if !slices.ContainsFunc(targets, func(m migratable) bool { return m.Backs(name) }) {
-			return fmt.Errorf("app: unknown model %q in Models: no datasource backs it (name a model by Go type or table name)", name)
+			var known []string
+			for _, m := range targets {
+				for _, model := range m.Models() {
+					known = append(known, modelName(model))
+				}
+			}
+			slices.Sort(known)
+			return fmt.Errorf("app: unknown model %q in Models: no datasource backs it (known: %s; name a model by Go type or table name)", name, strings.Join(slices.Compact(known), ", "))
 		}
 	}
 	return nil
@@ -268,4 +283,16 @@ func (a *App) WithMigrationLock(ctx context.Context, datasource string, fn func(
 		return fmt.Errorf("app: datasource %q: %w", datasource, err)
 	}
 	return nil
+}
+
+// modelName is a model's Go type name.
+func modelName(model any) string {
+	t := reflect.TypeOf(model)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "?"
+	}
+	return t.Name()
 }

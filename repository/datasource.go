@@ -146,7 +146,7 @@ func (s *SQL) Migrator(opts ...schema.Option) *schema.Migrator {
 // its URL without the password.
 func (s *SQL) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("repository: datasource %s: ping: %w", s, scrub(err, s))
+		return fmt.Errorf("repository: datasource %s: cannot connect: %w", s, oneLine(scrub(err, s)))
 	}
 	return s.ready(ctx)
 }
@@ -183,6 +183,17 @@ type scrubbedError struct {
 }
 
 func (e *scrubbedError) Error() string { return e.msg }
+
+// oneLine keeps a driver's multi-line error (pgx lists every address it
+// tried) on one line, for logs and command-line output. The chain is kept.
+func oneLine(err error) error {
+	msg := err.Error()
+	if !strings.ContainsAny(msg, "\r\n") {
+		return err
+	}
+	flat := strings.Join(strings.Fields(strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(msg)), " ")
+	return &scrubbedError{msg: strings.ReplaceAll(flat, ":;", ":"), err: err}
+}
 func (e *scrubbedError) Unwrap() error { return e.err }
 
 // HTTP is a datasource for a web service, such as a REST API: a base URL and
@@ -241,7 +252,7 @@ func (h *HTTP) String() string {
 // datasource routed through it (see WithDB). then is not run on a dry run.
 // log receives the migrator's records; nil logs nothing.
 func (s *SQL) MigrateSchema(ctx context.Context, opts schema.MigrateOptions, log *slog.Logger, then func(ctx context.Context) error) (*schema.Plan, error) {
-	if err := s.ready(ctx); err != nil {
+	if err := s.Ping(ctx); err != nil {
 		return nil, err
 	}
 	var hook func(context.Context, bun.IDB) error

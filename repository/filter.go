@@ -3,7 +3,9 @@ package repository
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"sort"
@@ -112,11 +114,32 @@ func (f *Filter) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// ParseWhere decodes a where clause from JSON, as sent in ?where= to count,
+// update or delete: {"isComplete": true, "title": {"like": "%milk%"}}.
+// Empty input is a nil Where (every row). Field names are checked when the
+// Where is used.
+func ParseWhere(data []byte) (Where, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
+	}
+	var w Where
+	if err := decodeJSON(data, &w); err != nil {
+		return nil, fmt.Errorf("repository: where: %w", err)
+	}
+	return w, nil
+}
+
 // decodeJSON decodes with numbers kept exact (json.Number).
 func decodeJSON(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	return dec.Decode(v)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
 }
 
 func stringOrList(data []byte) ([]string, error) {

@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/feature"
 	bunschema "github.com/uptrace/bun/schema"
 )
 
@@ -102,7 +102,16 @@ func (r *Repository[T]) CreateAll(ctx context.Context, vs []*T) error {
 	if len(vs) == 0 {
 		return nil
 	}
-	if _, err := r.db(ctx).NewInsert().Model(&vs).Exec(ctx); err != nil {
+	q := r.db(ctx).NewInsert().Model(&vs)
+	if len(vs) > 1 && !q.Dialect().Features().Has(feature.DefaultPlaceholder) {
+		// Without DEFAULT in VALUES (SQLite), bun takes the columns from the
+		// first value and leaves out those it would default there, for every
+		// row: naming them all keeps each row's own values.
+		for _, f := range r.m.table.Fields {
+			q = q.Column(f.Name)
+		}
+	}
+	if _, err := q.Exec(ctx); err != nil {
 		return fmt.Errorf("repository: create %d %q: %w", len(vs), r.m.name, err)
 	}
 	return nil
@@ -254,10 +263,8 @@ func (c *compiled) apply(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Limit(int64(c.limit))
 	}
 	if c.offset > 0 {
-		if c.limit == 0 && q.Dialect().Name() == dialect.MySQL {
-			// MySQL has no OFFSET without LIMIT; its manual suggests the
-			// largest limit instead.
-			q = q.Limit(math.MaxInt64)
+		if c.limit <= 0 {
+			q = q.Limit(math.MaxInt64) // SQLite and MySQL take OFFSET only after a LIMIT
 		}
 		q = q.Offset(int64(c.offset))
 	}

@@ -168,7 +168,18 @@ func desiredTable(db *bun.DB, d dialect, bt *bunschema.Table, modelName string) 
 			}
 		}
 	}
+	if tc, ok := d.(tableChecker); ok {
+		if err := tc.checkTable(t); err != nil {
+			return nil, fmt.Errorf("schema: model %q: %w", t.Model, err)
+		}
+	}
 	return t, nil
+}
+
+// tableChecker is a dialect that cannot hold every table a model may
+// describe (SQLite generates values only for an INTEGER PRIMARY KEY).
+type tableChecker interface {
+	checkTable(t *Table) error
 }
 
 // splitTableName separates bun's "schema.table" spelling.

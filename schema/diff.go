@@ -212,6 +212,24 @@ type alteration struct {
 	createIdx  []*Change // CREATE INDEX statements, run after every ALTER
 }
 
+// liveAfterIndexDrops is the live table as its ALTER TABLE finds it: the
+// indexes the plan drops beforehand are gone. (A dialect that rebuilds the
+// table recreates the other indexes; new ones are created afterwards.)
+func (a *alteration) liveAfterIndexDrops() *Table {
+	dropped := map[*Index]bool{}
+	for _, c := range a.dropIdx {
+		if !c.Withheld {
+			dropped[c.index] = true
+		}
+	}
+	if len(dropped) == 0 {
+		return a.live
+	}
+	t := *a.live
+	t.Indexes = slices.DeleteFunc(slices.Clone(a.live.Indexes), func(ix *Index) bool { return dropped[ix] })
+	return &t
+}
+
 func (p *planner) plan() *Plan {
 	plan := &Plan{Dialect: p.d.name(), Rebuild: p.opts.Rebuild}
 	var (
@@ -259,7 +277,7 @@ func (p *planner) plan() *Plan {
 	deferred := append(p.planCreates(plan, creates), relinks...)
 	for _, a := range p.orderAlters(alters) {
 		plan.Changes = append(plan.Changes, a.changes...)
-		plan.add(a.want.qualifiedName(), p.d.alterTable(a.want, a.live, a.changes)...)
+		plan.add(a.want.qualifiedName(), p.d.alterTable(a.want, a.liveAfterIndexDrops(), a.changes)...)
 	}
 	for _, a := range alters {
 		plan.Changes = append(plan.Changes, a.createIdx...)
@@ -376,7 +394,7 @@ func (p *planner) planCreates(plan *Plan, creates []*Table) []*alteration {
 		delete(pending, keyOf(t.Schema, t.Name, p.snap.current))
 		created[keyOf(t.Schema, t.Name, p.snap.current)] = true
 		if len(later) > 0 {
-			deferred = append(deferred, &alteration{want: t, live: t, changes: later})
+			deferred = append(deferred, &alteration{want: t, live: &inline, changes: later})
 		}
 	}
 	return deferred

@@ -50,13 +50,16 @@
 // Migrate takes a lock per database (and schema), re-computes the plan under
 // it and applies it. On PostgreSQL the lock is a transaction-scoped advisory
 // lock and the whole plan runs in that one transaction: it commits entirely
-// or not at all. On MySQL and MariaDB the lock is GET_LOCK on a dedicated
+// or not at all. On SQLite the lock is the database's write lock, taken with
+// BEGIN IMMEDIATE, and the plan runs in that transaction too; changes
+// SQLite's ALTER TABLE cannot make rebuild the table inside it, copying
+// every row. On MySQL and MariaDB the lock is GET_LOCK on a dedicated
 // connection, and since each DDL statement commits on its own, all changes
 // to a table are one ALTER TABLE and a run after a failure finishes what is
 // left. Concurrent migrators, such as replicas starting together, run one
 // after the other; the later ones find nothing to do. [Migrator.MigrateThen]
-// runs a function (seeding data) inside the same lock (and, on PostgreSQL,
-// transaction).
+// runs a function (seeding data) inside the same lock (and, on PostgreSQL
+// and SQLite, transaction).
 //
 // # Discovery
 //

@@ -366,25 +366,39 @@ func TestMigrate_RefusedErrorListsEveryChange(t *testing.T) {
 	})
 }
 
-// badDefault makes CREATE TABLE fail at apply time: the function does not exist.
-type badDefault struct {
-	bun.BaseModel `bun:"table:bad_defaults"`
+// badIndex makes CREATE INDEX fail at apply time: the function does not
+// exist. Prechecks cannot see that coming.
+type badIndex struct {
+	bun.BaseModel `bun:"table:bad_indexes"`
 	ID            int64  `bun:",pk"`
-	Value         string `bun:",default:no_such_function_xyz()"`
+	Value         string `bun:",notnull"`
 }
+
+func (*badIndex) Indexes() []schema.Index {
+	return []schema.Index{{Name: "bad_indexes_value_idx", Expr: "no_such_function_xyz(value)"}}
+}
+
+// transactionalDialects are those whose DDL commits with the transaction;
+// MySQL commits each statement (see the MySQL tests).
+var transactionalDialects = []testdb.Dialect{testdb.SQLite, testdb.Postgres}
 
 func TestMigrate_ApplyErrorRollsBackTheWholePlan(t *testing.T) {
 	t.Parallel()
-	db := testdb.Open(t, testdb.Postgres) // MySQL commits DDL per statement; see the MySQL tests
-	_, err := schema.NewMigrator(db, (*ownerV1)(nil), (*badDefault)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
-	var applyErr *schema.ApplyError
-	require.ErrorAs(t, err, &applyErr)
-	assert.Equal(t, "bad_defaults", applyErr.Table)
-	assert.Contains(t, applyErr.Statement, "CREATE TABLE")
-	assert.True(t, applyErr.RolledBack)
-	assert.ErrorContains(t, err, "no_such_function_xyz")
-	assert.ErrorContains(t, err, "rolled back")
-	assert.False(t, tableExists(t, db, "owners"), "the table created before the failure was rolled back")
+	for _, d := range transactionalDialects {
+		t.Run(string(d), func(t *testing.T) {
+			db := testdb.Open(t, d)
+			_, err := schema.NewMigrator(db, (*ownerV1)(nil), (*badIndex)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+			var applyErr *schema.ApplyError
+			require.ErrorAs(t, err, &applyErr)
+			assert.Equal(t, "bad_indexes", applyErr.Table)
+			assert.Contains(t, applyErr.Statement, "CREATE INDEX")
+			assert.True(t, applyErr.RolledBack)
+			assert.ErrorContains(t, err, "no_such_function_xyz")
+			assert.ErrorContains(t, err, "rolled back")
+			assert.False(t, tableExists(t, db, "owners"), "the table created before the failure was rolled back")
+			assert.False(t, tableExists(t, db, "bad_indexes"))
+		})
+	}
 }
 
 // Auto-increment and primary keys added to existing tables.
@@ -507,6 +521,38 @@ func TestMigrate_ChangedForeignKeyRuleIsReplaced(t *testing.T) {
 	})
 }
 
+// itemWideReindexed widens name and redefines items_name_idx (itemIndexed's
+// index on name) as a composite index under the same name.
+type itemWideReindexed struct {
+	bun.BaseModel `bun:"table:items"`
+	ID            int64  `bun:",pk" slipway:"index:items_name_idx"`
+	Name          string `bun:"type:varchar(60),notnull" slipway:"index:items_name_idx"`
+}
+
+// Index changes and a change of the same table (which SQLite makes by
+// rebuilding the table, indexes included) go together: each index ends up
+// created once, and a dropped one stays dropped.
+func TestMigrate_IndexChangesBesideATableChange(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+		mustMigrate(t, db, (*itemIndexed)(nil))
+		insertRows(t, db, &itemIndexed{ID: 1, Name: "a"}, &itemIndexed{ID: 2, Name: "b"})
+
+		plan, err := schema.NewMigrator(db, (*itemWideReindexed)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"DropIndex", "WidenType", "AddIndex"}, changeList(plan), "plan:\n%s", plan)
+		assert.Equal(t, map[string]catalogIndex{"items_name_idx": {Columns: []string{"id", "name"}}}, indexesOf(t, db, "items"))
+		assertActual(t, db, (*itemWideReindexed)(nil))
+
+		plan, err = schema.NewMigrator(db, (*itemV1)(nil)).Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"DropIndex", "ChangeType"}, changeList(plan), "plan:\n%s", plan)
+		assert.Empty(t, indexesOf(t, db, "items"))
+		assert.Equal(t, 2, countRows(t, db, "items"))
+		assertActual(t, db, (*itemV1)(nil))
+	})
+}
+
 // Concurrency and the lock.
 
 func TestMigrate_ConcurrentMigratorsApplyOnce(t *testing.T) {
@@ -569,15 +615,19 @@ func TestMigrate_LockTimeout(t *testing.T) {
 
 func TestMigrateThen_RunsInsideTheMigrationAndUndoesItOnError(t *testing.T) {
 	t.Parallel()
-	db := testdb.Open(t, testdb.Postgres)
-	m := schema.NewMigrator(db, (*ownerV1)(nil))
-	_, err := m.MigrateThen(t.Context(), schema.MigrateOptions{}, func(ctx context.Context, tx bun.IDB) error {
-		_, err := tx.NewInsert().Model(&ownerV1{ID: 1}).Exec(ctx)
-		require.NoError(t, err, "the new table is visible to the hook")
-		return errors.New("seed failed")
-	})
-	assert.ErrorContains(t, err, "seed failed")
-	assert.False(t, tableExists(t, db, "owners"), "on PostgreSQL the hook shares the plan's transaction")
+	for _, d := range transactionalDialects {
+		t.Run(string(d), func(t *testing.T) {
+			db := testdb.Open(t, d)
+			m := schema.NewMigrator(db, (*ownerV1)(nil))
+			_, err := m.MigrateThen(t.Context(), schema.MigrateOptions{}, func(ctx context.Context, tx bun.IDB) error {
+				_, err := tx.NewInsert().Model(&ownerV1{ID: 1}).Exec(ctx)
+				require.NoError(t, err, "the new table is visible to the hook")
+				return errors.New("seed failed")
+			})
+			assert.ErrorContains(t, err, "seed failed")
+			assert.False(t, tableExists(t, db, "owners"), "the hook shares the plan's transaction")
+		})
+	}
 }
 
 // Models the engine must reject.

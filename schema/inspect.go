@@ -80,6 +80,8 @@ func dialectFor(db *bun.DB) (dialect, error) {
 	switch name := db.Dialect().Name().String(); name {
 	case "pg":
 		return postgres{}, nil
+	case "sqlite":
+		return sqlite{}, nil
 	case "mysql":
 		return mysql{}, nil
 	default:

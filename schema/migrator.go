@@ -122,8 +122,9 @@ func (m *Migrator) Plan(ctx context.Context, opts MigrateOptions) (*Plan, error)
 // Migrate brings the database in line with the models and returns the plan
 // it applied. It takes the migration lock, re-computes the plan under it
 // (so that a migrator that waited finds nothing left to do), runs the
-// prechecks and applies the plan: in one transaction on PostgreSQL, statement
-// by statement on MySQL, where each DDL statement commits on its own.
+// prechecks and applies the plan: in one transaction on PostgreSQL and
+// SQLite, statement by statement on MySQL, where each DDL statement commits
+// on its own.
 //
 // A plan with changes that would fail is refused before any DDL runs, with
 // a *RefusedError. A statement that fails returns an *ApplyError; on MySQL
@@ -135,9 +136,12 @@ func (m *Migrator) Migrate(ctx context.Context, opts MigrateOptions) (*Plan, err
 
 // MigrateThen is Migrate followed by then, which runs inside the migration
 // lock on the same connection after the plan was applied: in the same
-// transaction on PostgreSQL, so that seeding data commits together with the
-// schema change. An error from then undoes the plan where the database can
-// (PostgreSQL) and is returned. then is not called on a dry run.
+// transaction on PostgreSQL and SQLite, so that seeding data commits
+// together with the schema change. An error from then undoes the plan where
+// the database can (PostgreSQL, SQLite) and is returned. then is not called
+// on a dry run. On SQLite, foreign keys are checked when the transaction
+// commits rather than per statement, and ON DELETE/UPDATE actions do not
+// fire inside then (see docs/migrations.md).
 func (m *Migrator) MigrateThen(ctx context.Context, opts MigrateOptions, then func(ctx context.Context, db bun.IDB) error) (*Plan, error) {
 	if m.err != nil {
 		return nil, m.err

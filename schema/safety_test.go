@@ -87,7 +87,7 @@ type counterV1 struct {
 type counterV2 struct {
 	bun.BaseModel `bun:"table:counters"`
 	ID            int64  `bun:",pk"`
-	Hits          int64  `bun:",notnull"`
+	Hits          int64  `bun:"type:bigint,notnull"` // bun maps every Go integer to INTEGER on SQLite
 	Status        string `bun:"type:varchar(20),notnull,default:'open'"`
 }
 

@@ -22,6 +22,11 @@ type Table struct {
 	PrimaryKey  *PrimaryKey   // nil when the table has none
 	Indexes     []*Index      // unique constraints and indexes, without the primary key
 	ForeignKeys []*ForeignKey // outgoing foreign keys
+
+	// SQLite: the CREATE TABLE and CREATE TRIGGER statements as the catalog
+	// keeps them, which a table rebuild carries over.
+	createSQL string
+	triggers  []string
 }
 
 // Column describes one column.
@@ -158,6 +163,8 @@ type Index struct {
 	Expr string
 	// Where is the predicate of a partial index.
 	Where string
+
+	sql string // SQLite: the CREATE INDEX statement as the catalog keeps it
 
 	// implicit marks an index the database keeps for a foreign key (MySQL
 	// makes one and will not drop it while the foreign key exists). It is

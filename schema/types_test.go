@@ -64,7 +64,7 @@ type everyType struct {
 	Slice       []string
 	RawJSON     json.RawMessage
 	Decimal     string    `bun:"type:decimal(10,2)"`
-	Numeric     float64   `bun:"type:numeric(12,4),notnull,default:0"`
+	Numeric     string    `bun:"type:numeric(12,4),notnull,default:0"` // SQLite hands integral NUMERIC values back as integers, which bun cannot scan into a float64
 	StrDefault  string    `bun:",notnull,default:'hello'"`
 	QuoteDeflt  string    `bun:"type:varchar(20),default:'it''s'"`
 	EmptyDeflt  string    `bun:"type:varchar(20),notnull,default:''"`

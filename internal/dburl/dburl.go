@@ -48,9 +48,12 @@ type Config struct {
 	Redacted string
 }
 
-// SQLiteDefaults are the connection settings every SQLite URL gets unless
-// the URL sets them itself: write-ahead logging, foreign keys enforced, a
-// five second busy timeout and BEGIN IMMEDIATE for write transactions.
+// sqliteDefaults are the connection settings every SQLite URL gets unless
+// the URL sets them itself: write-ahead logging (not for :memory:), foreign
+// keys enforced, a five second busy timeout, and BEGIN IMMEDIATE for
+// transactions (_txlock), so that a transaction takes the write lock when
+// it begins instead of failing to upgrade its read lock later. The driver
+// runs each _pragma on every connection it opens.
 var sqliteDefaults = []struct{ key, pragma string }{
 	{"journal_mode", "journal_mode(WAL)"},
 	{"foreign_keys", "foreign_keys(1)"},
@@ -168,7 +171,9 @@ func parseSQLite(scheme, rest string) (Config, error) {
 }
 
 // Open opens a *bun.DB for cfg. Like sql.Open it performs no I/O: the first
-// round trip happens on first use.
+// round trip happens on first use. A SQLite :memory: database gets a pool
+// of one connection (each connection would see a database of its own), so a
+// caller holding that connection must not use the pool meanwhile.
 func Open(cfg Config) (*bun.DB, error) {
 	sqldb, err := sql.Open(cfg.Driver, cfg.DSN)
 	if err != nil {
@@ -180,6 +185,11 @@ func Open(cfg Config) (*bun.DB, error) {
 	case MySQL:
 		return bun.NewDB(sqldb, &mysqlDialect{Dialect: mysqldialect.New()}), nil
 	case SQLite:
+		if strings.HasPrefix(cfg.DSN, "file::memory:") {
+			// Every SQLite connection to :memory: opens a database of its
+			// own: one connection keeps the pool on one database.
+			sqldb.SetMaxOpenConns(1)
+		}
 		return bun.NewDB(sqldb, sqlitedialect.New()), nil
 	default:
 		return nil, errors.Join(fmt.Errorf("open %s: unknown dialect %q", cfg.Redacted, cfg.Dialect), sqldb.Close())

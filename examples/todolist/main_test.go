@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The tests run main in a child process: this test binary, re-executed
+// with TODOLIST_CHILD=1.
+func TestMain(m *testing.M) {
+	if os.Getenv("TODOLIST_CHILD") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func child(t *testing.T, env ...string) (*exec.Cmd, *syncBuffer, *syncBuffer) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), append([]string{"TODOLIST_CHILD=1", "GEOCODER_URL="}, env...)...)
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	return cmd, stdout, stderr
+}
+
+func TestMain_UnreachableDatabase(t *testing.T) {
+	t.Parallel()
+	// A port nobody listens on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	cmd, _, stderr := child(t, "DATABASE_URL=postgres://app:s3cr3t-pass@"+addr+"/todo?sslmode=disable&connect_timeout=2")
+	err = cmd.Run()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, 1, exit.ExitCode())
+	out := strings.TrimSpace(stderr.String())
+	assert.NotContains(t, out, "s3cr3t-pass")
+	assert.Equal(t, 1, strings.Count(out, "\n")+1, "one line: %q", out)
+	assert.True(t, strings.HasPrefix(out, "todolist: "), out)
+	assert.Contains(t, out, `"db"`)
+}
+
+func TestMain_ServesAndStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	require.NoError(t, ln.Close())
+
+	db := filepath.Join(t.TempDir(), "todo.db")
+	cmd, _, stderr := child(t, "DATABASE_URL=sqlite:"+db, "HOST=127.0.0.1", "PORT="+port)
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "listening") }, 30*time.Second, 20*time.Millisecond)
+	assert.Contains(t, stderr.String(), "app: migrated")
+	assert.Contains(t, stderr.String(), "http://127.0.0.1:"+port)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "exit status 0 after a graceful stop; output:\n%s", stderr.String())
+	_, err = os.Stat(db)
+	assert.NoError(t, err, "the SQLite file is where DATABASE_URL says")
+}
+
+func TestMain_DefaultDatabaseIsSQLiteInWorkingDir(t *testing.T) {
+	t.Parallel()
+	cmd, _, stderr := child(t, "DATABASE_URL=", "PORT=0")
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "listening") }, 30*time.Second, 20*time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	require.NoError(t, cmd.Wait(), stderr.String())
+	_, err := os.Stat(filepath.Join(cmd.Dir, "todolist.db"))
+	assert.NoError(t, err)
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

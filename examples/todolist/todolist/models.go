@@ -1,0 +1,31 @@
+package todolist
+
+import "github.com/uptrace/bun"
+
+// TodoList is a named list of todos; deleting a list deletes its todos.
+type TodoList struct {
+	bun.BaseModel `bun:"table:todo_lists"`
+
+	ID    int64   `bun:"id,pk,autoincrement" json:"id"`
+	Title string  `bun:"title,notnull" json:"title"`
+	Color *string `bun:"color" json:"color,omitempty"`
+
+	Todos []*Todo `bun:"rel:has-many,join:id=todo_list_id" json:"todos,omitempty"`
+}
+
+// Todo is one thing to do, optionally in a TodoList. When the geocoder
+// datasource is configured, a todo's RemindAtAddress is looked up and its
+// coordinates stored in RemindAtGeo ("lat,lng").
+type Todo struct {
+	bun.BaseModel `bun:"table:todos"`
+
+	ID              int64   `bun:"id,pk,autoincrement" json:"id"`
+	Title           string  `bun:"title,notnull" json:"title"`
+	Desc            *string `bun:"desc" json:"desc,omitempty"`
+	IsComplete      bool    `bun:"is_complete,notnull,default:false" json:"isComplete"`
+	TodoListID      *int64  `bun:"todo_list_id" slipway:"index" json:"todoListId,omitempty"`
+	RemindAtAddress *string `bun:"remind_at_address" json:"remindAtAddress,omitempty"`
+	RemindAtGeo     *string `bun:"remind_at_geo" json:"remindAtGeo,omitempty"`
+
+	TodoList *TodoList `bun:"rel:belongs-to,join:todo_list_id=id,on_delete:CASCADE" json:"todoList,omitempty"`
+}

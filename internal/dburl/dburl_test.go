@@ -1,0 +1,125 @@
+package dburl_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/slipwaygo/slipway/internal/dburl"
+)
+
+func openSQLite(t *testing.T, rawURL string) *bun.DB {
+	t.Helper()
+	cfg, err := dburl.Parse(rawURL)
+	require.NoError(t, err)
+	db, err := dburl.Open(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+type sqliteSettings struct {
+	JournalMode string
+	ForeignKeys int
+	BusyTimeout int
+}
+
+func settingsOf(t *testing.T, conn *sql.Conn) sqliteSettings {
+	t.Helper()
+	var s sqliteSettings
+	require.NoError(t, conn.QueryRowContext(context.Background(),
+		`SELECT j.journal_mode, f.foreign_keys, b.timeout FROM pragma_journal_mode j, pragma_foreign_keys f, pragma_busy_timeout b`).
+		Scan(&s.JournalMode, &s.ForeignKeys, &s.BusyTimeout))
+	return s
+}
+
+// conns holds n connections of the pool at once, so that each is a
+// separately opened SQLite connection.
+func conns(t *testing.T, db *bun.DB, n int) []*sql.Conn {
+	t.Helper()
+	out := make([]*sql.Conn, n)
+	for i := range out {
+		c, err := db.DB.Conn(context.Background())
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close() })
+		out[i] = c
+	}
+	return out
+}
+
+func TestSQLiteDefaultsTakeEffectOnEveryConnection(t *testing.T) {
+	t.Parallel()
+	db := openSQLite(t, "sqlite:"+filepath.Join(t.TempDir(), "app.db"))
+	for _, c := range conns(t, db, 3) {
+		assert.Equal(t, sqliteSettings{JournalMode: "wal", ForeignKeys: 1, BusyTimeout: 5000}, settingsOf(t, c))
+	}
+}
+
+func TestSQLiteURLSettingsWinOverDefaults(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "app.db")
+	db := openSQLite(t, "file:"+path+"?_pragma=foreign_keys(0)&_pragma=busy_timeout%3D250&_pragma=journal_mode(DELETE)")
+	for _, c := range conns(t, db, 2) {
+		assert.Equal(t, sqliteSettings{JournalMode: "delete", ForeignKeys: 0, BusyTimeout: 250}, settingsOf(t, c))
+	}
+}
+
+// With _txlock=immediate a transaction takes the write lock when it
+// begins, so two writers never deadlock upgrading read locks.
+func TestSQLiteTransactionsBeginImmediate(t *testing.T) {
+	t.Parallel()
+	db := openSQLite(t, "sqlite:"+filepath.Join(t.TempDir(), "app.db"))
+	ctx := context.Background()
+	cs := conns(t, db, 2)
+	tx, err := cs[0].BeginTx(ctx, nil) // no statement yet
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback() }()
+
+	_, err = cs[1].ExecContext(ctx, "PRAGMA busy_timeout = 0")
+	require.NoError(t, err)
+	_, err = cs[1].ExecContext(ctx, "BEGIN IMMEDIATE")
+	assert.ErrorContains(t, err, "database is locked", "the first transaction already holds the write lock")
+}
+
+func TestSQLiteMemoryDatabaseIsOneDatabase(t *testing.T) {
+	t.Parallel()
+	db := openSQLite(t, "sqlite::memory:")
+	ctx := context.Background()
+	_, err := db.ExecContext(ctx, "CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+	require.NoError(t, err)
+	// Each SQLite connection to :memory: is a database of its own: the pool
+	// keeps one, so that concurrent users all see the same tables.
+	assert.Equal(t, 1, db.Stats().MaxOpenConnections)
+	var g errgroup.Group
+	for range 8 {
+		g.Go(func() error {
+			var n int
+			return db.QueryRowContext(ctx, "SELECT count(*) FROM notes").Scan(&n)
+		})
+	}
+	assert.NoError(t, g.Wait())
+}
+
+func TestParseSQLite(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		give, wantDSN string
+	}{
+		{give: "sqlite:app.db", wantDSN: "file:app.db?_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_pragma=busy_timeout%285000%29&_txlock=immediate"},
+		{give: "sqlite:///abs/app.db", wantDSN: "file:/abs/app.db?_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_pragma=busy_timeout%285000%29&_txlock=immediate"},
+		{give: "file:app.db?_txlock=deferred", wantDSN: "file:app.db?_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_pragma=busy_timeout%285000%29&_txlock=deferred"},
+		{give: "sqlite::memory:", wantDSN: "file::memory:?_pragma=foreign_keys%281%29&_pragma=busy_timeout%285000%29&_txlock=immediate"},
+	}
+	for _, tt := range tests {
+		cfg, err := dburl.Parse(tt.give)
+		require.NoError(t, err, tt.give)
+		assert.Equal(t, dburl.SQLite, cfg.Dialect)
+		assert.Equal(t, tt.wantDSN, cfg.DSN, tt.give)
+	}
+}
