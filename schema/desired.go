@@ -37,6 +37,13 @@ type Indexer interface {
 //	List  *List  `bun:"rel:belongs-to,join:list_id=id" slipway:"nofk"` // no foreign key for this relation
 const tagName = "slipway"
 
+// indexChecker is implemented by dialects that cannot build every index a
+// model may declare (MySQL: no partial or expression indexes, no plain
+// index on a text column). checkIndex says why and what to do instead.
+type indexChecker interface {
+	checkIndex(t *Table, ix *Index) error
+}
+
 // model is one registered model and the table it asks for.
 type model struct {
 	typ   reflect.Type
@@ -154,6 +161,11 @@ func desiredTable(db *bun.DB, d dialect, bt *bunschema.Table, modelName string) 
 	for _, ix := range t.Indexes {
 		if err := d.checkIdent(ix.Name); err != nil {
 			return nil, fmt.Errorf("schema: model %q: index %q: %w", t.Model, ix.Name, err)
+		}
+		if c, ok := d.(indexChecker); ok {
+			if err := c.checkIndex(t, ix); err != nil {
+				return nil, fmt.Errorf("schema: model %q: index %q: %w", t.Model, ix.Name, err)
+			}
 		}
 	}
 	if tc, ok := d.(tableChecker); ok {

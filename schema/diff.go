@@ -16,6 +16,194 @@ type planner struct {
 	want []*Table
 }
 
+// alterIndexer is implemented by dialects that add and drop the indexes of
+// an existing table as clauses of its one ALTER TABLE (MySQL) rather than
+// with CREATE INDEX and DROP INDEX: alterTable then gets the AddIndex and
+// DropIndex changes too.
+type alterIndexer interface{ alterIndexes() }
+
+// actionMatcher is implemented by dialects where different referential
+// actions behave the same (InnoDB: RESTRICT and NO ACTION), so that a
+// foreign key is not replaced by an equivalent one.
+type actionMatcher interface{ sameAction(a, b string) bool }
+
+// refQualifier is implemented by dialects that resolve an unqualified
+// foreign key reference in the referencing table's schema rather than in the
+// connection's (MySQL): the planner names the connection's schema in the
+// references of tables in another schema.
+type refQualifier interface{ qualifyRefs() }
+
+// qualifiedRef is fk as the DDL of table t must write it.
+func (p *planner) qualifiedRef(t *Table, fk *ForeignKey) *ForeignKey {
+	if _, ok := p.d.(refQualifier); !ok || fk.RefSchema != "" || t.Schema == "" || t.Schema == p.snap.current {
+		return fk
+	}
+	q := *fk
+	q.RefSchema = p.snap.current
+	return &q
+}
+
+// fkTypeLocker is implemented by dialects that cannot change the type of a
+// column a foreign key uses, on either side (MySQL and MariaDB refuse it
+// whatever foreign_key_checks says): the planner drops those foreign keys
+// before the tables are altered and adds them again after.
+type fkTypeLocker interface {
+	// fkTypesMatch reports whether a foreign key may join a column of type
+	// child to one of type parent.
+	fkTypesMatch(child, parent ColumnType) bool
+}
+
+// unlinkForTypeChanges plans, for an fkTypeLocker dialect, dropping the
+// foreign keys on columns whose type changes, before any table is altered,
+// and returns the alterations adding them again, to run after every ALTER
+// TABLE. A foreign key of a table outside the migration, or one whose
+// columns' types would no longer match, makes the type change WouldFail.
+// A run that fails in between leaves a foreign key missing; the next run
+// adds it again.
+func (p *planner) unlinkForTypeChanges(plan *Plan, alters []*alteration) []*alteration {
+	locker, ok := p.d.(fkTypeLocker)
+	if !ok {
+		return nil
+	}
+	key := func(t *Table) tableKey { return keyOf(t.Schema, t.Name, p.snap.current) }
+	byKey := map[tableKey]*alteration{}
+	typeChange := map[tableKey]map[string]*Change{}
+	for _, a := range alters {
+		k := key(a.want)
+		byKey[k] = a
+		for _, c := range a.changes {
+			if (c.Kind == WidenType || c.Kind == ChangeType) && !c.Withheld {
+				if typeChange[k] == nil {
+					typeChange[k] = map[string]*Change{}
+				}
+				typeChange[k][c.Column] = c
+			}
+		}
+	}
+	if len(typeChange) == 0 {
+		return nil
+	}
+	wantByKey := map[tableKey]*Table{}
+	for _, t := range p.want {
+		wantByKey[key(t)] = t
+	}
+	// typeOf is a column's type once the plan has run.
+	typeOf := func(k tableKey, col string) (ColumnType, bool) {
+		if c := typeChange[k][col]; c != nil {
+			return c.col.Type, true
+		}
+		if t := p.snap.tables[k]; t != nil && t.Column(col) != nil {
+			return t.Column(col).Type, true
+		}
+		return ColumnType{}, false
+	}
+	firstChange := func(k tableKey, cols []string) *Change {
+		for _, col := range cols {
+			if c := typeChange[k][col]; c != nil {
+				return c
+			}
+		}
+		return nil
+	}
+
+	// Every foreign key on a changed column, child or parent side, once.
+	type link struct {
+		from, to tableKey
+		fk       *ForeignKey
+	}
+	var links []link
+	seen := map[*ForeignKey]bool{}
+	for _, a := range alters {
+		k := key(a.want)
+		if typeChange[k] == nil {
+			continue
+		}
+		for _, fk := range a.live.ForeignKeys {
+			if !seen[fk] && firstChange(k, fk.Columns) != nil {
+				seen[fk] = true
+				links = append(links, link{from: k, to: keyOf(fk.RefSchema, fk.RefTable, p.snap.current), fk: fk})
+			}
+		}
+		for _, in := range p.snap.referencedBy[k] {
+			if !seen[in.fk] && firstChange(k, in.fk.RefColumns) != nil {
+				seen[in.fk] = true
+				links = append(links, link{from: in.from, to: k, fk: in.fk})
+			}
+		}
+	}
+
+	// A foreign key added again goes into its table's own ALTER TABLE, which
+	// orderAlters runs after the referenced table's, unless that table adds
+	// foreign keys again too (a cycle could order them wrongly, and MySQL
+	// checks a self reference against the table as it was): those come after
+	// every ALTER TABLE.
+	children := map[tableKey]bool{}
+	for _, l := range links {
+		children[l.from] = true
+	}
+	var relinks []*alteration
+	for _, l := range links {
+		fromName := qualify(p.snap.display(l.from.schema), l.from.name)
+		blame := firstChange(l.to, l.fk.RefColumns)
+		if blame == nil {
+			blame = firstChange(l.from, l.fk.Columns)
+		}
+		want, live := wantByKey[l.from], p.snap.tables[l.from]
+		if want == nil || live == nil {
+			blame.Class = WouldFail
+			blame.Reason = fmt.Sprintf("cannot change the type of column %q: foreign key %q of table %q uses it, and %s cannot change a column a foreign key uses; "+
+				"that table is not among the models being migrated (add its model to Models, or drop the constraint first)", blame.Column, l.fk.Name, fromName, p.d.name())
+			continue
+		}
+		for i, col := range l.fk.Columns {
+			child, ok1 := typeOf(l.from, col)
+			parent, ok2 := typeOf(l.to, l.fk.RefColumns[i])
+			if ok1 && ok2 && !locker.fkTypesMatch(child, parent) {
+				blame.Class = WouldFail
+				blame.Reason = fmt.Sprintf("foreign key %q of table %q would join %s column %q to %s column %q, which %s does not allow (give both columns the same type in the models)",
+					l.fk.Name, fromName, child, col, parent, l.fk.RefColumns[i], p.d.name())
+			}
+		}
+		if blame.Class == WouldFail {
+			continue
+		}
+
+		// Take over what the diff already planned for this foreign key: an
+		// applied drop runs first, and its replacement last.
+		drop := &Change{Kind: DropForeignKey, Class: Safe, Table: want.qualifiedName(), Name: l.fk.Name, From: describeFK(l.fk), fk: l.fk,
+			Reason: fmt.Sprintf("dropped while column types change, and added again after (%s)", p.d.name())}
+		var readd *Change
+		keep := true // add the live foreign key again
+		if a := byKey[l.from]; a != nil {
+			a.changes = slices.DeleteFunc(a.changes, func(c *Change) bool {
+				switch {
+				case c.Kind == DropForeignKey && c.fk == l.fk && !c.Withheld:
+					drop, keep = c, false
+					return true
+				case c.Kind == AddForeignKey && !c.Withheld && c.Class != WouldFail && p.sameReference(c.fk, l.fk):
+					readd = c
+					return true
+				}
+				return false
+			})
+		}
+		if readd == nil && keep {
+			readd = &Change{Kind: AddForeignKey, Class: Safe, Table: want.qualifiedName(), Name: l.fk.Name, To: describeFK(l.fk), fk: p.qualifiedRef(want, l.fk),
+				Reason: drop.Reason}
+		}
+		plan.Changes = append(plan.Changes, drop)
+		plan.add(want.qualifiedName(), p.d.alterTable(want, live, []*Change{drop})...)
+		switch a := byKey[l.from]; {
+		case readd == nil:
+		case a != nil && !children[l.to]:
+			a.changes = append(a.changes, readd)
+		default:
+			relinks = append(relinks, &alteration{want: want, live: live, changes: []*Change{readd}})
+		}
+	}
+	return relinks
+}
+
 // alteration is the set of changes to one existing table.
 type alteration struct {
 	want, live *Table
@@ -75,11 +263,18 @@ func (p *planner) plan() *Plan {
 	if len(drops) > 0 {
 		p.planDrops(plan, drops)
 	}
+	if _, ok := p.d.(alterIndexer); ok {
+		for _, a := range alters {
+			a.changes = append(append(a.dropIdx, a.changes...), a.createIdx...)
+			a.dropIdx, a.createIdx = nil, nil
+		}
+	}
 	for _, a := range alters {
 		plan.Changes = append(plan.Changes, a.dropIdx...)
 		plan.add(a.want.qualifiedName(), p.statements(a.dropIdx, func(c *Change) string { return p.d.dropIndex(a.want, c.index) })...)
 	}
-	deferred := p.planCreates(plan, creates)
+	relinks := p.unlinkForTypeChanges(plan, alters)
+	deferred := append(p.planCreates(plan, creates), relinks...)
 	for _, a := range p.orderAlters(alters) {
 		plan.Changes = append(plan.Changes, a.changes...)
 		plan.add(a.want.qualifiedName(), p.d.alterTable(a.want, a.liveAfterIndexDrops(), a.changes)...)
@@ -183,9 +378,9 @@ func (p *planner) planCreates(plan *Plan, creates []*Table) []*alteration {
 			self := ref == keyOf(t.Schema, t.Name, p.snap.current)
 			switch {
 			case self || created[ref] || (!pending[ref] && p.snap.tables[ref] != nil):
-				inline.ForeignKeys = append(inline.ForeignKeys, fk)
+				inline.ForeignKeys = append(inline.ForeignKeys, p.qualifiedRef(t, fk))
 			case pending[ref]:
-				later = append(later, &Change{Kind: AddForeignKey, Class: Safe, Table: t.qualifiedName(), Name: fk.Name, To: describeFK(fk), fk: fk})
+				later = append(later, &Change{Kind: AddForeignKey, Class: Safe, Table: t.qualifiedName(), Name: fk.Name, To: describeFK(fk), fk: p.qualifiedRef(t, fk)})
 			default:
 				c.Class = WouldFail
 				c.Reason = fmt.Sprintf("foreign key %q references table %q, which does not exist and is not among the models being migrated (add its model to Models, or migrate it first)",
@@ -412,7 +607,7 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 		missing = append(missing, ix)
 	}
 	for _, l := range live.Indexes {
-		if !matched[l] {
+		if !matched[l] && !l.implicit && !servesForeignKey(want, l) {
 			p.dropIndexChange(live, l, a, add, Extra, fmt.Sprintf("the database has %s %q and model %q does not declare it", objectWord(kindForIndex(l, false)), l.Name, want.Model))
 		}
 	}
@@ -427,6 +622,18 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 			a.createIdx = append(a.createIdx, c)
 		}
 	}
+}
+
+// servesForeignKey reports whether live index l is the one a database made
+// for one of t's foreign keys (MySQL names it after the constraint): not an
+// extra, also while that foreign key is missing and about to be added.
+func servesForeignKey(t *Table, l *Index) bool {
+	for _, fk := range t.ForeignKeys {
+		if l.Name == fk.Name && !l.Unique && l.Expr == "" && len(l.Columns) >= len(fk.Columns) && slices.Equal(l.Columns[:len(fk.Columns)], fk.Columns) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *planner) dropIndexChange(live *Table, l *Index, a *alteration, add func(*Change), class Class, reason string) {
@@ -506,7 +713,7 @@ func (p *planner) diffForeignKeys(want, live *Table, add func(*Change)) {
 			if matched[l] || !p.sameReference(fk, l) {
 				continue
 			}
-			if fk.OnDelete == l.OnDelete && fk.OnUpdate == l.OnUpdate {
+			if p.sameAction(fk.OnDelete, l.OnDelete) && p.sameAction(fk.OnUpdate, l.OnUpdate) {
 				same = l
 				break
 			}
@@ -520,7 +727,7 @@ func (p *planner) diffForeignKeys(want, live *Table, add func(*Change)) {
 			matched[replace] = true
 			add(&Change{Kind: DropForeignKey, Class: Safe, Name: replace.Name, From: describeFK(replace), fk: replace})
 		}
-		c := &Change{Kind: AddForeignKey, Class: Safe, Name: fk.Name, To: describeFK(fk), fk: fk}
+		c := &Change{Kind: AddForeignKey, Class: Safe, Name: fk.Name, To: describeFK(fk), fk: p.qualifiedRef(want, fk)}
 		ref := p.snap.table(fk.RefSchema, fk.RefTable)
 		selected := slices.ContainsFunc(p.want, func(t *Table) bool {
 			return keyOf(t.Schema, t.Name, p.snap.current) == keyOf(fk.RefSchema, fk.RefTable, p.snap.current)
@@ -541,6 +748,13 @@ func (p *planner) diffForeignKeys(want, live *Table, add func(*Change)) {
 				Reason: fmt.Sprintf("the database has foreign key %q and model %q does not declare it", l.Name, want.Model)})
 		}
 	}
+}
+
+func (p *planner) sameAction(a, b string) bool {
+	if m, ok := p.d.(actionMatcher); ok {
+		return m.sameAction(a, b)
+	}
+	return a == b
 }
 
 func (p *planner) sameReference(fk, l *ForeignKey) bool {

@@ -42,7 +42,8 @@
 //	ListID int64  `slipway:"index:todos_list_done_idx"`
 //	Done   bool   `slipway:"index:todos_list_done_idx"` // same name: composite
 //
-// and expression or partial indexes by implementing [Indexer].
+// and expression or partial indexes by implementing [Indexer] (PostgreSQL;
+// MySQL has neither and says so when the migrator is built).
 //
 // # Locking and transactions
 //
@@ -52,10 +53,13 @@
 // or not at all. On SQLite the lock is the database's write lock, taken with
 // BEGIN IMMEDIATE, and the plan runs in that transaction too; changes
 // SQLite's ALTER TABLE cannot make rebuild the table inside it, copying
-// every row. Concurrent migrators, such as replicas starting together,
-// run one after the other; the later ones find nothing to do.
-// [Migrator.MigrateThen] runs a function (seeding data) inside the same lock
-// and transaction.
+// every row. On MySQL and MariaDB the lock is GET_LOCK on a dedicated
+// connection, and since each DDL statement commits on its own, all changes
+// to a table are one ALTER TABLE and a run after a failure finishes what is
+// left. Concurrent migrators, such as replicas starting together, run one
+// after the other; the later ones find nothing to do. [Migrator.MigrateThen]
+// runs a function (seeding data) inside the same lock (and, on PostgreSQL
+// and SQLite, transaction).
 //
 // # Discovery
 //

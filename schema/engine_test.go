@@ -401,6 +401,67 @@ func TestMigrate_ApplyErrorRollsBackTheWholePlan(t *testing.T) {
 	}
 }
 
+// Auto-increment and primary keys added to existing tables.
+
+type legacyCounter struct {
+	bun.BaseModel `bun:"table:legacy_counters"`
+	ID            int64 `bun:",pk"`
+	Label         string
+}
+
+type legacyCounterAuto struct {
+	bun.BaseModel `bun:"table:legacy_counters"`
+	ID            int64 `bun:",pk,autoincrement"`
+	Label         string
+}
+
+func TestMigrate_AddAutoIncrementContinuesAfterExistingIDs(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+		mustMigrate(t, db, (*legacyCounter)(nil))
+		insertRows(t, db, &legacyCounter{ID: 1}, &legacyCounter{ID: 7})
+
+		plan, err := schema.NewMigrator(db, (*legacyCounterAuto)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"AddAutoIncrement"}, changeList(plan))
+		row := &legacyCounterAuto{Label: "new"}
+		_, err = db.NewInsert().Model(row).Exec(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, int64(8), row.ID)
+		assertActual(t, db, (*legacyCounterAuto)(nil))
+	})
+}
+
+type noKey struct {
+	bun.BaseModel `bun:"table:keyed"`
+	Code          string `bun:"type:varchar(10),notnull"`
+	Name          string
+}
+
+type keyed struct {
+	bun.BaseModel `bun:"table:keyed"`
+	Code          string `bun:"type:varchar(10),pk"`
+	Name          string
+}
+
+func TestMigrate_AddPrimaryKey(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+		mustMigrate(t, db, (*noKey)(nil))
+		insertRows(t, db, &noKey{Code: "a", Name: "first"}, &noKey{Code: "a", Name: "second"})
+
+		_, err := schema.NewMigrator(db, (*keyed)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		assertErrorContains(t, err, `table "keyed"`, "primary key on (code)", "1 value is duplicated")
+
+		_, err = db.NewDelete().Table("keyed").Where("? = 'second'", bun.Ident("name")).Exec(t.Context())
+		require.NoError(t, err)
+		plan, err := schema.NewMigrator(db, (*keyed)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"AddPrimaryKey"}, changeList(plan))
+		assertActual(t, db, (*keyed)(nil))
+	})
+}
+
 // Foreign key cycles and self references.
 
 type cycleA struct {

@@ -82,6 +82,8 @@ func dialectFor(db *bun.DB) (dialect, error) {
 		return postgres{}, nil
 	case "sqlite":
 		return sqlite{}, nil
+	case "mysql":
+		return mysql{}, nil
 	default:
 		return nil, fmt.Errorf("schema: dialect %q is not supported (want PostgreSQL, MySQL/MariaDB or SQLite)", name)
 	}

@@ -7,8 +7,9 @@ import (
 
 // One migrator at a time: every dialect serialises migrations of one
 // database with a lock of its own (PostgreSQL: a transaction-scoped advisory
-// lock; SQLite: the write lock of BEGIN IMMEDIATE; see the dialect files). A migrator that waited re-plans under the
-// lock and finds nothing left to do.
+// lock; MySQL: GET_LOCK on a dedicated connection; SQLite: the write lock of
+// BEGIN IMMEDIATE; see the dialect files). A migrator that waited re-plans
+// under the lock and finds nothing left to do.
 
 // DefaultLockTimeout is how long Migrate waits for another migrator to
 // finish before it gives up with ErrLockTimeout.

@@ -123,11 +123,13 @@ func (m *Migrator) Plan(ctx context.Context, opts MigrateOptions) (*Plan, error)
 // it applied. It takes the migration lock, re-computes the plan under it
 // (so that a migrator that waited finds nothing left to do), runs the
 // prechecks and applies the plan: in one transaction on PostgreSQL and
-// SQLite.
+// SQLite, statement by statement on MySQL, where each DDL statement commits
+// on its own.
 //
 // A plan with changes that would fail is refused before any DDL runs, with
-// a *RefusedError. A statement that fails returns an *ApplyError. With
-// DryRun, Migrate is Plan and also returns plan.Err().
+// a *RefusedError. A statement that fails returns an *ApplyError; on MySQL
+// the statements before it stay applied, and running Migrate again applies
+// the rest. With DryRun, Migrate is Plan and also returns plan.Err().
 func (m *Migrator) Migrate(ctx context.Context, opts MigrateOptions) (*Plan, error) {
 	return m.MigrateThen(ctx, opts, nil)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/slipwaygo/slipway/schema"
 )
 
-// PostgreSQL-only behaviour: expression and partial indexes, identity,
-// schemas, the advisory lock.
+// PostgreSQL-only behaviour: expression and partial indexes, schemas, the
+// advisory lock.
 
 type member struct {
 	bun.BaseModel `bun:"table:members"`
@@ -49,63 +49,6 @@ func TestPostgres_DeclaredIndexes(t *testing.T) {
 	insertRows(t, db, &member{Email: "A@x.org", TeamID: 1})
 	_, err = db.NewInsert().Model(&member{Email: "a@X.org", TeamID: 1}).Exec(t.Context())
 	assert.Error(t, err)
-}
-
-type legacyCounter struct {
-	bun.BaseModel `bun:"table:legacy_counters"`
-	ID            int64 `bun:",pk"`
-	Label         string
-}
-
-type legacyCounterAuto struct {
-	bun.BaseModel `bun:"table:legacy_counters"`
-	ID            int64 `bun:",pk,autoincrement"`
-	Label         string
-}
-
-func TestPostgres_AddAutoIncrementContinuesAfterExistingIDs(t *testing.T) {
-	t.Parallel()
-	db := testdb.Open(t, testdb.Postgres)
-	mustMigrate(t, db, (*legacyCounter)(nil))
-	insertRows(t, db, &legacyCounter{ID: 1}, &legacyCounter{ID: 7})
-
-	plan, err := schema.NewMigrator(db, (*legacyCounterAuto)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"AddAutoIncrement"}, changeList(plan))
-	row := &legacyCounterAuto{Label: "new"}
-	_, err = db.NewInsert().Model(row).Exec(t.Context())
-	require.NoError(t, err)
-	assert.Equal(t, int64(8), row.ID)
-	assertActual(t, db, (*legacyCounterAuto)(nil))
-}
-
-type noKey struct {
-	bun.BaseModel `bun:"table:keyed"`
-	Code          string `bun:"type:varchar(10),notnull"`
-	Name          string
-}
-
-type keyed struct {
-	bun.BaseModel `bun:"table:keyed"`
-	Code          string `bun:"type:varchar(10),pk"`
-	Name          string
-}
-
-func TestPostgres_AddPrimaryKey(t *testing.T) {
-	t.Parallel()
-	db := testdb.Open(t, testdb.Postgres)
-	mustMigrate(t, db, (*noKey)(nil))
-	insertRows(t, db, &noKey{Code: "a"}, &noKey{Code: "a"})
-
-	_, err := schema.NewMigrator(db, (*keyed)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
-	assertErrorContains(t, err, `table "keyed"`, "primary key on (code)", "1 value is duplicated")
-
-	_, err = db.NewDelete().Table("keyed").Where("ctid = (SELECT min(ctid) FROM keyed)").Exec(t.Context())
-	require.NoError(t, err)
-	plan, err := schema.NewMigrator(db, (*keyed)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"AddPrimaryKey"}, changeList(plan))
-	assertActual(t, db, (*keyed)(nil))
 }
 
 type auditEvent struct {

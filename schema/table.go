@@ -48,9 +48,10 @@ type Column struct {
 	// read from the database.
 	Field string
 
-	identity   bool   // PostgreSQL: an identity column rather than a serial one
-	rawDefault string // the default as written (model tag or catalog), for DDL
-	generated  string // expression of a generated column (read from the database)
+	identity   bool        // PostgreSQL: an identity column rather than a serial one
+	rawDefault string      // the default as written (model tag or catalog), for DDL
+	generated  string      // expression of a generated column (read from the database)
+	mysql      *mysqlAttrs // MySQL: what a MODIFY COLUMN must repeat (collation, comment)
 }
 
 // defaultSQL is the default expression to write into DDL.
@@ -164,6 +165,11 @@ type Index struct {
 	Where string
 
 	sql string // SQLite: the CREATE INDEX statement as the catalog keeps it
+
+	// implicit marks an index the database keeps for a foreign key (MySQL
+	// makes one and will not drop it while the foreign key exists). It is
+	// never reported as an extra.
+	implicit bool
 }
 
 // ForeignKey is a foreign key constraint.

@@ -45,7 +45,7 @@ const (
 )
 
 // Dialects lists the dialects whose engine tests run in ForEachDialect.
-var Dialects = []Dialect{SQLite, Postgres}
+var Dialects = []Dialect{SQLite, Postgres, MySQL}
 
 // ForEachDialect runs fn as a subtest per dialect, each with its own fresh
 // database. Server dialects without a DSN are skipped (or fail when CI=true).
