@@ -1,39 +1,37 @@
 // Command compare measures Slipway's schema engine against GORM AutoMigrate
-// and bun's AutoMigrator on PostgreSQL: the first run on an empty schema, the
-// run every application start pays on an already-actual database, and what
-// each tool does to a narrowed and a removed field. It prints markdown.
+// on PostgreSQL, MariaDB and SQLite, and against bun's AutoMigrator on
+// PostgreSQL (it supports no other database): the first run on an empty
+// database, the run every application start pays on an already-actual
+// database, and what each tool does to a narrowed and a removed field. It
+// prints markdown.
 //
-//	SLIPWAY_TEST_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/slipway_test?sslmode=disable' go run .
+//	export SLIPWAY_TEST_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/slipway_test?sslmode=disable'
+//	export SLIPWAY_TEST_MYSQL_DSN='mysql://root@127.0.0.1:3306/slipway_test'
+//	go run .
 //
 // Each measurement works in a database of its own, created and dropped by the
-// program. See README.md.
+// program (a file in a temporary directory for SQLite). See README.md.
 package main
 
 //go:generate go run ./internal/genmodels -n 500 -o models_gen.go
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log"
-	"net/url"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver for the admin connection
 )
 
-const dsnEnv = "SLIPWAY_TEST_POSTGRES_DSN"
-
 func main() {
+	dbFlag := flag.String("db", "postgres,mariadb,sqlite", "comma-separated databases: postgres, mariadb, sqlite")
 	tablesFlag := flag.String("tables", "10,100,500", "comma-separated table counts")
 	toolsFlag := flag.String("tools", "slipway,bun,gorm", "comma-separated tools: slipway, bun, gorm")
 	firstRuns := flag.Int("first", 5, "first runs per tool and size, each on a fresh database (median)")
@@ -47,10 +45,6 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("compare: ")
 
-	dsn := os.Getenv(dsnEnv)
-	if dsn == "" {
-		log.Fatalf("%s is not set (e.g. postgres://postgres@127.0.0.1:5432/slipway_test?sslmode=disable)", dsnEnv)
-	}
 	sizes, err := parseSizes(*tablesFlag)
 	if err != nil {
 		log.Fatal(err)
@@ -63,35 +57,85 @@ func main() {
 		}
 		kinds = append(kinds, toolKinds[i])
 	}
+	var bes []*backend
+	for _, key := range strings.Split(*dbFlag, ",") {
+		i := slices.IndexFunc(backends, func(b *backend) bool { return b.key == strings.TrimSpace(key) })
+		if i < 0 {
+			log.Fatalf("unknown database %q (want postgres, mariadb, sqlite)", key)
+		}
+		bes = append(bes, backends[i])
+	}
 
+	// Connect to every database first: a missing variable or a server that
+	// does not answer fails before anything is measured.
 	ctx := context.Background()
-	adm, err := newAdmin(ctx, dsn)
-	if err != nil {
-		log.Fatal(err)
+	var admins []*admin
+	closeAll := func() {
+		for _, a := range admins {
+			if err := a.close(); err != nil {
+				log.Printf("closing %s: %v", a.be.name, err)
+			}
+		}
 	}
-	defer adm.db.Close()
-
-	var version string
-	if err := adm.db.QueryRowContext(ctx, "SHOW server_version").Scan(&version); err != nil {
-		log.Fatal(err)
+	for _, be := range bes {
+		a, err := newAdmin(ctx, be)
+		if err != nil {
+			closeAll()
+			log.Fatalf("%s: %v", be.name, err)
+		}
+		admins = append(admins, a)
 	}
 
-	fmt.Printf("PostgreSQL %s, %s, %s/%s, %d CPUs, %s\n\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().Format("2006-01-02"))
+	fmt.Printf("%s, %s/%s, %d CPUs, %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().Format("2006-01-02"))
+	fmt.Printf("Modules: %s.\n\n", moduleVersions())
+	for _, a := range admins {
+		if err := runDatabase(ctx, a, kinds, sizes, *firstRuns, *secondRuns, *probe); err != nil {
+			closeAll()
+			log.Fatalf("%s: %v", a.be.name, err)
+		}
+	}
+	closeAll()
+}
+
+// runDatabase measures the tools on one database and prints a section.
+func runDatabase(ctx context.Context, adm *admin, kinds []toolKind, sizes []int, firstRuns, secondRuns int, probe bool) error {
+	be := adm.be
+	log.Printf("%s %s", be.name, adm.version)
+	fmt.Printf("## %s %s\n\n", be.name, adm.version)
+	if be.is(sqliteDB) {
+		fmt.Printf("Each database is a file in %s; both tools get the same pool settings: %s.\n\n", adm.dsn, sqlitePragmas)
+	}
+
+	// bun's AutoMigrator supports PostgreSQL only: say why it is not run.
+	kinds = slices.Clone(kinds)
+	for i := 0; i < len(kinds); i++ {
+		k := kinds[i]
+		if !k.pgOnly || be.bunAuto {
+			continue
+		}
+		reason, err := unsupported(ctx, adm, k)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s: not measured on %s: it supports PostgreSQL only (`migrate.NewAutoMigrator` on this database returns: `%s`).\n\n", k.name, be.name, reason)
+		kinds = slices.Delete(kinds, i, i+1)
+		i--
+	}
 
 	load := loadavg()
 	var results []result
 	for _, n := range sizes {
-		log.Printf("%d tables", n)
-		rs, err := measure(ctx, adm, kinds, n, *firstRuns, *secondRuns)
+		log.Printf("%s: %d tables", be.name, n)
+		rs, err := measure(ctx, adm, kinds, n, firstRuns, secondRuns)
 		if err != nil {
-			log.Fatalf("%d tables: %v", n, err)
+			return fmt.Errorf("%d tables: %w", n, err)
 		}
 		results = append(results, rs...)
 	}
-	printResults(results, *firstRuns, *secondRuns)
+	printResults(be, results, firstRuns, secondRuns)
 	fmt.Printf("Load average (1, 5, 15 min) before: %s; after: %s.\n\n", load, loadavg())
 
-	if *probe {
+	if probe {
 		var probes []probeResult
 		probeKinds := slices.Clone(kinds)
 		if i := slices.IndexFunc(probeKinds, func(k toolKind) bool { return k.key == "slipway" }); i >= 0 {
@@ -99,16 +143,39 @@ func main() {
 		}
 		for _, k := range probeKinds {
 			for _, long := range []bool{false, true} {
-				log.Printf("probe %s (value longer than the new length: %v)", k.key, long)
+				log.Printf("%s: probe %s (value longer than the new length: %v)", be.name, k.key, long)
 				p, err := runProbe(ctx, adm, k, long)
 				if err != nil {
-					log.Fatalf("probe %s: %v", k.key, err)
+					return fmt.Errorf("probe %s: %w", k.key, err)
 				}
 				probes = append(probes, p)
 			}
 		}
-		printProbes(probes)
+		printProbes(be, probes)
 	}
+	return nil
+}
+
+// moduleVersions lists the versions of the libraries compared, as built.
+func moduleVersions() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	want := []string{
+		"gorm.io/gorm", "gorm.io/driver/postgres", "gorm.io/driver/mysql", "github.com/glebarez/sqlite",
+		"github.com/uptrace/bun", "github.com/jackc/pgx/v5", "github.com/go-sql-driver/mysql",
+		"github.com/glebarez/go-sqlite", "modernc.org/sqlite",
+	}
+	var out []string
+	for _, path := range want {
+		for _, m := range bi.Deps {
+			if m.Path == path {
+				out = append(out, m.Path+" "+m.Version)
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func parseSizes(s string) ([]int, error) {
@@ -121,87 +188,6 @@ func parseSizes(s string) ([]int, error) {
 		sizes = append(sizes, n)
 	}
 	return sizes, nil
-}
-
-// admin is a plain connection to the server that creates, inspects and
-// drops the schemas the tools work in.
-type admin struct {
-	db  *sql.DB
-	dsn string
-}
-
-func newAdmin(ctx context.Context, dsn string) (*admin, error) {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		return nil, fmt.Errorf("%s: %w", dsnEnv, err)
-	}
-	return &admin{db: db, dsn: dsn}, nil
-}
-
-// newDatabase creates a fresh database and returns its name, a DSN for it
-// and a function that drops it. Each run works in the public schema of a
-// database of its own: bun's AutoMigrator only migrates models whose schema
-// is the one it inspects, and bun gives models without a schema "public", so
-// a search_path schema per run would leave it nothing to do.
-func (a *admin) newDatabase(ctx context.Context, prefix string) (name, dsn string, drop func(), err error) {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name = prefix + "_" + hex.EncodeToString(b[:])
-	if _, err := a.db.ExecContext(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
-		return "", "", nil, err
-	}
-	drop = func() {
-		if _, err := a.db.ExecContext(context.Background(), `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
-			log.Printf("dropping database %s: %v", name, err)
-		}
-	}
-	u, perr := url.Parse(a.dsn)
-	if perr != nil || u.Scheme == "" {
-		return name, a.dsn + " dbname=" + name, drop, nil // keyword/value DSN
-	}
-	u.Path = "/" + name
-	return name, u.String(), drop, nil
-}
-
-// query opens a plain connection to dsn for fn: the catalog of a database
-// can only be read from inside it.
-func query(ctx context.Context, dsn string, fn func(*sql.DB) error) error {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return err
-	}
-	return errJoin(fn(db), db.Close())
-}
-
-// objects counts what a run created in a schema.
-type objects struct {
-	tables, other, uniques, indexes, fks int
-}
-
-func countObjects(ctx context.Context, dsn string) (objects, error) {
-	var o objects
-	err := query(ctx, dsn, func(db *sql.DB) error {
-		return db.QueryRowContext(ctx, `
-SELECT
-  (SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-    WHERE s.nspname = $1 AND c.relkind = 'r' AND c.relname LIKE 'bench\_%'),
-  (SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-    WHERE s.nspname = $1 AND c.relkind = 'r' AND c.relname NOT LIKE 'bench\_%'),
-  (SELECT count(*) FROM pg_constraint k JOIN pg_namespace s ON s.oid = k.connamespace
-    WHERE s.nspname = $1 AND k.contype = 'u'),
-  (SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-    JOIN pg_namespace s ON s.oid = c.relnamespace
-    WHERE s.nspname = $1 AND NOT i.indisunique AND NOT i.indisprimary),
-  (SELECT count(*) FROM pg_constraint k JOIN pg_namespace s ON s.oid = k.connamespace
-    WHERE s.nspname = $1 AND k.contype = 'f')`, "public").
-			Scan(&o.tables, &o.other, &o.uniques, &o.indexes, &o.fks)
-	})
-	return o, err
 }
 
 type result struct {
@@ -227,6 +213,7 @@ type result struct {
 
 // session is one tool working on a fresh database of its own.
 type session struct {
+	be     *backend
 	kind   toolKind
 	dsn    string
 	c      *counter
@@ -240,7 +227,7 @@ func openSession(ctx context.Context, adm *admin, k toolKind, n int) (*session, 
 	if err != nil {
 		return nil, err
 	}
-	s, err := attach(ctx, k, n, dsn, drop)
+	s, err := attach(ctx, adm.be, k, n, dsn, drop)
 	if err != nil {
 		drop()
 		return nil, err
@@ -250,13 +237,13 @@ func openSession(ctx context.Context, adm *admin, k toolKind, n int) (*session, 
 
 // attach opens a new connection pool (one connection established) and a new
 // tool on database dsn; closing the session calls drop.
-func attach(ctx context.Context, k toolKind, n int, dsn string, drop func()) (*session, error) {
+func attach(ctx context.Context, be *backend, k toolKind, n int, dsn string, drop func()) (*session, error) {
 	c := &counter{tag: k.key}
-	sqldb, err := openPool(ctx, dsn, c)
+	sqldb, err := openPool(ctx, be, dsn, c)
 	if err != nil {
 		return nil, err
 	}
-	t, err := k.open(ctx, sqldb, "public")
+	t, err := k.open(ctx, sqldb, be)
 	if err != nil {
 		return nil, errJoin(err, sqldb.Close())
 	}
@@ -266,7 +253,7 @@ func attach(ctx context.Context, k toolKind, n int, dsn string, drop func()) (*s
 	}
 	c.take()
 	t.hooked()
-	return &session{kind: k, dsn: dsn, c: c, t: t, models: models, drop: drop}, nil
+	return &session{be: be, kind: k, dsn: dsn, c: c, t: t, models: models, drop: drop}, nil
 }
 
 func (s *session) close() {
@@ -325,7 +312,7 @@ func measure(ctx context.Context, adm *admin, kinds []toolKind, n, firstRuns, se
 				continue
 			}
 			sessions[i] = s
-			if r.created, err = countObjects(ctx, s.dsn); err != nil {
+			if r.created, err = countObjects(ctx, adm.be, s.dsn); err != nil {
 				return nil, err
 			}
 		}
@@ -335,7 +322,7 @@ func measure(ctx context.Context, adm *admin, kinds []toolKind, n, firstRuns, se
 			r := &rs[i]
 			r.secondRuns += 2
 			// Cold: a new pool and a new ORM handle, as a new process has.
-			cs, err := attach(ctx, s.kind, n, s.dsn, func() {})
+			cs, err := attach(ctx, s.be, s.kind, n, s.dsn, func() {})
 			if err != nil {
 				return nil, err
 			}
@@ -403,7 +390,7 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1f ms", v)
 }
 
-func printResults(rs []result, firstRuns, secondRuns int) {
+func printResults(be *backend, rs []result, firstRuns, secondRuns int) {
 	fmt.Printf("### First run on an empty database (median of %d, each on a fresh database; fastest–slowest in brackets)\n\n", firstRuns)
 	fmt.Println("| tool | tables | time | statements | of which DDL | seen by the library's hook |")
 	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -433,9 +420,13 @@ func printResults(rs []result, firstRuns, secondRuns int) {
 		fmt.Printf("| %s | %d | %s | %s | %s | %s | %s |\n", r.tool, r.tables, spread(r.cold), spread(r.warm), stmts, ddl, hook)
 	}
 
-	fmt.Println("\n### What the first run created (read from pg_catalog)")
+	fmt.Printf("\n### What the first run created (read from %s)\n", be.catalog)
 	fmt.Println()
-	fmt.Println("| tool | tables | model tables | other tables | unique constraints | plain indexes | foreign keys |")
+	unique := "unique constraints"
+	if be.is(sqliteDB) {
+		unique = "unique indexes (constraints included)"
+	}
+	fmt.Printf("| tool | tables | model tables | other tables | %s | plain indexes | foreign keys |\n", unique)
 	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rs {
 		o := r.created

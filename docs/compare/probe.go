@@ -10,7 +10,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/slipwaygo/slipway/schema"
+	slipway "github.com/slipwaygo/slipway/schema"
 )
 
 // The probe table, first as created, then with Title narrowed from
@@ -79,16 +79,17 @@ func runProbe(ctx context.Context, adm *admin, k toolKind, long bool) (probeResu
 	if k.gorm {
 		v1, v2 = []any{&GormProbeV1{}}, []any{&GormProbeV2{}}
 	}
-	_, dsn, drop, err := adm.newDatabase(ctx, "cmp_probe_"+k.key)
+	be := adm.be
+	name, dsn, drop, err := adm.newDatabase(ctx, "cmp_probe_"+k.key)
 	if err != nil {
 		return p, err
 	}
 	defer drop()
-	sqldb, err := openPool(ctx, dsn, &counter{tag: k.key + " probe"})
+	sqldb, err := openPool(ctx, be, dsn, &counter{tag: k.key + " probe"})
 	if err != nil {
 		return p, err
 	}
-	t, err := k.open(ctx, sqldb, "public")
+	t, err := k.open(ctx, sqldb, be)
 	if err != nil {
 		return p, errJoin(err, sqldb.Close())
 	}
@@ -97,9 +98,12 @@ func runProbe(ctx context.Context, adm *admin, k toolKind, long bool) (probeResu
 	if _, err := t.run(ctx, v1); err != nil {
 		return p, fmt.Errorf("creating the probe table: %w", err)
 	}
-	if err := query(ctx, dsn, func(db *sql.DB) error {
-		_, err := db.ExecContext(ctx, `INSERT INTO probe (title, note) VALUES ($1, $2)`,
-			strings.Repeat("x", p.titleLen), probeNote)
+	insert := `INSERT INTO probe (title, note) VALUES (?, ?)`
+	if be.is(postgresDB) {
+		insert = `INSERT INTO probe (title, note) VALUES ($1, $2)`
+	}
+	if err := query(ctx, be, dsn, func(db *sql.DB) error {
+		_, err := db.ExecContext(ctx, insert, strings.Repeat("x", p.titleLen), probeNote)
 		return err
 	}); err != nil {
 		return p, err
@@ -112,16 +116,34 @@ func runProbe(ctx context.Context, adm *admin, k toolKind, long bool) (probeResu
 	time.Sleep(1100 * time.Millisecond)
 	p.note, p.err = t.run(ctx, v2)
 
-	return p, query(ctx, dsn, func(db *sql.DB) error { return p.readBack(ctx, db) })
+	return p, query(ctx, be, dsn, func(db *sql.DB) error { return p.readBack(ctx, be, name, db) })
 }
 
-// readBack reads the probe table's columns from information_schema and its
-// row from the table.
-func (p *probeResult) readBack(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, `
+// readBack reads the probe table's columns from the catalog
+// (information_schema.columns; pragma_table_info on SQLite) and its row from
+// the table.
+func (p *probeResult) readBack(ctx context.Context, be *backend, database string, db *sql.DB) error {
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	switch be {
+	case mariaDB:
+		// COLUMN_TYPE is the type as declared: varchar(40).
+		rows, err = db.QueryContext(ctx, `
+SELECT COLUMN_NAME, COLUMN_TYPE, 0
+FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'probe'`, database)
+	case sqliteDB:
+		// The declared type, as written by the tool: SQLite keeps it as
+		// text and enforces no length.
+		rows, err = db.QueryContext(ctx, `SELECT name, lower(type), 0 FROM pragma_table_info('probe')`)
+	default:
+		rows, err = db.QueryContext(ctx, `
 SELECT column_name, data_type, coalesce(character_maximum_length, 0)
 FROM information_schema.columns
 WHERE table_schema = 'public' AND table_name = 'probe'`)
+	}
 	if err != nil {
 		return err
 	}
@@ -145,15 +167,19 @@ WHERE table_schema = 'public' AND table_name = 'probe'`)
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	q := `SELECT count(*), coalesce(max(length(title)), 0), '' FROM probe`
+	length := "length" // characters on PostgreSQL and SQLite
+	if be.is(mariaDB) {
+		length = "CHAR_LENGTH" // LENGTH counts bytes
+	}
+	q := `SELECT count(*), coalesce(max(` + length + `(title)), 0), '' FROM probe`
 	if p.noteCol {
-		q = `SELECT count(*), coalesce(max(length(title)), 0), coalesce(max(note), '') FROM probe`
+		q = `SELECT count(*), coalesce(max(` + length + `(title)), 0), coalesce(max(note), '') FROM probe`
 	}
 	return db.QueryRowContext(ctx, q).Scan(&p.rows, &p.titleNow, &p.noteValue)
 }
 
-func printProbes(ps []probeResult) {
-	fmt.Println("### Probe: narrowing varchar(60) to varchar(40) and removing a field, on a table with one row")
+func printProbes(be *backend, ps []probeResult) {
+	fmt.Printf("### Probe on %s: narrowing varchar(60) to varchar(40) and removing a field, on a table with one row\n", be.name)
 	fmt.Println()
 	fmt.Println("| tool | stored title | returned | title column after | note column after | row after | verdict |")
 	fmt.Println("| --- | ---: | --- | --- | --- | --- | --- |")
@@ -181,7 +207,7 @@ func printProbes(ps []probeResult) {
 
 // verdict says in words what the tool did to the data.
 func (p probeResult) verdict() string {
-	var refused *schema.RefusedError
+	var refused *slipway.RefusedError
 	if errors.As(p.err, &refused) {
 		if p.titleType == "varchar(60)" && p.noteCol {
 			return "refused before any DDL ran; nothing changed"

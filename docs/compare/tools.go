@@ -8,16 +8,19 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/glebarez/sqlite"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/migrate"
+	"github.com/uptrace/bun/schema"
+	gormmysql "gorm.io/driver/mysql"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/slipwaygo/slipway/schema"
+	slipway "github.com/slipwaygo/slipway/schema"
 )
 
 // A tool brings the database behind one connection pool in line with a set
@@ -36,15 +39,17 @@ type toolKind struct {
 	name string // as printed
 	key  string // as selected on the command line
 	gorm bool   // takes GORM models
-	open func(ctx context.Context, sqldb *sql.DB, schemaName string) (tool, error)
+	// pgOnly: the tool supports PostgreSQL only (bun's AutoMigrator).
+	pgOnly bool
+	open   func(ctx context.Context, sqldb *sql.DB, be *backend) (tool, error)
 }
 
 // slipwayAllow is Slipway told to apply destructive changes, for the probe
 // only: the deliberate run of `migrate --allow-data-loss`, not an
 // application start.
 var slipwayAllow = toolKind{name: "Slipway with `AllowDataLoss: true`", key: "slipway-allow",
-	open: func(ctx context.Context, sqldb *sql.DB, schemaName string) (tool, error) {
-		t, err := openSlipway(ctx, sqldb, schemaName)
+	open: func(ctx context.Context, sqldb *sql.DB, be *backend) (tool, error) {
+		t, err := openSlipway(ctx, sqldb, be)
 		if err != nil {
 			return nil, err
 		}
@@ -54,17 +59,18 @@ var slipwayAllow = toolKind{name: "Slipway with `AllowDataLoss: true`", key: "sl
 
 var toolKinds = []toolKind{
 	{name: "Slipway (`schema.Migrator.Migrate`)", key: "slipway", open: openSlipway},
-	{name: "bun `migrate.AutoMigrator`", key: "bun", open: openBunAuto},
+	{name: "bun `migrate.AutoMigrator`", key: "bun", pgOnly: true, open: openBunAuto},
 	{name: "GORM `AutoMigrate`", key: "gorm", gorm: true, open: openGorm},
 }
 
-// openPool opens a *sql.DB on dsn (pgx) whose statements are counted by c.
-func openPool(ctx context.Context, dsn string, c *counter) (*sql.DB, error) {
-	cfg, err := pgx.ParseConfig(dsn)
+// openPool opens a *sql.DB on dsn (pgx, go-sql-driver/mysql or the SQLite
+// driver) whose statements are counted by c.
+func openPool(ctx context.Context, be *backend, dsn string, c *counter) (*sql.DB, error) {
+	base, err := be.connector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	sqldb := sql.OpenDB(countingConnector{base: stdlib.GetConnector(*cfg), c: c})
+	sqldb := sql.OpenDB(countingConnector{base: base, c: c})
 	if err := sqldb.PingContext(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, err
@@ -87,15 +93,28 @@ type slipwayTool struct {
 	allow bool // MigrateOptions.AllowDataLoss
 }
 
-func openSlipway(_ context.Context, sqldb *sql.DB, _ string) (tool, error) {
-	db := bun.NewDB(sqldb, pgdialect.New())
+// bunDialect is the bun dialect for be. bun's MySQL dialect asks the server
+// for its version (SELECT version()) when bun.NewDB attaches it, before the
+// counting starts.
+func bunDialect(be *backend) schema.Dialect {
+	switch be {
+	case mariaDB:
+		return mysqldialect.New()
+	case sqliteDB:
+		return sqlitedialect.New()
+	}
+	return pgdialect.New()
+}
+
+func openSlipway(_ context.Context, sqldb *sql.DB, be *backend) (tool, error) {
+	db := bun.NewDB(sqldb, bunDialect(be))
 	h := &bunHook{}
 	db.AddQueryHook(h)
 	return &slipwayTool{db: db, hook: h}, nil
 }
 
 func (t *slipwayTool) run(ctx context.Context, models []any) (string, error) {
-	plan, err := schema.NewMigrator(t.db, models...).Migrate(ctx, schema.MigrateOptions{AllowDataLoss: t.allow})
+	plan, err := slipway.NewMigrator(t.db, models...).Migrate(ctx, slipway.MigrateOptions{AllowDataLoss: t.allow})
 	if err != nil {
 		return "", err
 	}
@@ -121,15 +140,15 @@ type bunAutoTool struct {
 	dir        string // where AutoMigrator writes its migration files
 }
 
-func openBunAuto(_ context.Context, sqldb *sql.DB, schemaName string) (tool, error) {
-	db := bun.NewDB(sqldb, pgdialect.New())
+func openBunAuto(_ context.Context, sqldb *sql.DB, be *backend) (tool, error) {
+	db := bun.NewDB(sqldb, bunDialect(be))
 	h := &bunHook{}
 	db.AddQueryHook(h)
 	dir, err := os.MkdirTemp("", "bun-automigrate-")
 	if err != nil {
 		return nil, err
 	}
-	return &bunAutoTool{db: db, hook: h, schemaName: schemaName, dir: dir}, nil
+	return &bunAutoTool{db: db, hook: h, schemaName: db.Dialect().DefaultSchema(), dir: dir}, nil
 }
 
 func (t *bunAutoTool) run(ctx context.Context, models []any) (string, error) {
@@ -165,9 +184,21 @@ type gormTool struct {
 	log *countLogger
 }
 
-func openGorm(_ context.Context, sqldb *sql.DB, _ string) (tool, error) {
+// openGorm opens GORM on the pool with the dialector for be. Opening asks
+// the server for its version (SELECT VERSION() on MariaDB, sqlite_version()
+// on SQLite), before the counting starts.
+func openGorm(_ context.Context, sqldb *sql.DB, be *backend) (tool, error) {
 	l := &countLogger{}
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqldb}), &gorm.Config{Logger: l})
+	var d gorm.Dialector
+	switch be {
+	case mariaDB:
+		d = gormmysql.New(gormmysql.Config{Conn: sqldb})
+	case sqliteDB:
+		d = &sqlite.Dialector{Conn: sqldb}
+	default:
+		d = postgres.New(postgres.Config{Conn: sqldb})
+	}
+	db, err := gorm.Open(d, &gorm.Config{Logger: l})
 	if err != nil {
 		return nil, err
 	}
@@ -198,4 +229,24 @@ func (l *countLogger) Warn(context.Context, string, ...any)     {}
 func (l *countLogger) Error(context.Context, string, ...any)    {}
 func (l *countLogger) Trace(context.Context, time.Time, func() (string, int64), error) {
 	l.n.Add(1)
+}
+
+// unsupported returns what the constructor of a PostgreSQL-only tool says on
+// adm's database, in a fresh database of its own.
+func unsupported(ctx context.Context, adm *admin, k toolKind) (string, error) {
+	_, dsn, drop, err := adm.newDatabase(ctx, "cmp_"+k.key)
+	if err != nil {
+		return "", err
+	}
+	defer drop()
+	sqldb, err := openPool(ctx, adm.be, dsn, &counter{tag: k.key})
+	if err != nil {
+		return "", err
+	}
+	db := bun.NewDB(sqldb, bunDialect(adm.be))
+	defer db.Close()
+	if _, err := migrate.NewAutoMigrator(db); err != nil {
+		return err.Error(), nil
+	}
+	return "", fmt.Errorf("%s: migrate.NewAutoMigrator accepts %s: measure it (clear pgOnly)", k.key, adm.be.name)
 }
