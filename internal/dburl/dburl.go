@@ -12,12 +12,14 @@
 package dburl
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,10 +56,15 @@ type Config struct {
 // transactions (_txlock), so that a transaction takes the write lock when
 // it begins instead of failing to upgrade its read lock later. The driver
 // runs each _pragma on every connection it opens.
+//
+// busy_timeout goes first, the URL's own included: the driver runs the
+// pragmas in order, and journal_mode(WAL) on a new connection waits for
+// other connections' locks only once a busy timeout is set — without it,
+// replicas opening one new database at once fail with SQLITE_BUSY.
 var sqliteDefaults = []struct{ key, pragma string }{
+	{"busy_timeout", "busy_timeout(5000)"},
 	{"journal_mode", "journal_mode(WAL)"},
 	{"foreign_keys", "foreign_keys(1)"},
-	{"busy_timeout", "busy_timeout(5000)"},
 }
 
 // Parse parses a database URL. The error never contains the password.
@@ -139,6 +146,14 @@ func parseMySQL(raw string) (Config, error) {
 	return Config{Dialect: MySQL, Driver: "mysql", DSN: cfg.FormatDSN(), Redacted: u.Redacted()}, nil
 }
 
+// order puts busy_timeout before every other pragma.
+func order(pragma string) int {
+	if pragma == "busy_timeout" {
+		return 0
+	}
+	return 1
+}
+
 func parseSQLite(scheme, rest string) (Config, error) {
 	path, query, _ := strings.Cut(rest, "?")
 	path = strings.TrimPrefix(path, "//") // sqlite:///abs/file.db, sqlite://rel/file.db
@@ -149,11 +164,14 @@ func parseSQLite(scheme, rest string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("database URL %q: %w", scheme+":"+rest, err)
 	}
-	set := map[string]bool{}
-	for _, p := range q["_pragma"] {
+	pragmaName := func(p string) string {
 		name, _, _ := strings.Cut(p, "(")
 		name, _, _ = strings.Cut(name, "=")
-		set[strings.ToLower(strings.TrimSpace(name))] = true
+		return strings.ToLower(strings.TrimSpace(name))
+	}
+	set := map[string]bool{}
+	for _, p := range q["_pragma"] {
+		set[pragmaName(p)] = true
 	}
 	for _, d := range sqliteDefaults {
 		if d.key == "journal_mode" && path == ":memory:" {
@@ -163,6 +181,10 @@ func parseSQLite(scheme, rest string) (Config, error) {
 			q.Add("_pragma", d.pragma)
 		}
 	}
+	pragmas := q["_pragma"]
+	slices.SortStableFunc(pragmas, func(a, b string) int {
+		return cmp.Compare(order(pragmaName(a)), order(pragmaName(b)))
+	})
 	if !q.Has("_txlock") {
 		q.Set("_txlock", "immediate")
 	}

@@ -111,10 +111,11 @@ func TestParseSQLite(t *testing.T) {
 	tests := []struct {
 		give, wantDSN string
 	}{
-		{give: "sqlite:app.db", wantDSN: "file:app.db?_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_pragma=busy_timeout%285000%29&_txlock=immediate"},
-		{give: "sqlite:///abs/app.db", wantDSN: "file:/abs/app.db?_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_pragma=busy_timeout%285000%29&_txlock=immediate"},
-		{give: "file:app.db?_txlock=deferred", wantDSN: "file:app.db?_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_pragma=busy_timeout%285000%29&_txlock=deferred"},
-		{give: "sqlite::memory:", wantDSN: "file::memory:?_pragma=foreign_keys%281%29&_pragma=busy_timeout%285000%29&_txlock=immediate"},
+		{give: "sqlite:app.db", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
+		{give: "sqlite:///abs/app.db", wantDSN: "file:/abs/app.db?_pragma=busy_timeout%285000%29&_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
+		{give: "file:app.db?_txlock=deferred", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_txlock=deferred"},
+		{give: "sqlite:app.db?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(100)", wantDSN: "file:app.db?_pragma=busy_timeout%28100%29&_pragma=journal_mode%28DELETE%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
+		{give: "sqlite::memory:", wantDSN: "file::memory:?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
 	}
 	for _, tt := range tests {
 		cfg, err := dburl.Parse(tt.give)
