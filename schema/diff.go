@@ -22,6 +22,12 @@ type planner struct {
 // DropIndex changes too.
 type alterIndexer interface{ alterIndexes() }
 
+// inlineIndexer is implemented by dialects whose createTable writes a new
+// table's indexes into its CREATE TABLE (MySQL, where each CREATE INDEX is
+// an ALTER TABLE of its own): the AddIndex changes of new tables then carry
+// the clause and no statement of their own.
+type inlineIndexer interface{ indexClause(ix *Index) string }
+
 // actionMatcher is implemented by dialects where different referential
 // actions behave the same (InnoDB: RESTRICT and NO ACTION), so that a
 // foreign key is not replaced by an equivalent one.
@@ -292,6 +298,12 @@ func (p *planner) plan() *Plan {
 			idx = append(idx, &Change{Kind: AddIndex, Class: Safe, Table: t.qualifiedName(), Name: ix.Name, To: describeIndex(ix), index: ix})
 		}
 		plan.Changes = append(plan.Changes, idx...)
+		if in, ok := p.d.(inlineIndexer); ok {
+			for _, c := range idx {
+				c.SQL = in.indexClause(c.index) // written by createTable
+			}
+			continue
+		}
 		plan.add(t.qualifiedName(), p.statements(idx, func(c *Change) string { return p.d.createIndex(t, c.index) })...)
 	}
 	for _, a := range deferred {

@@ -1067,12 +1067,25 @@ func (my mysql) createTable(t *Table) []string {
 	for _, ix := range t.Indexes {
 		if ix.Constraint {
 			defs = append(defs, fmt.Sprintf("UNIQUE KEY %s (%s)", my.quote(ix.Name), my.columnList(ix.Columns)))
+		} else {
+			defs = append(defs, my.indexClause(ix))
 		}
 	}
 	for _, fk := range t.ForeignKeys {
 		defs = append(defs, my.fkDef(fk))
 	}
 	return []string{fmt.Sprintf("CREATE TABLE %s (%s)", my.quoteTable(t), strings.Join(defs, ", "))}
+}
+
+// indexClause is an index as CREATE TABLE declares it. A new table gets its
+// indexes inline: each CREATE INDEX would be an ALTER TABLE of its own, and
+// creating them with the table halves the statements of a first migration.
+func (my mysql) indexClause(ix *Index) string {
+	unique := ""
+	if ix.Unique {
+		unique = "UNIQUE "
+	}
+	return fmt.Sprintf("%sKEY %s (%s)", unique, my.quote(ix.Name), my.columnList(ix.Columns))
 }
 
 func myColumnChange(k Kind) bool {
