@@ -391,3 +391,16 @@ func (l *queryLog) ddl() []string {
 	}
 	return out
 }
+
+// eventsModelIn is a model of table <schema>.events, a belongs-to ownerV1 in
+// the current schema: the schema (a PostgreSQL schema, a MySQL database) is
+// made per test, so its name is only known at run time.
+func eventsModelIn(database string) any {
+	return reflect.New(reflect.StructOf([]reflect.StructField{
+		{Name: "BaseModel", Type: reflect.TypeFor[bun.BaseModel](), Anonymous: true, Tag: reflect.StructTag(`bun:"table:` + database + `.events"`)},
+		{Name: "ID", Type: reflect.TypeFor[int64](), Tag: `bun:",pk,autoincrement"`},
+		{Name: "Kind", Type: reflect.TypeFor[string](), Tag: `bun:"type:varchar(20),notnull" slipway:"index"`},
+		{Name: "OwnerID", Type: reflect.TypeFor[*int64]()},
+		{Name: "Owner", Type: reflect.TypeFor[*ownerV1](), Tag: `bun:"rel:belongs-to,join:owner_id=id"`},
+	})).Interface()
+}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -572,7 +571,7 @@ func TestMySQL_InspectionOpensOnlyTheModelsDatabases(t *testing.T) {
 	other := current + "_x"
 	mysqlExec(t, db, "CREATE DATABASE `"+other+"`")
 	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP DATABASE `"+other+"`") })
-	models := []any{(*ownerV1)(nil), (*petFK)(nil), (*jsonDoc)(nil), otherDatabaseModel(other)}
+	models := []any{(*ownerV1)(nil), (*petFK)(nil), (*jsonDoc)(nil), eventsModelIn(other)}
 	mustMigrate(t, db, models...)
 	log := &queryLog{}
 	db.AddQueryHook(log)
@@ -604,16 +603,6 @@ func TestMySQL_InspectionOpensOnlyTheModelsDatabases(t *testing.T) {
 
 // otherDatabaseModel is a model of table "events" in the given database, with
 // a foreign key to owners in the connection's own database.
-func otherDatabaseModel(database string) any {
-	return reflect.New(reflect.StructOf([]reflect.StructField{
-		{Name: "BaseModel", Type: reflect.TypeFor[bun.BaseModel](), Anonymous: true, Tag: reflect.StructTag(`bun:"table:` + database + `.events"`)},
-		{Name: "ID", Type: reflect.TypeFor[int64](), Tag: `bun:",pk,autoincrement"`},
-		{Name: "Kind", Type: reflect.TypeFor[string](), Tag: `bun:"type:varchar(20),notnull" slipway:"index"`},
-		{Name: "OwnerID", Type: reflect.TypeFor[*int64]()},
-		{Name: "Owner", Type: reflect.TypeFor[*ownerV1](), Tag: `bun:"rel:belongs-to,join:owner_id=id"`},
-	})).Interface()
-}
-
 func TestMySQL_ModelInAnotherDatabase(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.MySQL)
@@ -623,7 +612,7 @@ func TestMySQL_ModelInAnotherDatabase(t *testing.T) {
 	mysqlExec(t, db, "CREATE DATABASE `"+other+"`")
 	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP DATABASE `"+other+"`") })
 
-	events := otherDatabaseModel(other)
+	events := eventsModelIn(other)
 	plan, err := schema.NewMigrator(db, (*ownerV1)(nil), events).Migrate(t.Context(), schema.MigrateOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"CreateTable", "CreateTable", "AddIndex"}, changeList(plan))

@@ -51,34 +51,30 @@ func TestPostgres_DeclaredIndexes(t *testing.T) {
 	assert.Error(t, err)
 }
 
-type auditEvent struct {
-	bun.BaseModel `bun:"table:audit.events"`
-	ID            int64  `bun:",pk,autoincrement"`
-	Kind          string `bun:",notnull" slipway:"index"`
-	OwnerID       *int64
-	Owner         *ownerV1 `bun:"rel:belongs-to,join:owner_id=id"`
-}
-
 func TestPostgres_SchemaQualifiedModel(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.Postgres)
-	_, err := db.ExecContext(t.Context(), "CREATE SCHEMA audit") // only this test uses it
+	var current string
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT current_schema()").Scan(&current))
+	audit := current + "_audit" // unique, like the test's own schema
+	_, err := db.ExecContext(t.Context(), `CREATE SCHEMA "`+audit+`"`)
 	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP SCHEMA audit CASCADE") })
+	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), `DROP SCHEMA "`+audit+`" CASCADE`) })
 
-	m := schema.NewMigrator(db, (*ownerV1)(nil), (*auditEvent)(nil))
+	events := eventsModelIn(audit)
+	m := schema.NewMigrator(db, (*ownerV1)(nil), events)
 	plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"CreateTable", "CreateTable", "AddIndex"}, changeList(plan))
-	assertActual(t, db, (*ownerV1)(nil), (*auditEvent)(nil))
+	assertActual(t, db, (*ownerV1)(nil), events)
 
-	disc, err := schema.DiscoverTable(t.Context(), db, "audit.events")
+	disc, err := schema.DiscoverTable(t.Context(), db, audit+".events")
 	require.NoError(t, err)
 	require.Len(t, disc.ForeignKeys, 1)
 	assert.Equal(t, "owners", disc.ForeignKeys[0].RefTable)
 	assert.Equal(t, "", disc.ForeignKeys[0].RefSchema, "the referenced table is in the current schema")
 
-	plan, err = m.Migrate(t.Context(), schema.MigrateOptions{Models: []string{"audit.events"}, Rebuild: true})
+	plan, err = m.Migrate(t.Context(), schema.MigrateOptions{Models: []string{audit + ".events"}, Rebuild: true})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"DropTable", "CreateTable", "AddIndex"}, changeList(plan))
 }
