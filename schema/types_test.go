@@ -184,8 +184,9 @@ type pgTypes struct {
 
 func TestTypeMatrix_PostgresTypes(t *testing.T) {
 	t.Parallel()
-	db := testdb.Open(t, testdb.Postgres)
-	_, err := db.ExecContext(t.Context(), "CREATE EXTENSION IF NOT EXISTS hstore")
+	// An extension is database-wide: this test gets a database of its own.
+	db := testdb.OpenURL(t, testdb.PostgresDatabaseURL(t))
+	_, err := db.ExecContext(t.Context(), "CREATE EXTENSION hstore")
 	require.NoError(t, err)
 	m := schema.NewMigrator(db, (*pgTypes)(nil))
 	_, err = m.Migrate(t.Context(), schema.MigrateOptions{})

@@ -192,6 +192,24 @@ func postgresURL(t testing.TB) string {
 	return u.String()
 }
 
+// PostgresDatabaseURL creates a fresh PostgreSQL database (not a schema)
+// and returns a URL for it, for tests that change database-wide state such
+// as extensions; it is dropped, with any connection left, when the test
+// ends.
+func PostgresDatabaseURL(t testing.TB) string {
+	t.Helper()
+	s := admin(t, Postgres, PostgresEnv)
+	name := uniqueName(t)
+	exec(t, s.db, `CREATE DATABASE "`+name+`"`)
+	t.Cleanup(func() { exec(t, s.db, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`) })
+	u, err := url.Parse(s.url)
+	if err != nil || u.Scheme == "" {
+		t.Fatalf("testdb: %s must be a postgres:// URL for a test that needs its own database", PostgresEnv)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
 func mysqlURL(t testing.TB) string {
 	t.Helper()
 	s := admin(t, MySQL, MySQLEnv)
