@@ -1359,5 +1359,21 @@ func (my mysql) migrate(ctx context.Context, db *bun.DB, timeout time.Duration, 
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		err = errors.Join(err, fail("release the migration lock", rerr))
 	}()
+	if seconds > 0 {
+		// A DDL statement waits for its table's metadata lock while any
+		// transaction touching the table is open, and every query on the
+		// table queues behind it: bound that wait by the lock timeout too
+		// (never above the session's own setting), as PostgreSQL's
+		// lock_timeout does, and restore the setting afterwards.
+		if _, err := conn.ExecContext(ctx, "SET @slipway_lock_wait_timeout = @@SESSION.lock_wait_timeout, SESSION lock_wait_timeout = LEAST(@@SESSION.lock_wait_timeout, ?)", seconds); err != nil {
+			return fail("set lock_wait_timeout", err)
+		}
+		defer func() {
+			if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION lock_wait_timeout = @slipway_lock_wait_timeout"); rerr != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // do not pool a changed session
+				err = errors.Join(err, fail("restore lock_wait_timeout", rerr))
+			}
+		}()
+	}
 	return fn(ctx, conn)
 }

@@ -784,3 +784,36 @@ func TestMySQL_WideningAKeyConvergesAfterAFailure(t *testing.T) {
 	assert.Len(t, foreignKeysOf(t, db, "entries"), 1)
 	assertActual(t, db, (*account64)(nil), (*entry64)(nil))
 }
+
+// TestMySQL_DDLWaitsForAMetadataLockNoLongerThanTheLockTimeout: an open
+// transaction that read a table holds its metadata lock; an ALTER TABLE
+// waits for it (and every later query on the table queues behind the
+// ALTER). The migration bounds that wait by its lock timeout, and gives the
+// session its own setting back.
+func TestMySQL_DDLWaitsForAMetadataLockNoLongerThanTheLockTimeout(t *testing.T) {
+	t.Parallel()
+	url := testdb.MySQLURL(t)
+	db, reader := testdb.OpenURL(t, url), testdb.OpenURL(t, url)
+	db.SetMaxOpenConns(1) // one session: the one the migration used
+	mustMigrate(t, db, (*itemV1)(nil))
+	var before int64
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT @@SESSION.lock_wait_timeout").Scan(&before))
+	require.Greater(t, before, int64(1))
+
+	tx, err := reader.BeginTx(t.Context(), nil)
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, tx.QueryRowContext(t.Context(), "SELECT count(*) FROM items").Scan(&n))
+
+	_, err = schema.NewMigrator(db, schema.WithLockTimeout(time.Second), (*itemAddNullable)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	require.Error(t, err, "the ALTER TABLE gave up waiting for the reader's metadata lock")
+	assert.ErrorContains(t, err, "items")
+	assert.ErrorContains(t, err, "Lock wait timeout")
+	var after int64
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT @@SESSION.lock_wait_timeout").Scan(&after))
+	assert.Equal(t, before, after, "the session's lock_wait_timeout is restored")
+
+	require.NoError(t, tx.Rollback())
+	mustMigrate(t, db, (*itemAddNullable)(nil))
+	assertActual(t, db, (*itemAddNullable)(nil))
+}
