@@ -46,55 +46,56 @@ func splitType(s string) (base string, args []string, array bool, err error) {
 // matchingParen returns the index of the parenthesis closing the one at
 // open, skipping quoted text; -1 when there is none.
 func matchingParen(s string, open int) int {
+	end := -1
+	scanOutsideQuotes(s, open, func(i, depth int) bool {
+		if s[i] == ')' && depth == 0 {
+			end = i
+			return false
+		}
+		return true
+	})
+	return end
+}
+
+// scanOutsideQuotes calls fn, from index from on, for every byte of s that
+// is not inside a quoted literal or identifier, with the parenthesis depth
+// after that byte; fn returns false to stop.
+func scanOutsideQuotes(s string, from int, fn func(i, depth int) bool) {
 	depth := 0
 	var quote byte
-	for i := open; i < len(s); i++ {
+	for i := from; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case quote != 0:
 			if c == quote {
 				quote = 0
 			}
+			continue
 		case c == '\'' || c == '"' || c == '`':
 			quote = c
+			continue
 		case c == '(':
 			depth++
 		case c == ')':
 			depth--
-			if depth == 0 {
-				return i
-			}
+		}
+		if !fn(i, depth) {
+			return
 		}
 	}
-	return -1
 }
 
 // splitTopLevel splits s at sep outside quotes and parentheses.
 func splitTopLevel(s string, sep byte) []string {
-	var (
-		out   []string
-		depth int
-		quote byte
-		start int
-	)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case c == sep && depth == 0:
+	var out []string
+	start := 0
+	scanOutsideQuotes(s, 0, func(i, depth int) bool {
+		if s[i] == sep && depth == 0 {
 			out = append(out, s[start:i])
 			start = i + 1
 		}
-	}
+		return true
+	})
 	return append(out, s[start:])
 }
 
@@ -122,25 +123,13 @@ func stripTrailingCast(s string) string {
 // lastTopLevel returns the index of the last occurrence of sub outside
 // quotes and parentheses, or -1.
 func lastTopLevel(s, sub string) int {
-	last, depth := -1, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case depth == 0 && strings.HasPrefix(s[i:], sub):
+	last := -1
+	scanOutsideQuotes(s, 0, func(i, depth int) bool {
+		if depth == 0 && strings.HasPrefix(s[i:], sub) {
 			last = i
 		}
-	}
+		return true
+	})
 	return last
 }
 
