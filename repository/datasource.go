@@ -174,15 +174,17 @@ func scrub(err error, s *SQL) error {
 	if err == nil || len(s.secret) < 3 || !strings.Contains(err.Error(), s.secret) {
 		return err
 	}
-	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), s.secret, "xxxxx"), err: err}
+	return &rewrittenError{msg: strings.ReplaceAll(err.Error(), s.secret, "xxxxx"), err: err}
 }
 
-type scrubbedError struct {
+// rewrittenError is an error with a reworded message and its chain kept.
+type rewrittenError struct {
 	msg string
 	err error
 }
 
-func (e *scrubbedError) Error() string { return e.msg }
+func (e *rewrittenError) Error() string { return e.msg }
+func (e *rewrittenError) Unwrap() error { return e.err }
 
 // oneLine keeps a driver's multi-line error (pgx lists every address it
 // tried) on one line, for logs and command-line output. The chain is kept.
@@ -192,9 +194,8 @@ func oneLine(err error) error {
 		return err
 	}
 	flat := strings.Join(strings.Fields(strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(msg)), " ")
-	return &scrubbedError{msg: strings.ReplaceAll(flat, ":;", ":"), err: err}
+	return &rewrittenError{msg: strings.ReplaceAll(flat, ":;", ":"), err: err}
 }
-func (e *scrubbedError) Unwrap() error { return e.err }
 
 // HTTP is a datasource for a web service, such as a REST API: a base URL and
 // a client. It is not migratable.

@@ -435,6 +435,9 @@ func TestPing_UnreachableDatabaseNamesTheDatasourceNotThePassword(t *testing.T) 
 	for _, url := range []string{
 		"postgres://app:s3cret-pw@127.0.0.1:1/app?sslmode=disable&connect_timeout=2",
 		"mysql://app:s3cret-pw@127.0.0.1:1/app?timeout=2s",
+		// sslmode=prefer: pgx tries twice and lists both attempts on lines of
+		// their own; the error stays on one line.
+		"postgres://app:s3cret-pw@127.0.0.1:1/app?connect_timeout=2",
 	} {
 		ds, err := repository.Open("db", url)
 		require.NoError(t, err, "opening does no I/O")
@@ -443,6 +446,7 @@ func TestPing_UnreachableDatabaseNamesTheDatasourceNotThePassword(t *testing.T) 
 		assert.Contains(t, err.Error(), `datasource "db" (`)
 		assert.Contains(t, err.Error(), "app:xxxxx@127.0.0.1:1")
 		assert.NotContains(t, err.Error(), "s3cret-pw")
+		assert.NotContains(t, err.Error(), "\n", "one line, for logs and command lines")
 		require.NoError(t, ds.Close())
 	}
 }
