@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -82,7 +81,7 @@ func sortHooks(hooks []Hook) ([]Hook, error) {
 type migratable interface {
 	repository.DataSource
 	Backs(model string) bool
-	Models() []any
+	ModelNames() []string
 	MigrateSchema(ctx context.Context, opts schema.MigrateOptions, log *slog.Logger, then func(context.Context) error) (*schema.Plan, error)
 }
 
@@ -226,9 +225,7 @@ func (a *App) checkSelection(targets []migratable, names []string) error {
 		if !slices.ContainsFunc(targets, func(m migratable) bool { return m.Backs(name) }) {
 			var known []string
 			for _, m := range targets {
-				for _, model := range m.Models() {
-					known = append(known, modelName(model))
-				}
+				known = append(known, m.ModelNames()...)
 			}
 			slices.Sort(known)
 			return fmt.Errorf("app: unknown model %q in Models: no datasource backs it (known: %s; name a model by Go type or table name)", name, strings.Join(slices.Compact(known), ", "))
@@ -283,16 +280,4 @@ func (a *App) WithMigrationLock(ctx context.Context, datasource string, fn func(
 		return fmt.Errorf("app: datasource %q: %w", datasource, err)
 	}
 	return nil
-}
-
-// modelName is a model's Go type name.
-func modelName(model any) string {
-	t := reflect.TypeOf(model)
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t == nil {
-		return "?"
-	}
-	return t.Name()
 }

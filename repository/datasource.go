@@ -119,10 +119,7 @@ func (s *SQL) Models() []any {
 // name or table name (the names schema.MigrateOptions.Models accepts).
 func (s *SQL) Backs(model string) bool {
 	for _, m := range s.Models() {
-		typ := reflect.TypeOf(m)
-		for typ.Kind() == reflect.Pointer {
-			typ = typ.Elem()
-		}
+		typ := goType(m)
 		if typ.Name() == model {
 			return true
 		}
@@ -131,6 +128,26 @@ func (s *SQL) Backs(model string) bool {
 		}
 	}
 	return false
+}
+
+// ModelNames returns the Go type names of the models the datasource backs,
+// sorted: the names to use in schema.MigrateOptions.Models.
+func (s *SQL) ModelNames() []string {
+	var names []string
+	for _, m := range s.Models() {
+		names = append(names, goType(m).Name())
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// goType is a model's struct type, whatever pointers it comes behind.
+func goType(model any) reflect.Type {
+	typ := reflect.TypeOf(model)
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	return typ
 }
 
 // Migrator returns a schema migrator for the models the datasource backs.
