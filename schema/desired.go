@@ -98,7 +98,11 @@ func buildModel(db *bun.DB, d dialect, v any) (m *model, err error) {
 		}
 	}()
 	bt := db.Table(typ)
-	t, err := desiredTable(db, d, bt, typ.Name())
+	name := typ.Name()
+	if name == "" {
+		name = bt.Name // an unnamed struct type is known by its table
+	}
+	t, err := desiredTable(db, d, bt, name)
 	if err != nil {
 		return nil, err
 	}
@@ -115,11 +119,23 @@ func desiredTable(db *bun.DB, d dialect, bt *bunschema.Table, modelName string) 
 		return nil, fmt.Errorf("schema: model %q: table %q: %w", t.Model, name, err)
 	}
 	varcharLen := db.Dialect().DefaultVarcharLen()
+	fieldOf := map[string]string{}
+	for _, f := range bt.Fields {
+		if other, dup := fieldOf[f.Name]; dup {
+			return nil, fmt.Errorf("schema: model %q: fields %s and %s both map to column %q (name one of them otherwise, e.g. bun:\"other_name\", or leave one out with bun:\"-\")",
+				t.Model, other, f.GoName, f.Name)
+		}
+		fieldOf[f.Name] = f.GoName
+	}
 	for _, f := range bt.Fields {
 		if err := d.checkIdent(f.Name); err != nil {
 			return nil, fmt.Errorf("schema: model %q: column %q: %w", t.Model, f.Name, err)
 		}
 		raw := bunColumnType(f, varcharLen)
+		if strings.TrimSpace(raw) == "" {
+			return nil, fmt.Errorf("schema: model %q: field %s (%s) has no SQL type (give it one with bun:\"type:...\", or leave it out with bun:\"-\")",
+				t.Model, f.GoName, f.StructField.Type)
+		}
 		typ, err := d.parseType(raw)
 		if err != nil {
 			return nil, fmt.Errorf("schema: model %q: field %s: type %q: %w", t.Model, f.GoName, raw, err)
@@ -370,6 +386,18 @@ func addForeignKeys(t *Table, bt *bunschema.Table) error {
 			fk.RefColumns = append(fk.RefColumns, f.Name)
 		}
 		fk.Name = constraintName(t.Name, fk.Columns, "fkey")
+		for _, col := range fk.Columns {
+			c := t.Column(col)
+			if c == nil || c.Nullable {
+				continue
+			}
+			for _, rule := range []string{fk.OnDelete, fk.OnUpdate} {
+				if rule == "SET NULL" {
+					return fmt.Errorf("schema: model %q: relation %s: SET NULL on NOT NULL column %q (make the column nullable, or choose another action)",
+						t.Model, rel.Field.GoName, col)
+				}
+			}
+		}
 		if !slices.ContainsFunc(t.ForeignKeys, func(o *ForeignKey) bool { return o.Name == fk.Name }) {
 			t.ForeignKeys = append(t.ForeignKeys, fk)
 		}

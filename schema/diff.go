@@ -1,9 +1,12 @@
 package schema
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/uptrace/bun"
 )
 
 // planner turns the desired tables and a snapshot of the database into a
@@ -14,13 +17,11 @@ type planner struct {
 	snap *snapshot
 	// want are the selected models' tables, in registration order.
 	want []*Table
-}
 
-// alterIndexer is implemented by dialects that add and drop the indexes of
-// an existing table as clauses of its one ALTER TABLE (MySQL) rather than
-// with CREATE INDEX and DROP INDEX: alterTable then gets the AddIndex and
-// DropIndex changes too.
-type alterIndexer interface{ alterIndexes() }
+	// The tables the plan creates and alters, by key, once diffed.
+	created map[tableKey]*Table
+	altered map[tableKey]*alteration
+}
 
 // inlineIndexer is implemented by dialects whose createTable writes a new
 // table's indexes into its CREATE TABLE (MySQL, where each CREATE INDEX is
@@ -33,15 +34,9 @@ type inlineIndexer interface{ indexClause(ix *Index) string }
 // foreign key is not replaced by an equivalent one.
 type actionMatcher interface{ sameAction(a, b string) bool }
 
-// refQualifier is implemented by dialects that resolve an unqualified
-// foreign key reference in the referencing table's schema rather than in the
-// connection's (MySQL): the planner names the connection's schema in the
-// references of tables in another schema.
-type refQualifier interface{ qualifyRefs() }
-
 // qualifiedRef is fk as the DDL of table t must write it.
 func (p *planner) qualifiedRef(t *Table, fk *ForeignKey) *ForeignKey {
-	if _, ok := p.d.(refQualifier); !ok || fk.RefSchema != "" || t.Schema == "" || t.Schema == p.snap.current {
+	if !p.d.features().has(qualifyRefs) || fk.RefSchema != "" || t.Schema == "" || t.Schema == p.snap.current {
 		return fk
 	}
 	q := *fk
@@ -49,17 +44,15 @@ func (p *planner) qualifiedRef(t *Table, fk *ForeignKey) *ForeignKey {
 	return &q
 }
 
-// fkTypeLocker is implemented by dialects that cannot change the type of a
-// column a foreign key uses, on either side (MySQL and MariaDB refuse it
-// whatever foreign_key_checks says): the planner drops those foreign keys
-// before the tables are altered and adds them again after.
-type fkTypeLocker interface {
+// fkTypeMatcher is implemented by dialects that join a foreign key's
+// columns only to columns of compatible types (PostgreSQL, MySQL).
+type fkTypeMatcher interface {
 	// fkTypesMatch reports whether a foreign key may join a column of type
 	// child to one of type parent.
 	fkTypesMatch(child, parent ColumnType) bool
 }
 
-// unlinkForTypeChanges plans, for an fkTypeLocker dialect, dropping the
+// unlinkForTypeChanges plans, for a dialect with fkTypesLocked, dropping the
 // foreign keys on columns whose type changes, before any table is altered,
 // and returns the alterations adding them again, to run after every ALTER
 // TABLE. A foreign key of a table outside the migration, or one whose
@@ -67,8 +60,8 @@ type fkTypeLocker interface {
 // A run that fails in between leaves a foreign key missing; the next run
 // adds it again.
 func (p *planner) unlinkForTypeChanges(plan *Plan, alters []*alteration) []*alteration {
-	locker, ok := p.d.(fkTypeLocker)
-	if !ok {
+	locker, ok := p.d.(fkTypeMatcher)
+	if !ok || !p.d.features().has(fkTypesLocked) {
 		return nil
 	}
 	key := func(t *Table) tableKey { return keyOf(t.Schema, t.Name, p.snap.current) }
@@ -210,12 +203,113 @@ func (p *planner) unlinkForTypeChanges(plan *Plan, alters []*alteration) []*alte
 	return relinks
 }
 
+// typeAfter is the type of column col of table k once the plan has run.
+func (p *planner) typeAfter(k tableKey, col string) (ColumnType, bool) {
+	var c *Column
+	switch t, a := p.created[k], p.altered[k]; {
+	case t != nil:
+		c = t.Column(col)
+	case a != nil && a.targets[col] != nil:
+		c = a.targets[col]
+	case p.snap.tables[k] != nil:
+		c = p.snap.tables[k].Column(col)
+	}
+	if c == nil {
+		return ColumnType{}, false
+	}
+	return c.Type, true
+}
+
+// fkTypeProblem says why the database cannot join foreign key fk of table
+// from once the plan has run, or "" when it can.
+func (p *planner) fkTypeProblem(from tableKey, fk *ForeignKey) string {
+	m, ok := p.d.(fkTypeMatcher)
+	if !ok {
+		return ""
+	}
+	to := keyOf(fk.RefSchema, fk.RefTable, p.snap.current)
+	for i, col := range fk.Columns {
+		child, ok1 := p.typeAfter(from, col)
+		parent, ok2 := p.typeAfter(to, fk.RefColumns[i])
+		if ok1 && ok2 && !m.fkTypesMatch(child, parent) {
+			return fmt.Sprintf("foreign key %q would join %s column %q to %s column %q of table %q, which %s does not allow (give both columns compatible types in the models)",
+				fk.Name, child, col, parent, fk.RefColumns[i], qualify(fk.RefSchema, fk.RefTable), p.d.name())
+		}
+	}
+	return ""
+}
+
+// checkForeignKeyTypes refuses, before any DDL, the foreign keys the
+// database would not accept: new ones between columns of incompatible
+// types, and, where a type change re-validates the foreign keys on the
+// column (PostgreSQL), the type changes that would break one. Dialects with
+// fkTypesLocked drop and re-add those foreign keys instead (see
+// unlinkForTypeChanges), which checks them there.
+func (p *planner) checkForeignKeyTypes(alters []*alteration) {
+	refuse := func(c *Change, reason string) {
+		if reason != "" && c.Class != WouldFail {
+			c.Class, c.Reason = WouldFail, reason
+		}
+	}
+	for _, a := range alters {
+		from := keyOf(a.want.Schema, a.want.Name, p.snap.current)
+		for _, c := range a.changes {
+			if c.Kind == AddForeignKey && !c.Withheld {
+				refuse(c, p.fkTypeProblem(from, c.fk))
+			}
+		}
+	}
+	if p.d.features().has(fkTypesLocked) {
+		return
+	}
+	retype := func(a *alteration, col string) *Change {
+		for _, c := range a.changes {
+			if (c.Kind == WidenType || c.Kind == ChangeType) && c.Column == col && !c.Withheld {
+				return c
+			}
+		}
+		return nil
+	}
+	for _, a := range alters {
+		key := keyOf(a.want.Schema, a.want.Name, p.snap.current)
+		dropped := map[*ForeignKey]bool{}
+		for _, c := range a.changes {
+			if c.Kind == DropForeignKey && !c.Withheld {
+				dropped[c.fk] = true
+			}
+		}
+		for _, fk := range a.live.ForeignKeys {
+			for _, col := range fk.Columns {
+				if c := retype(a, col); c != nil && !dropped[fk] {
+					refuse(c, p.fkTypeProblem(key, fk))
+				}
+			}
+		}
+		for _, in := range p.snap.referencedBy[key] {
+			if from := p.altered[in.from]; from != nil && slices.ContainsFunc(from.changes, func(c *Change) bool {
+				return c.Kind == DropForeignKey && !c.Withheld && c.fk == in.fk
+			}) {
+				continue
+			}
+			for _, col := range in.fk.RefColumns {
+				if c := retype(a, col); c != nil {
+					refuse(c, p.fkTypeProblem(in.from, in.fk))
+				}
+			}
+		}
+	}
+}
+
 // alteration is the set of changes to one existing table.
 type alteration struct {
 	want, live *Table
 	changes    []*Change // applied in its ALTER TABLE
 	dropIdx    []*Change // DROP INDEX statements, run before any ALTER
 	createIdx  []*Change // CREATE INDEX statements, run after every ALTER
+	// targets are the model's columns as the plan leaves them (a withheld
+	// change keeps the live attribute); added marks the columns it adds.
+	targets map[string]*Column
+	added   map[string]bool
 }
 
 // liveAfterIndexDrops is the live table as its ALTER TABLE finds it: the
@@ -237,7 +331,7 @@ func (a *alteration) liveAfterIndexDrops() *Table {
 }
 
 func (p *planner) plan() *Plan {
-	plan := &Plan{Dialect: p.d.name(), Rebuild: p.opts.Rebuild}
+	plan := &Plan{Dialect: p.d.name(), Rebuild: p.opts.Rebuild, d: p.d}
 	var (
 		drops   []*Table // rebuild: existing tables to drop
 		creates []*Table
@@ -266,10 +360,19 @@ func (p *planner) plan() *Plan {
 		}
 	}
 
+	p.created, p.altered = map[tableKey]*Table{}, map[tableKey]*alteration{}
+	for _, t := range creates {
+		p.created[keyOf(t.Schema, t.Name, p.snap.current)] = t
+	}
+	for _, a := range alters {
+		p.altered[keyOf(a.want.Schema, a.want.Name, p.snap.current)] = a
+	}
+	p.checkForeignKeyTypes(alters)
+
 	if len(drops) > 0 {
 		p.planDrops(plan, drops)
 	}
-	if _, ok := p.d.(alterIndexer); ok {
+	if p.d.features().has(alterIndexes) {
 		for _, a := range alters {
 			a.changes = append(append(a.dropIdx, a.changes...), a.createIdx...)
 			a.dropIdx, a.createIdx = nil, nil
@@ -280,6 +383,7 @@ func (p *planner) plan() *Plan {
 		plan.add(a.want.qualifiedName(), p.statements(a.dropIdx, func(c *Change) string { return p.d.dropIndex(a.want, c.index) })...)
 	}
 	relinks := p.unlinkForTypeChanges(plan, alters)
+	p.planSchemas(plan, creates)
 	deferred := append(p.planCreates(plan, creates), relinks...)
 	for _, a := range p.orderAlters(alters) {
 		plan.Changes = append(plan.Changes, a.changes...)
@@ -357,6 +461,25 @@ func (p *planner) planDrops(plan *Plan, drops []*Table) {
 	plan.add(strings.Join(names, ", "), stmts...)
 }
 
+// planSchemas creates the schemas that tables to be created name and the
+// database does not have (LoopBack's auto-migrate does the same).
+func (p *planner) planSchemas(plan *Plan, creates []*Table) {
+	sc, ok := p.d.(schemaCreator)
+	if !ok {
+		return // SQLite: an attached database, checked when inspecting
+	}
+	done := map[string]bool{}
+	for _, t := range creates {
+		if t.Schema == "" || !p.snap.missingSchemas[t.Schema] || done[t.Schema] {
+			continue
+		}
+		done[t.Schema] = true
+		c := &Change{Kind: CreateSchema, Class: Safe, Name: t.Schema, SQL: sc.createSchema(t.Schema)}
+		plan.Changes = append(plan.Changes, c)
+		plan.add(t.Schema, c.SQL)
+	}
+}
+
 // planCreates adds CREATE TABLE statements in foreign-key order: a table
 // comes after the tables it references. Foreign keys in a reference cycle,
 // or to a table created later, are returned to be added afterwards.
@@ -388,6 +511,9 @@ func (p *planner) planCreates(plan *Plan, creates []*Table) []*alteration {
 		for _, fk := range t.ForeignKeys {
 			ref := keyOf(fk.RefSchema, fk.RefTable, p.snap.current)
 			self := ref == keyOf(t.Schema, t.Name, p.snap.current)
+			if problem := p.fkTypeProblem(keyOf(t.Schema, t.Name, p.snap.current), fk); problem != "" {
+				c.Class, c.Reason = WouldFail, problem
+			}
 			switch {
 			case self || created[ref] || (!pending[ref] && p.snap.tables[ref] != nil):
 				inline.ForeignKeys = append(inline.ForeignKeys, p.qualifiedRef(t, fk))
@@ -460,32 +586,30 @@ func (p *planner) orderAlters(alters []*alteration) []*alteration {
 
 // diffTable compares one model table with its live table.
 func (p *planner) diffTable(want, live *Table) *alteration {
-	a := &alteration{want: want, live: live}
+	a := &alteration{want: want, live: live, targets: map[string]*Column{}, added: map[string]bool{}}
 	table := want.qualifiedName()
 	add := func(c *Change) {
 		c.Table = table
-		if c.Class == Destructive || c.Class == Extra {
-			c.Withheld = !p.opts.AllowDataLoss
-			if c.Withheld {
-				c.Reason += " (set AllowDataLoss to apply it)"
-			}
-		}
+		p.withhold(c)
 		a.changes = append(a.changes, c)
 	}
 
 	for _, c := range want.Columns {
 		lc := live.Column(c.Name)
 		if lc == nil {
-			ch := &Change{Kind: AddColumn, Class: Safe, Column: c.Name, To: describeColumn(c), col: c}
+			ch := &Change{Kind: AddColumn, Class: Safe, Column: c.Name, To: describeColumn(c), col: c, target: c}
 			if !c.Nullable && c.Default == "" && !c.AutoIncrement {
 				ch.check = p.countCheck("SELECT 1 FROM "+p.tableRef(live), func(n int64) string {
 					return fmt.Sprintf("cannot add NOT NULL column %q without a default: %s %s (add a default or make it nullable)", c.Name, rowsWord(n), verb(n, "exists", "exist"))
 				})
 			}
+			a.targets[c.Name], a.added[c.Name] = c, true
 			add(ch)
 			continue
 		}
+		a.targets[c.Name] = lc
 		for _, ch := range p.diffColumn(live, lc, c) {
+			a.targets[c.Name] = ch.target
 			add(ch)
 		}
 	}
@@ -496,9 +620,10 @@ func (p *planner) diffTable(want, live *Table) *alteration {
 		}
 	}
 
-	p.diffPrimaryKey(want, live, add)
+	p.diffPrimaryKey(want, live, a, add)
 	p.diffIndexes(want, live, a, add)
-	p.diffForeignKeys(want, live, add)
+	p.diffForeignKeys(want, live, a, add)
+	p.checkRetypedKeys(want, a)
 
 	// Drop before add within one ALTER TABLE (a dialect may rely on it).
 	slices.SortStableFunc(a.changes, func(x, y *Change) int { return dropRank(x) - dropRank(y) })
@@ -506,6 +631,15 @@ func (p *planner) diffTable(want, live *Table) *alteration {
 		return nil
 	}
 	return a
+}
+
+// withhold marks a destructive or extra change as withheld unless the
+// migration allows data loss.
+func (p *planner) withhold(c *Change) {
+	if (c.Class == Destructive || c.Class == Extra) && !p.opts.AllowDataLoss && !c.Withheld {
+		c.Withheld = true
+		c.Reason += " (set AllowDataLoss to apply it)"
+	}
 }
 
 func dropRank(c *Change) int {
@@ -519,24 +653,61 @@ func dropRank(c *Change) int {
 	}
 }
 
+// isColumnChange reports the kinds that change one attribute of an existing
+// column.
+func isColumnChange(k Kind) bool {
+	switch k {
+	case WidenType, ChangeType, SetNotNull, DropNotNull, SetDefault, DropDefault, AddAutoIncrement, DropAutoIncrement:
+		return true
+	}
+	return false
+}
+
+// applyAttr sets on col the attribute a column change of kind k changes,
+// taken from src.
+func applyAttr(col *Column, k Kind, src *Column) {
+	switch k {
+	case WidenType, ChangeType:
+		col.Type = src.Type
+	case SetNotNull, DropNotNull:
+		col.Nullable = src.Nullable
+	case SetDefault, DropDefault:
+		col.Default, col.rawDefault = src.Default, src.rawDefault
+	case AddAutoIncrement, DropAutoIncrement:
+		col.AutoIncrement, col.identity = src.AutoIncrement, src.identity
+	}
+}
+
+// diffColumn compares a model column with its live column and decides about
+// the column as a whole: the changes it reports, which of them apply, and
+// the column the plan leaves (each change's target). A default the model
+// writes for a new type waits for that type change: while the type change
+// is withheld, so is the default, which the old type may not accept.
 func (p *planner) diffColumn(live *Table, lc, c *Column) []*Change {
 	var out []*Change
+	var retype *Change
 	if !lc.Type.equal(c.Type) {
-		ch := &Change{Column: c.Name, From: lc.Type.String(), To: c.Type.String(), col: c, old: lc}
+		retype = &Change{Column: c.Name, From: lc.Type.String(), To: c.Type.String(), col: c, old: lc}
 		if p.d.widens(lc.Type, c.Type) {
-			ch.Kind, ch.Class = WidenType, Safe
+			retype.Kind, retype.Class = WidenType, Safe
 		} else {
-			ch.Kind, ch.Class = ChangeType, Destructive
-			ch.Reason = fmt.Sprintf("changing %s to %s may lose or alter data", lc.Type, c.Type)
+			retype.Kind, retype.Class = ChangeType, Destructive
+			retype.Reason = fmt.Sprintf("changing %s to %s may lose or alter data", lc.Type, c.Type)
 			if n := c.Type.Length(); n > 0 && lc.Type.Length() != n && (c.Type.Name == "varchar" || c.Type.Name == "char") {
 				q := p.d.quote(c.Name)
-				ch.check = p.countCheck(fmt.Sprintf("SELECT 1 FROM %s WHERE %s > %d", p.tableRef(live), p.d.lengthExpr(q), n),
+				retype.check = p.countCheck(fmt.Sprintf("SELECT 1 FROM %s WHERE %s > %d", p.tableRef(live), p.d.lengthExpr(q), n),
 					func(n int64) string {
 						return fmt.Sprintf("cannot narrow column %q to %s: %s %s longer values (shorten them first)", c.Name, c.Type, rowsWord(n), verb(n, "holds", "hold"))
 					})
 			}
 		}
-		out = append(out, ch)
+		p.withhold(retype)
+		if conv, ok := p.d.(converter); ok && retype.Kind == ChangeType && !retype.Withheld {
+			retype.probe = func(ctx context.Context, db bun.IDB) (string, error) {
+				return conv.probeConversion(ctx, db, live, retype)
+			}
+		}
+		out = append(out, retype)
 	}
 	switch {
 	case lc.Nullable && !c.Nullable:
@@ -556,13 +727,77 @@ func (p *planner) diffColumn(live *Table, lc, c *Column) []*Change {
 			Reason: fmt.Sprintf("the database generates values for column %q and the model does not ask for it", c.Name)})
 	}
 	if !c.AutoIncrement && !lc.AutoIncrement && c.Default != lc.Default {
-		kind := SetDefault
-		if c.Default == "" {
-			kind = DropDefault
+		ch := &Change{Kind: SetDefault, Class: Safe, Column: c.Name, From: defaultWord(lc.Default), To: defaultWord(c.Default), col: c, old: lc}
+		switch {
+		case c.Default == "":
+			ch.Kind = DropDefault
+		case retype != nil && retype.Withheld:
+			ch.Withheld = true
+			ch.Reason = fmt.Sprintf("the default is written for type %s; it waits for the type change of column %q, which is withheld", c.Type, c.Name)
 		}
-		out = append(out, &Change{Kind: kind, Class: Safe, Column: c.Name, From: defaultWord(lc.Default), To: defaultWord(c.Default), col: c, old: lc})
+		out = append(out, ch)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	target := *lc
+	for _, ch := range out {
+		if !ch.Withheld {
+			applyAttr(&target, ch.Kind, c)
+		}
+	}
+	if retype != nil && !retype.Withheld && c.Default == lc.Default && c.rawDefault != "" {
+		target.rawDefault = c.rawDefault // the model writes it for the new type
+	}
+	for _, ch := range out {
+		ch.target = &target
 	}
 	return out
+}
+
+// retyped reports whether the plan changes the type of live column name.
+func (a *alteration) retyped(name string) bool {
+	lc, t := a.live.Column(name), a.targets[name]
+	return lc != nil && t != nil && !lc.Type.equal(t.Type)
+}
+
+// checkRetypedKeys adds, to every applied type change of a column in a
+// unique key the table keeps, a check that the converted values are still
+// unique (narrowing a numeric scale can merge values).
+func (p *planner) checkRetypedKeys(want *Table, a *alteration) {
+	caster, ok := p.d.(valueCaster)
+	if !ok {
+		return
+	}
+	keys := slices.Clone(want.Indexes)
+	if want.PrimaryKey != nil {
+		keys = append(keys, &Index{Name: "primary key", Columns: want.PrimaryKey.Columns, Unique: true})
+	}
+	for _, c := range a.changes {
+		if (c.Kind != WidenType && c.Kind != ChangeType) || c.Withheld || c.check != nil {
+			continue
+		}
+		for _, ix := range keys {
+			if !ix.Unique || ix.isExpr() || !slices.Contains(ix.Columns, c.Column) {
+				continue
+			}
+			if _, ok := caster.castExpr(p.d.quote(c.Column), c.old.Type, c.target.Type); !ok {
+				continue
+			}
+			if chk := p.duplicatesCheck(a.live, ix, false, a); chk != nil {
+				chk.reason = retypeDuplicates(c, ix)
+				c.check = chk
+				break
+			}
+		}
+	}
+}
+
+func retypeDuplicates(c *Change, ix *Index) func(int64) string {
+	return func(n int64) string {
+		return fmt.Sprintf("cannot change column %q to %s: %s of (%s) would be duplicated in %s %q (remove the duplicates first)",
+			c.Column, c.target.Type, strings.Replace(rowsWord(n), "row", "value", 1), strings.Join(ix.Columns, ", "), objectWord(kindForIndex(ix, true)), ix.Name)
+	}
 }
 
 func defaultWord(d string) string {
@@ -572,7 +807,7 @@ func defaultWord(d string) string {
 	return "DEFAULT " + d
 }
 
-func (p *planner) diffPrimaryKey(want, live *Table, add func(*Change)) {
+func (p *planner) diffPrimaryKey(want, live *Table, a *alteration, add func(*Change)) {
 	var wantCols, liveCols []string
 	if want.PrimaryKey != nil {
 		wantCols = want.PrimaryKey.Columns
@@ -593,7 +828,7 @@ func (p *planner) diffPrimaryKey(want, live *Table, add func(*Change)) {
 	if want.PrimaryKey != nil {
 		ix := &Index{Columns: wantCols, Unique: true}
 		c := &Change{Kind: AddPrimaryKey, Class: Safe, To: "(" + strings.Join(wantCols, ", ") + ")", pk: want.PrimaryKey,
-			check: p.duplicatesCheck(live, ix, true)}
+			check: p.duplicatesCheck(live, ix, true, a)}
 		if live.PrimaryKey != nil {
 			c.Class, c.Reason = Destructive, "changing the primary key rewrites the table's identity"
 		}
@@ -626,7 +861,13 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 	for _, ix := range missing {
 		c := &Change{Kind: kindForIndex(ix, true), Class: Safe, Table: want.qualifiedName(), Name: ix.Name, To: describeIndex(ix), index: ix}
 		if ix.Unique && !ix.isExpr() {
-			c.check = p.duplicatesCheck(live, ix, false)
+			c.check = p.duplicatesCheck(live, ix, false, a)
+		}
+		if err := p.checkIndexAfter(want, a, ix); err != nil {
+			// The model's types allow the index; a withheld type change
+			// leaves a column the database cannot index as declared.
+			c.Withheld = true
+			c.Reason = fmt.Sprintf("%v; it waits for the type change of that column, which is withheld", err)
 		}
 		if ix.Constraint {
 			add(c)
@@ -634,6 +875,20 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 			a.createIdx = append(a.createIdx, c)
 		}
 	}
+}
+
+// checkIndexAfter checks, for a dialect that cannot index every type, index
+// ix against the columns as the plan leaves them.
+func (p *planner) checkIndexAfter(want *Table, a *alteration, ix *Index) error {
+	ic, ok := p.d.(indexChecker)
+	if !ok {
+		return nil
+	}
+	view := &Table{Schema: want.Schema, Name: want.Name}
+	for _, c := range want.Columns {
+		view.Columns = append(view.Columns, a.targets[c.Name])
+	}
+	return ic.checkIndex(view, ix)
 }
 
 // servesForeignKey reports whether live index l is the one a database made
@@ -654,12 +909,7 @@ func (p *planner) dropIndexChange(live *Table, l *Index, a *alteration, add func
 		add(c)
 		return
 	}
-	if class == Extra {
-		c.Withheld = !p.opts.AllowDataLoss
-		if c.Withheld {
-			c.Reason += " (set AllowDataLoss to drop it)"
-		}
-	}
+	p.withhold(c)
 	a.dropIdx = append(a.dropIdx, c)
 }
 
@@ -717,23 +967,33 @@ func indexSatisfies(l, ix *Index) bool {
 	return l.sameKey(ix)
 }
 
-func (p *planner) diffForeignKeys(want, live *Table, add func(*Change)) {
+func (p *planner) diffForeignKeys(want, live *Table, a *alteration, add func(*Change)) {
 	matched := map[*ForeignKey]bool{}
+	var missing []*ForeignKey
 	for _, fk := range want.ForeignKeys {
-		var same, replace *ForeignKey
+		i := slices.IndexFunc(live.ForeignKeys, func(l *ForeignKey) bool {
+			return !matched[l] && p.sameReference(fk, l) && p.sameAction(fk.OnDelete, l.OnDelete) && p.sameAction(fk.OnUpdate, l.OnUpdate)
+		})
+		if i < 0 {
+			missing = append(missing, fk)
+			continue
+		}
+		matched[live.ForeignKeys[i]] = true
+	}
+	for _, fk := range missing {
+		// A live foreign key with the same reference and other actions, or
+		// else with the same name and another definition, is replaced.
+		var replace *ForeignKey
 		for _, l := range live.ForeignKeys {
-			if matched[l] || !p.sameReference(fk, l) {
-				continue
-			}
-			if p.sameAction(fk.OnDelete, l.OnDelete) && p.sameAction(fk.OnUpdate, l.OnUpdate) {
-				same = l
+			if !matched[l] && p.sameReference(fk, l) {
+				replace = l
 				break
 			}
-			replace = l
 		}
-		if same != nil {
-			matched[same] = true
-			continue
+		for _, l := range live.ForeignKeys {
+			if replace == nil && !matched[l] && l.Name == fk.Name {
+				replace = l
+			}
 		}
 		if replace != nil {
 			matched[replace] = true
@@ -749,8 +1009,8 @@ func (p *planner) diffForeignKeys(want, live *Table, add func(*Change)) {
 			c.Class = WouldFail
 			c.Reason = fmt.Sprintf("foreign key %q references table %q, which does not exist and is not among the models being migrated (add its model to Models, or migrate it first)",
 				fk.Name, qualify(fk.RefSchema, fk.RefTable))
-		case replace == nil:
-			c.check = p.orphansCheck(live, ref, fk)
+		case replace == nil || !p.sameReference(fk, replace):
+			c.check = p.orphansCheck(live, ref, fk, a)
 		}
 		add(c)
 	}

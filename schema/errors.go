@@ -37,12 +37,21 @@ type ApplyError struct {
 	// RolledBack is true when the database undid the whole plan (PostgreSQL,
 	// SQLite). On MySQL, statements before the failing one stay applied.
 	RolledBack bool
-	Err        error
+	// Interrupted is true when the context ended while the statement ran.
+	// Where the plan is not rolled back (MySQL), the server may have
+	// completed the statement anyway: running the migration again finds
+	// out and applies what is left.
+	Interrupted bool
+	Err         error
 }
 
 func (e *ApplyError) Error() string {
 	outcome := "the plan was rolled back"
-	if !e.RolledBack {
+	switch {
+	case e.RolledBack:
+	case e.Interrupted:
+		outcome = "interrupted: the statement may have been applied on the server, and those before it stay applied; run the migration again, it applies what is left"
+	default:
 		outcome = "statements before it stay applied; run the migration again once fixed"
 	}
 	return fmt.Sprintf("schema: table %q: %s: %v (%s)", e.Table, e.Statement, e.Err, outcome)

@@ -51,7 +51,33 @@ type dialect interface {
 	migrate(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(ctx context.Context, conn bun.IDB) error) error
 	// transactional reports whether a failed plan is rolled back entirely.
 	transactional() bool
+	// features says what the dialect does differently from the default.
+	features() features
 }
+
+// features are the ways a dialect's DDL differs that the planner must know
+// about, as bits (bun's dialect/feature does the same).
+type features uint
+
+const (
+	// alterIndexes: the indexes of an existing table are added and dropped
+	// as clauses of its one ALTER TABLE (MySQL, where each CREATE INDEX is
+	// an ALTER TABLE of its own) rather than with CREATE INDEX and DROP
+	// INDEX: alterTable then gets the AddIndex and DropIndex changes too.
+	alterIndexes features = 1 << iota
+	// qualifyRefs: an unqualified foreign key reference resolves in the
+	// referencing table's schema rather than in the connection's (MySQL):
+	// the planner names the connection's schema in the references of tables
+	// in another schema.
+	qualifyRefs
+	// fkTypesLocked: the type of a column a foreign key uses cannot change
+	// while the foreign key exists, on either side (MySQL and MariaDB refuse
+	// it whatever foreign_key_checks says): the planner drops those foreign
+	// keys before the tables are altered and adds them again after.
+	fkTypesLocked
+)
+
+func (f features) has(x features) bool { return f&x != 0 }
 
 // snapshot is what an inspection found.
 type snapshot struct {
@@ -64,6 +90,20 @@ type snapshot struct {
 	// referencedBy lists, per requested table, the foreign keys of any table
 	// that reference it.
 	referencedBy map[tableKey][]inboundFK
+	// missingSchemas are the schemas (MySQL: databases) that requested
+	// tables name and the database does not have.
+	missingSchemas map[string]bool
+}
+
+func newSnapshot() *snapshot {
+	return &snapshot{tables: map[tableKey]*Table{}, others: map[tableKey]string{}, referencedBy: map[tableKey][]inboundFK{}, missingSchemas: map[string]bool{}}
+}
+
+// schemaCreator is implemented by dialects that create a schema a model's
+// table names when it does not exist (PostgreSQL; MySQL, where it is a
+// database).
+type schemaCreator interface {
+	createSchema(name string) string
 }
 
 type inboundFK struct {

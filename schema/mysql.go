@@ -26,11 +26,11 @@ type mysql struct{}
 
 var (
 	_ dialect       = mysql{}
-	_ alterIndexer  = mysql{}
 	_ actionMatcher = mysql{}
 	_ indexChecker  = mysql{}
-	_ refQualifier  = mysql{}
-	_ fkTypeLocker  = mysql{}
+	_ fkTypeMatcher = mysql{}
+	_ converter     = mysql{}
+	_ schemaCreator = mysql{}
 )
 
 func (mysql) name() string { return "MySQL" }
@@ -62,9 +62,11 @@ func (mysql) checkIdent(ident string) error {
 
 func (mysql) lengthExpr(col string) string { return "CHAR_LENGTH(" + col + ")" }
 
-// alterIndexes: MySQL adds and drops indexes inside the table's one ALTER
-// TABLE, so that a table is rebuilt at most once.
-func (mysql) alterIndexes() {}
+// features: MySQL adds and drops indexes inside the table's one ALTER
+// TABLE (so that a table is rebuilt at most once), resolves an unqualified
+// reference in the referencing table's database, and cannot change the type
+// of a column a foreign key uses.
+func (mysql) features() features { return alterIndexes | qualifyRefs | fkTypesLocked }
 
 // fkTypesMatch: InnoDB joins integers of the same size and signedness,
 // decimals of the same precision and scale, and strings of any length; other
@@ -80,10 +82,6 @@ func (mysql) fkTypesMatch(child, parent ColumnType) bool {
 	}
 	return child.equal(parent)
 }
-
-// qualifyRefs: MySQL looks an unqualified REFERENCES table up in the
-// referencing table's database.
-func (mysql) qualifyRefs() {}
 
 // sameAction: InnoDB treats RESTRICT and NO ACTION alike (both are checked
 // at once), and MariaDB reports RESTRICT for a foreign key declared without
@@ -347,6 +345,19 @@ func (mysql) normalizeValue(s string, typ ColumnType) string {
 	literal, quoted := mysqlUnquote(s)
 	if !quoted {
 		literal = s
+		if myTextual(typ) {
+			// A number or boolean default of a text column is stored as the
+			// text it converts to.
+			if _, ok := canonicalNumber(s); ok {
+				return mysqlQuote(s)
+			}
+			switch strings.ToLower(s) {
+			case "true":
+				return "'1'"
+			case "false":
+				return "'0'"
+			}
+		}
 	}
 	if myNumeric(typ) {
 		if n, ok := canonicalNumber(literal); ok {
@@ -362,7 +373,7 @@ func (mysql) normalizeValue(s string, typ ColumnType) string {
 	if quoted {
 		return mysqlQuote(myCanonicalTime(literal, typ))
 	}
-	s = canonicalExpr(s)
+	s = renameFunctions(canonicalExpr(s), myFunctionNames)
 	if m := myCurrentTimestamp.FindStringSubmatch(s); m != nil {
 		if m[1] == "" || m[1] == "0" {
 			return "current_timestamp"
@@ -370,6 +381,18 @@ func (mysql) normalizeValue(s string, typ ColumnType) string {
 		return "current_timestamp(" + m[1] + ")"
 	}
 	return s
+}
+
+// myFunctionNames are the synonyms MariaDB and MySQL spell an expression
+// default's functions with, mapped to one name: MariaDB keeps lower('B') as
+// lcase('B'), now() as current_timestamp(), current_date as curdate(). A
+// name without "(" is a keyword, written without parentheses.
+var myFunctionNames = map[string]string{
+	"lcase": "lower(", "ucase": "upper(", "substr": "substring(", "mid": "substring(",
+	"now": "current_timestamp", "localtime": "current_timestamp", "localtimestamp": "current_timestamp",
+	"current_timestamp": "current_timestamp", "curdate": "current_date", "current_date": "current_date",
+	"curtime": "current_time", "current_time": "current_time", "ceiling": "ceil(", "pow": "power(",
+	"character_length": "char_length(",
 }
 
 // myCanonicalTime spells a date-time literal as the catalog does: a date
@@ -620,7 +643,7 @@ type mysqlAttrs struct {
 }
 
 func (my mysql) inspect(ctx context.Context, db bun.IDB, tables []tableKey) (*snapshot, error) {
-	snap := &snapshot{tables: map[tableKey]*Table{}, others: map[tableKey]string{}, referencedBy: map[tableKey][]inboundFK{}}
+	snap := newSnapshot()
 	groups := myGroups(tables)
 	mariaDB, err := my.readObjects(ctx, db, groups, snap)
 	if err != nil {
@@ -652,7 +675,16 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 	columnsSQL, columnArgs := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myColumnsBranch, g.schema), g.inTables() })
 	query := "SELECT 'D', DATABASE(), VERSION(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0\nUNION ALL\n" +
 		tablesSQL + "\nUNION ALL\n" + columnsSQL
-	rows, err := db.QueryContext(ctx, query, append(args, columnArgs...)...)
+	args = append(args, columnArgs...)
+	var named []any // databases the tables name
+	for _, g := range groups {
+		named = append(named, g.args...)
+	}
+	if len(named) > 0 {
+		query += "\nUNION ALL\nSELECT 'S', SCHEMA_NAME, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)"
+		args = append(args, bun.In(named))
+	}
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return false, err
 	}
@@ -662,6 +694,7 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 		current    sql.NullString
 		collations = map[tableKey]string{}
 		columns    []myColumnRow
+		found      = map[string]bool{} // named databases that exist
 	)
 	for rows.Next() {
 		var (
@@ -676,6 +709,8 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 		switch kind {
 		case "D":
 			current, version = s1, s2.String
+		case "S":
+			found[s1.String] = true
 		case "T":
 			switch s3.String {
 			case "BASE TABLE", "SYSTEM VERSIONED":
@@ -696,6 +731,11 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 		return false, errors.New("the connection has no current database: name one in the URL (mysql://host:3306/dbname)")
 	}
 	snap.current = current.String
+	for _, name := range named {
+		if !found[name.(string)] {
+			snap.missingSchemas[name.(string)] = true
+		}
+	}
 	mariaDB := strings.Contains(version, "MariaDB")
 	// Tables of the current database display without it, as models name them.
 	for key, t := range snap.tables {
@@ -1088,14 +1128,6 @@ func (my mysql) indexClause(ix *Index) string {
 	return fmt.Sprintf("%sKEY %s (%s)", unique, my.quote(ix.Name), my.columnList(ix.Columns))
 }
 
-func myColumnChange(k Kind) bool {
-	switch k {
-	case WidenType, ChangeType, SetNotNull, DropNotNull, SetDefault, DropDefault, AddAutoIncrement, DropAutoIncrement:
-		return true
-	}
-	return false
-}
-
 // alterTable writes every change to t as clauses of one ALTER TABLE. All
 // changes to one column become one MODIFY COLUMN with the column's full new
 // definition (MySQL has no per-attribute ALTER for type and nullability).
@@ -1103,20 +1135,6 @@ func myColumnChange(k Kind) bool {
 // dropped by an ALTER TABLE of their own first: MySQL and MariaDB refuse
 // both in one statement.
 func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
-	// The definition each changed column gets: the model's, with the
-	// withheld changes left as the database has them.
-	targets := map[string]*Column{}
-	for _, c := range changes {
-		if myColumnChange(c.Kind) && targets[c.Column] == nil {
-			col := *c.col
-			targets[c.Column] = &col
-		}
-	}
-	for _, c := range changes {
-		if c.Withheld && myColumnChange(c.Kind) {
-			myRevertChange(targets[c.Column], c)
-		}
-	}
 	attrsOf := func(name string) *mysqlAttrs {
 		if lc := live.Column(name); lc != nil {
 			return lc.mysql
@@ -1129,15 +1147,18 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
 	modified := map[string]bool{}
 	for _, c := range changes {
 		switch {
-		case myColumnChange(c.Kind):
+		case isColumnChange(c.Kind):
+			// The column's whole new definition: the plan's target, which
+			// keeps the live attributes of withheld changes. A withheld
+			// change shows the definition it would write.
+			col := c.target
 			if c.Withheld {
-				col := *targets[c.Column]
-				myApplyChange(&col, c)
-				c.SQL = "MODIFY COLUMN " + my.columnDef(&col, attrsOf(c.Column))
-				continue
+				cp := *c.target
+				applyAttr(&cp, c.Kind, c.col)
+				col = &cp
 			}
-			c.SQL = "MODIFY COLUMN " + my.columnDef(targets[c.Column], attrsOf(c.Column))
-			if modified[c.Column] {
+			c.SQL = "MODIFY COLUMN " + my.columnDef(col, attrsOf(c.Column))
+			if c.Withheld || modified[c.Column] {
 				continue
 			}
 			modified[c.Column] = true
@@ -1149,6 +1170,11 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
 			if !c.Withheld && addsFK {
 				first = append(first, c.SQL)
 				continue
+			}
+		case c.Kind == DropIndex || c.Kind == DropUnique:
+			c.SQL = my.clause(c)
+			if fk := my.foreignKeyLosingIndex(live, changes, c); fk != nil && !c.Withheld {
+				c.SQL += fmt.Sprintf(", ADD INDEX %s (%s)", my.quote(fk.Name), my.columnList(fk.Columns))
 			}
 		default:
 			c.SQL = my.clause(c)
@@ -1167,24 +1193,100 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
 	return out
 }
 
-// myApplyChange sets on col what change c changes.
-func myApplyChange(col *Column, c *Change) {
-	switch c.Kind {
-	case WidenType, ChangeType:
-		col.Type = c.col.Type
-	case AddAutoIncrement, DropAutoIncrement:
-		col.AutoIncrement = c.col.AutoIncrement
+// probeConversion copies the column's values into a temporary column of the
+// new type, which fails, in strict mode, where the ALTER TABLE would: on a
+// value out of range, too long, or not a number.
+func (my mysql) probeConversion(ctx context.Context, db bun.IDB, t *Table, c *Change) (reason string, err error) {
+	probe := my.quote("slipway_probe")
+	drop := "DROP TEMPORARY TABLE IF EXISTS " + probe
+	if _, err := db.ExecContext(ctx, drop); err != nil {
+		return "", err
 	}
+	defer func() {
+		if _, derr := db.ExecContext(context.WithoutCancel(ctx), drop); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}()
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (v %s NULL)", probe, c.col.Type)); err != nil {
+		return "", err
+	}
+	_, err = db.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (v) SELECT %s FROM %s", probe, my.quote(c.Column), my.quoteTable(t)))
+	if err == nil {
+		return "", nil
+	}
+	if myDataError(err) {
+		return fmt.Sprintf("cannot change column %q from %s to %s: %s (correct or clear those values first)", c.Column, c.old.Type, c.col.Type, myErrorText(err)), nil
+	}
+	return "", err
 }
 
-// myRevertChange sets on col what the database has for a withheld change c.
-func myRevertChange(col *Column, c *Change) {
-	switch c.Kind {
-	case WidenType, ChangeType:
-		col.Type = c.old.Type
-	case AddAutoIncrement, DropAutoIncrement:
-		col.AutoIncrement = c.old.AutoIncrement
+var myErrorNumber = regexp.MustCompile(`^Error (\d+)(?: \([0-9A-Z]+\))?: `)
+
+// myDataError reports the server errors of a value that does not fit a
+// type: out of range, truncated, incorrect for the type, too long.
+func myDataError(err error) bool {
+	m := myErrorNumber.FindStringSubmatch(err.Error())
+	if m == nil {
+		return false
 	}
+	switch m[1] {
+	case "1264", "1265", "1292", "1366", "1367", "1406", "1690", "3751", "4025":
+		return true
+	}
+	return false
+}
+
+// myErrorText is a server error's message without the driver's prefix.
+func myErrorText(err error) string {
+	return myErrorNumber.ReplaceAllString(err.Error(), "")
+}
+
+// foreignKeyLosingIndex returns the foreign key that drop, a dropped index,
+// is the last index for once the statement has run: MySQL refuses to drop
+// the index a foreign key uses, so the statement adds a plain one on the
+// foreign key's columns, named after it, as MySQL itself names the index it
+// makes for a new foreign key.
+func (mysql) foreignKeyLosingIndex(live *Table, changes []*Change, drop *Change) *ForeignKey {
+	leads := func(cols, key []string) bool { return len(cols) >= len(key) && slices.Equal(cols[:len(key)], key) }
+	if !slices.ContainsFunc(live.ForeignKeys, func(fk *ForeignKey) bool { return leads(drop.index.Columns, fk.Columns) }) {
+		return nil
+	}
+	droppedFK := map[*ForeignKey]bool{}
+	droppedIx := map[string]bool{drop.Name: true}
+	var keys [][]string // the keys left once the statement has run
+	pkDropped := false
+	for _, c := range changes {
+		switch {
+		case c.Withheld:
+		case c.Kind == DropForeignKey:
+			droppedFK[c.fk] = true
+		case c.Kind == DropIndex || c.Kind == DropUnique:
+			droppedIx[c.Name] = true
+		case c.Kind == DropPrimaryKey:
+			pkDropped = true
+		case c.Kind == AddIndex || c.Kind == AddUnique:
+			keys = append(keys, c.index.Columns)
+		case c.Kind == AddPrimaryKey:
+			keys = append(keys, c.pk.Columns)
+		}
+	}
+	for _, ix := range live.Indexes {
+		if !droppedIx[ix.Name] && ix.Expr == "" {
+			keys = append(keys, ix.Columns)
+		}
+	}
+	if live.PrimaryKey != nil && !pkDropped {
+		keys = append(keys, live.PrimaryKey.Columns)
+	}
+	for _, fk := range live.ForeignKeys {
+		if droppedFK[fk] || !leads(drop.index.Columns, fk.Columns) {
+			continue
+		}
+		if !slices.ContainsFunc(keys, func(k []string) bool { return leads(k, fk.Columns) }) {
+			return fk
+		}
+	}
+	return nil
 }
 
 // indexOfDroppedFK returns the index MySQL made for a foreign key being
@@ -1242,6 +1344,11 @@ func (my mysql) createIndex(t *Table, ix *Index) string {
 		unique = "UNIQUE "
 	}
 	return fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, my.quote(ix.Name), my.quoteTable(t), my.columnList(ix.Columns))
+}
+
+// createSchema creates a database a model's table names.
+func (my mysql) createSchema(name string) string {
+	return "CREATE DATABASE IF NOT EXISTS " + my.quote(name)
 }
 
 func (my mysql) dropIndex(t *Table, ix *Index) string {

@@ -17,7 +17,13 @@ import (
 // postgres is the PostgreSQL dialect (12 and later).
 type postgres struct{}
 
-var _ dialect = postgres{}
+var (
+	_ dialect       = postgres{}
+	_ fkTypeMatcher = postgres{}
+	_ valueCaster   = postgres{}
+	_ converter     = postgres{}
+	_ schemaCreator = postgres{}
+)
 
 func (postgres) name() string { return "PostgreSQL" }
 
@@ -44,7 +50,9 @@ func (postgres) checkIdent(ident string) error {
 	return nil
 }
 
-func (postgres) lengthExpr(col string) string { return "char_length(" + col + ")" }
+// lengthExpr measures the value as text: a number or boolean column being
+// changed to varchar is measured as the text it becomes.
+func (postgres) lengthExpr(col string) string { return "char_length(" + col + "::text)" }
 
 // pgTypeNames maps PostgreSQL's type spellings to the canonical ones.
 var pgTypeNames = map[string]string{
@@ -122,6 +130,15 @@ func (postgres) normalizeDefault(expr string, typ ColumnType) string {
 			if b, ok := canonicalBool(literal); ok {
 				return b
 			}
+		case pgTextual(typ.Name) && !quoted:
+			// A number or boolean default of a text column is stored as the
+			// text it converts to.
+			if _, ok := canonicalNumber(s); ok {
+				return quoteString(s)
+			}
+			if strings.EqualFold(s, "true") || strings.EqualFold(s, "false") {
+				return quoteString(strings.ToLower(s))
+			}
 		}
 	}
 	if quoted {
@@ -133,6 +150,10 @@ func (postgres) normalizeDefault(expr string, typ ColumnType) string {
 		return "current_timestamp"
 	}
 	return s
+}
+
+func pgTextual(name string) bool {
+	return name == "varchar" || name == "text" || name == "char"
 }
 
 func pgNumeric(name string) bool {
@@ -181,6 +202,27 @@ func (pg postgres) widens(from, to ColumnType) bool {
 	return false
 }
 
+// fkTypesMatch: a foreign key needs an equality operator between the two
+// types in the referenced key's operator family: integers of any size join,
+// as do text types, floating-point types, numerics, and equal types.
+func (postgres) fkTypesMatch(child, parent ColumnType) bool {
+	if child.Array != parent.Array {
+		return false
+	}
+	family := func(t ColumnType) string {
+		switch {
+		case pgIntRank[t.Name] > 0:
+			return "integer"
+		case t.Name == "varchar" || t.Name == "text":
+			return "text"
+		case t.Name == "real" || t.Name == "double precision":
+			return "float"
+		}
+		return t.Name
+	}
+	return family(child) == family(parent)
+}
+
 // numericWidens: numeric(p,s) -> numeric(p2,s2) keeps every value when it
 // keeps as many integer and fractional digits; unconstrained numeric keeps all.
 func numericWidens(from, to ColumnType) bool {
@@ -191,6 +233,71 @@ func numericWidens(from, to ColumnType) bool {
 		return false
 	}
 	return to.Scale() >= from.Scale() && to.Precision()-to.Scale() >= from.Precision()-from.Scale()
+}
+
+// pgCastVia is the type a conversion goes through where PostgreSQL has no
+// direct cast: booleans convert to and from integer only.
+func pgCastVia(from, to ColumnType) string {
+	numeric := func(t ColumnType) bool { return pgNumeric(t.Name) && t.Name != "integer" && !t.Array }
+	switch {
+	case to.Name == "boolean" && !to.Array && numeric(from),
+		from.Name == "boolean" && !from.Array && numeric(to):
+		return "integer"
+	}
+	return ""
+}
+
+// castExpr is the conversion an incompatible type change applies to each
+// value (its USING clause).
+func (postgres) castExpr(col string, from, to ColumnType) (string, bool) {
+	if via := pgCastVia(from, to); via != "" {
+		return fmt.Sprintf("%s::%s::%s", col, via, to), true
+	}
+	return fmt.Sprintf("%s::%s", col, to), true
+}
+
+// probeConversion converts every value of the column as the type change
+// would, in a query, and reports the value PostgreSQL cannot convert. In
+// a transaction it runs under a savepoint, so that its failure leaves the
+// transaction usable.
+func (pg postgres) probeConversion(ctx context.Context, db bun.IDB, t *Table, c *Change) (string, error) {
+	expr, _ := pg.castExpr(pg.quote(c.Column), c.old.Type, c.col.Type)
+	query := fmt.Sprintf("SELECT count(%s) FROM %s", expr, pg.quoteTable(t))
+	tx, inTx := db.(bun.Tx)
+	if inTx {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT slipway_probe"); err != nil {
+			return "", err
+		}
+	}
+	_, err := db.ExecContext(ctx, query)
+	if inTx {
+		undo := "RELEASE SAVEPOINT slipway_probe"
+		if err != nil {
+			undo = "ROLLBACK TO SAVEPOINT slipway_probe"
+		}
+		if _, uerr := tx.ExecContext(ctx, undo); uerr != nil {
+			return "", errors.Join(err, uerr)
+		}
+	}
+	state := sqlState(err)
+	switch {
+	case err == nil:
+		return "", nil
+	case strings.HasPrefix(state, "22"), state == "42846", state == "42804", state == "42883":
+		return fmt.Sprintf("cannot change column %q from %s to %s: %s (correct or clear those values first)", c.Column, c.old.Type, c.col.Type, pgErrorText(err)), nil
+	default:
+		return "", err
+	}
+}
+
+// pgErrorText is a driver error's message without its "ERROR: " prefix and
+// SQLSTATE suffix.
+func pgErrorText(err error) string {
+	s := strings.TrimPrefix(err.Error(), "ERROR: ")
+	if i := strings.LastIndex(s, " (SQLSTATE "); i > 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 // ---- inspection ----
@@ -211,7 +318,9 @@ WITH req AS (
 const pgColumnsQuery = pgRequested + `
 SELECT current_schema(), rel.nspname, rel.relname, rel.relkind::text,
 	a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-	pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
+	pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+	(SELECT coalesce(json_agg(DISTINCT req.nsp), '[]') FROM req
+		WHERE NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = req.nsp))::text
 FROM (SELECT 1) AS one
 LEFT JOIN rel ON true
 LEFT JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -274,7 +383,7 @@ func (pg postgres) inspect(ctx context.Context, db bun.IDB, tables []tableKey) (
 		schemas[i], names[i] = k.schema, k.name
 	}
 	args := []any{pgdialect.Array(schemas), pgdialect.Array(names)}
-	snap := &snapshot{tables: map[tableKey]*Table{}, others: map[tableKey]string{}, referencedBy: map[tableKey][]inboundFK{}}
+	snap := newSnapshot()
 
 	if err := pg.readColumns(ctx, db, args, snap); err != nil {
 		return nil, fmt.Errorf("inspect columns: %w", err)
@@ -308,14 +417,22 @@ func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap
 			current                                       sql.NullString
 			nsp, rel, kind, col, typ, def, ident, genrted sql.NullString
 			notNull                                       sql.NullBool
+			missing                                       string
 		)
-		if err := rows.Scan(&current, &nsp, &rel, &kind, &col, &typ, &notNull, &def, &ident, &genrted); err != nil {
+		if err := rows.Scan(&current, &nsp, &rel, &kind, &col, &typ, &notNull, &def, &ident, &genrted, &missing); err != nil {
 			return err
 		}
 		if !current.Valid {
 			return errors.New("the connection has no current schema: set search_path")
 		}
 		snap.current = current.String
+		var schemas []string
+		if err := json.Unmarshal([]byte(missing), &schemas); err != nil {
+			return err
+		}
+		for _, name := range schemas {
+			snap.missingSchemas[name] = true
+		}
 		if !rel.Valid {
 			continue // no requested table exists
 		}
@@ -540,11 +657,20 @@ func pkName(t *Table) string {
 }
 
 func (pg postgres) alterTable(t, live *Table, changes []*Change) []string {
+	// A column whose type changes incompatibly gets its default in the
+	// type change's clause (dropped before, set after): the old default may
+	// not convert.
+	retyped := map[string]bool{}
+	for _, c := range changes {
+		if c.Kind == ChangeType && !c.Withheld {
+			retyped[c.Column] = true
+		}
+	}
 	var clauses, after []string
 	for _, c := range changes {
 		var extra string
 		c.SQL, extra = pg.clause(t, live, c)
-		if c.Withheld {
+		if c.Withheld || ((c.Kind == SetDefault || c.Kind == DropDefault) && retyped[c.Column]) {
 			continue
 		}
 		clauses = append(clauses, c.SQL)
@@ -570,7 +696,22 @@ func (pg postgres) clause(t, live *Table, c *Change) (string, string) {
 	case WidenType:
 		return fmt.Sprintf("ALTER COLUMN %s TYPE %s", col(), c.col.Type), ""
 	case ChangeType:
-		return fmt.Sprintf("ALTER COLUMN %s TYPE %s USING %s::%s", col(), c.col.Type, col(), c.col.Type), ""
+		// Subcommands run in passes (DROP DEFAULT, then TYPE, then SET
+		// DEFAULT), whatever their order in the statement.
+		var parts []string
+		if c.old.defaultSQL() != "" {
+			parts = append(parts, fmt.Sprintf("ALTER COLUMN %s DROP DEFAULT", col()))
+		}
+		using, _ := pg.castExpr(col(), c.old.Type, c.col.Type)
+		parts = append(parts, fmt.Sprintf("ALTER COLUMN %s TYPE %s USING %s", col(), c.col.Type, using))
+		def := c.target.defaultSQL()
+		if c.Withheld {
+			def = c.col.defaultSQL()
+		}
+		if def != "" {
+			parts = append(parts, fmt.Sprintf("ALTER COLUMN %s SET DEFAULT %s", col(), def))
+		}
+		return strings.Join(parts, ", "), ""
 	case SetNotNull:
 		return fmt.Sprintf("ALTER COLUMN %s SET NOT NULL", col()), ""
 	case DropNotNull:
@@ -621,6 +762,10 @@ func (pg postgres) dropIndex(t *Table, ix *Index) string {
 	return "DROP INDEX " + pg.quoteTable(&Table{Schema: t.Schema, Name: ix.Name})
 }
 
+func (pg postgres) createSchema(name string) string {
+	return "CREATE SCHEMA IF NOT EXISTS " + pg.quote(name)
+}
+
 func (pg postgres) dropTables(tables []*Table) []string {
 	names := make([]string, len(tables))
 	for i, t := range tables {
@@ -632,6 +777,8 @@ func (pg postgres) dropTables(tables []*Table) []string {
 // ---- lock and apply ----
 
 func (postgres) transactional() bool { return true }
+
+func (postgres) features() features { return 0 }
 
 // pgLockKey derives the advisory lock key from the database and the current
 // schema, so migrators of different schemas do not wait for each other.

@@ -1,6 +1,7 @@
 package schema_test
 
 import (
+	"database/sql"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -110,6 +111,51 @@ type petFK struct {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Versions of a "cells" table whose column n changes type and gains a
+// default written for its new type.
+
+type cellInt struct {
+	bun.BaseModel `bun:"table:cells"`
+	ID            int64  `bun:",pk"`
+	N             *int64 `bun:"n,type:integer"`
+}
+
+type cellTextDefault struct {
+	bun.BaseModel `bun:"table:cells"`
+	ID            int64   `bun:",pk"`
+	N             *string `bun:"n,type:varchar(20),default:'dflt'"`
+}
+
+type cellText struct {
+	bun.BaseModel `bun:"table:cells"`
+	ID            int64   `bun:",pk"`
+	N             *string `bun:"n,type:varchar(20)"`
+}
+
+type cellIntDefault struct {
+	bun.BaseModel `bun:"table:cells"`
+	ID            int64  `bun:",pk"`
+	N             *int64 `bun:"n,type:integer,default:-1"`
+}
+
+// itemCoded adds a NOT NULL unique column with a default: every row gets the
+// same value.
+type itemCoded struct {
+	bun.BaseModel `bun:"table:items"`
+	ID            int64  `bun:",pk"`
+	Name          string `bun:"type:varchar(40),notnull"`
+	Code          string `bun:"code,type:varchar(20),notnull,default:'x',unique"`
+}
+
+// petOwned adds a NOT NULL belongs-to column whose default names no owner.
+type petOwned struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64    `bun:",pk"`
+	OwnerID       *int64   ``
+	KeeperID      int64    `bun:",notnull,default:0"`
+	Keeper        *ownerV1 `bun:"rel:belongs-to,join:keeper_id=id"`
+}
 
 func TestMigrate_SafetyClasses(t *testing.T) {
 	t.Parallel()
@@ -411,6 +457,80 @@ func TestMigrate_SafetyClasses(t *testing.T) {
 				assert.Empty(t, foreignKeysOf(t, db, "pets"))
 			},
 		},
+		{
+			name:        "withheld: a type change withholds the default written for the new type",
+			give:        []any{(*cellInt)(nil)},
+			rows:        []any{&cellInt{ID: 1, N: ptr[int64](5)}},
+			want:        []any{(*cellTextDefault)(nil)},
+			wantChanges: []string{"ChangeType(withheld)", "SetDefault(withheld)"},
+			wantActual:  []any{(*cellTextDefault)(nil)},
+			check: func(t *testing.T, db *bun.DB) {
+				c := columnOf(t, db, "cells", "n")
+				assert.NotContains(t, c.Default, "dflt", "the integer column keeps having no default")
+				assert.NotContains(t, c.DataType, "char")
+			},
+		},
+		{
+			name:        "withheld: the other way, the new type's default waits too",
+			give:        []any{(*cellText)(nil)},
+			rows:        []any{&cellText{ID: 1, N: ptr("5")}},
+			want:        []any{(*cellIntDefault)(nil)},
+			wantChanges: []string{"ChangeType(withheld)", "SetDefault(withheld)"},
+			wantActual:  []any{(*cellIntDefault)(nil)},
+			check: func(t *testing.T, db *bun.DB) {
+				assert.NotContains(t, columnOf(t, db, "cells", "n").Default, "-1")
+			},
+		},
+		{
+			name:        "destructive: with AllowDataLoss, the type change and its default apply together",
+			give:        []any{(*cellInt)(nil)},
+			rows:        []any{&cellInt{ID: 1, N: ptr[int64](5)}, &cellInt{ID: 2}},
+			want:        []any{(*cellTextDefault)(nil)},
+			opts:        schema.MigrateOptions{AllowDataLoss: true},
+			wantChanges: []string{"ChangeType", "SetDefault"},
+			wantActual:  []any{(*cellTextDefault)(nil)},
+			check: func(t *testing.T, db *bun.DB) {
+				c := columnOf(t, db, "cells", "n")
+				assert.Contains(t, c.Default, "dflt")
+				assert.Equal(t, 20, c.Length)
+				assert.Equal(t, []sql.NullString{{String: "5", Valid: true}, {}}, nullStrings(t, db, "SELECT n FROM cells ORDER BY id"))
+			},
+		},
+		{
+			name:        "destructive: with AllowDataLoss, text to integer with the new default",
+			give:        []any{(*cellText)(nil)},
+			rows:        []any{&cellText{ID: 1, N: ptr("5")}},
+			want:        []any{(*cellIntDefault)(nil)},
+			opts:        schema.MigrateOptions{AllowDataLoss: true},
+			wantChanges: []string{"ChangeType", "SetDefault"},
+			wantActual:  []any{(*cellIntDefault)(nil)},
+		},
+		{
+			name:        "would fail: a new unique column whose default every row gets",
+			give:        []any{(*itemV1)(nil)},
+			rows:        []any{&itemV1{ID: 1, Name: "a"}, &itemV1{ID: 2, Name: "b"}},
+			want:        []any{(*itemCoded)(nil)},
+			wantChanges: []string{"AddColumn", "AddUnique(would fail)"},
+			wantErr:     []string{`table "items"`, `unique constraint "items_code_key" on (code)`, "every row would get the same default"},
+			wantActual:  []any{(*itemV1)(nil)},
+		},
+		{
+			name:        "safe: a new unique column with a default on a table of one row",
+			give:        []any{(*itemV1)(nil)},
+			rows:        []any{&itemV1{ID: 1, Name: "a"}},
+			want:        []any{(*itemCoded)(nil)},
+			wantChanges: []string{"AddColumn", "AddUnique"},
+			wantActual:  []any{(*itemCoded)(nil)},
+		},
+		{
+			name:        "would fail: a new NOT NULL foreign key column whose default names no row",
+			give:        []any{(*ownerV1)(nil), (*petNoFK)(nil)},
+			rows:        []any{&ownerV1{ID: 1}, &petNoFK{ID: 1, OwnerID: ptr[int64](1)}},
+			want:        []any{(*ownerV1)(nil), (*petOwned)(nil)},
+			wantChanges: []string{"AddColumn", "AddForeignKey(would fail)"},
+			wantErr:     []string{`table "pets"`, `cannot add foreign key "pets_keeper_id_fkey": 1 row of (keeper_id) references no row of "owners"`},
+			wantActual:  []any{(*ownerV1)(nil), (*petNoFK)(nil)},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -436,6 +556,22 @@ func TestMigrate_SafetyClasses(t *testing.T) {
 			})
 		})
 	}
+}
+
+// nullStrings runs a query of one column and returns its values.
+func nullStrings(t *testing.T, db *bun.DB, query string) []sql.NullString {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), query)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []sql.NullString
+	for rows.Next() {
+		var v sql.NullString
+		require.NoError(t, rows.Scan(&v))
+		out = append(out, v)
+	}
+	require.NoError(t, rows.Err())
+	return out
 }
 
 // assertErrorContains asserts err is nil when want is empty, and otherwise

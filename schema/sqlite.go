@@ -25,8 +25,9 @@ import (
 type sqlite struct{}
 
 var (
-	_ dialect      = sqlite{}
-	_ tableChecker = sqlite{}
+	_ dialect         = sqlite{}
+	_ tableChecker    = sqlite{}
+	_ exportEnveloper = sqlite{}
 )
 
 func (sqlite) name() string { return "SQLite" }
@@ -284,10 +285,11 @@ func (in *sqliteInspection) request(db, name string) (tableKey, bool) {
 
 func (s sqlite) inspect(ctx context.Context, db bun.IDB, tables []tableKey) (*snapshot, error) {
 	in := &sqliteInspection{
-		snap:      &snapshot{current: "main", tables: map[tableKey]*Table{}, others: map[tableKey]string{}, referencedBy: map[tableKey][]inboundFK{}},
+		snap:      newSnapshot(),
 		requested: map[tableKey]tableKey{},
 		defs:      map[tableKey]*sqliteTableDef{},
 	}
+	in.snap.current = "main"
 	if len(tables) == 0 {
 		return in.snap, nil
 	}
@@ -942,6 +944,27 @@ func (s sqlite) dropTables(tables []*Table) []string {
 // ---- lock and apply ----
 
 func (sqlite) transactional() bool { return true }
+
+func (sqlite) features() features { return 0 }
+
+// exportEnvelope wraps a plan's statements for a migration file as migrate
+// runs them: foreign key enforcement off outside the transaction (SQLite
+// ignores the pragma inside one), BEGIN IMMEDIATE (which also fails loudly
+// when a tool runs the file inside a transaction of its own, where the
+// pragma would be ignored), and before COMMIT a check that rolls the whole
+// transaction back when a foreign key is violated.
+func (sqlite) exportEnvelope(stmts []string) []string {
+	out := []string{"PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"}
+	out = append(out, stmts...)
+	return append(out,
+		"CREATE TEMP TABLE slipway_fk_check (violations INTEGER)",
+		"CREATE TEMP TRIGGER slipway_fk_check_guard BEFORE INSERT ON slipway_fk_check WHEN NEW.violations > 0 "+
+			"BEGIN SELECT RAISE(ROLLBACK, 'foreign keys violated: the migration was rolled back (PRAGMA foreign_key_check lists the rows)'); END",
+		"INSERT INTO slipway_fk_check SELECT count(*) FROM pragma_foreign_key_check",
+		"DROP TABLE slipway_fk_check",
+		"COMMIT",
+		"PRAGMA foreign_keys = ON")
+}
 
 // sqliteLockPoll bounds each wait for the write lock, so that a cancelled
 // context stops the wait soon.

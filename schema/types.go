@@ -275,7 +275,9 @@ func canonicalBool(s string) (string, bool) {
 }
 
 // canonicalExpr lower-cases an expression outside quotes and removes
-// insignificant whitespace, so that "NOW ( )" and "now()" compare equal.
+// insignificant whitespace, so that "NOW ( )" and "now()", "1+2" and
+// "1 + 2" compare equal: a space is kept only between two words. The result
+// is for comparison only, never written to DDL.
 func canonicalExpr(s string) string {
 	var (
 		b       strings.Builder
@@ -283,6 +285,10 @@ func canonicalExpr(s string) string {
 		pending bool // whitespace seen since the last written byte
 		last    byte
 	)
+	word := func(c byte) bool {
+		return c == '_' || c == '$' || c == '.' || c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			c == '\'' || c == '"' || c == '`'
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if quote != 0 {
@@ -297,7 +303,7 @@ func canonicalExpr(s string) string {
 			pending = true
 			continue
 		}
-		if pending && b.Len() > 0 && strings.IndexByte("(),", c) < 0 && strings.IndexByte("(,", last) < 0 {
+		if pending && b.Len() > 0 && word(c) && word(last) {
 			b.WriteByte(' ')
 		}
 		pending = false
@@ -309,6 +315,41 @@ func canonicalExpr(s string) string {
 		}
 		b.WriteByte(c)
 		last = c
+	}
+	return b.String()
+}
+
+// renameFunctions replaces, outside quotes, the names of a canonical
+// expression's functions and niladic keywords by the names in names; a
+// name mapped to a keyword (no parentheses) also loses an empty "()".
+func renameFunctions(s string, names map[string]string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			j := skipQuoted(s, i, c)
+			b.WriteString(s[i:j])
+			i = j
+		case c == '_' || (c >= 'a' && c <= 'z'):
+			j := i
+			for j < len(s) && isWordByte(s[j]) {
+				j++
+			}
+			name := s[i:j]
+			if to, ok := names[name]; ok && (i == 0 || s[i-1] != '.') {
+				name = to
+				if !strings.HasSuffix(to, "(") && strings.HasPrefix(s[j:], "()") {
+					j += 2
+				}
+				name = strings.TrimSuffix(name, "(")
+			}
+			b.WriteString(name)
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
 	}
 	return b.String()
 }

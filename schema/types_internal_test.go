@@ -93,7 +93,7 @@ func TestPostgresNormalizeDefault(t *testing.T) {
 		{name: "expression keeps case in quotes", give: "upper('Ab')", typ: "text", want: "upper('Ab')"},
 		{name: "cast inside expression", give: "lower('ABC'::text)", typ: "text", want: "lower('ABC')"},
 		{name: "multi-word cast inside expression", give: "concat('a'::character varying, 'b''c'::text)", typ: "text", want: "concat('a','b''c')"},
-		{name: "interval arithmetic", give: "(now() + '1 day'::interval)", typ: "timestamptz", want: "now() + '1 day'"},
+		{name: "interval arithmetic", give: "(now() + '1 day'::interval)", typ: "timestamptz", want: "now()+'1 day'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,11 +151,27 @@ func TestCanonicalExpr(t *testing.T) {
 		{give: "NOW( )", want: "now()"},
 		{give: "coalesce( a ,  b )", want: "coalesce(a,b)"},
 		{give: "'A  B'", want: "'A  B'"},
-		{give: "a   +   B", want: "a + b"},
+		{give: "a   +   B", want: "a+b"},
 		{give: `lower("Name")`, want: `lower("Name")`},
+		{give: "(current_timestamp() + interval 1 day)", want: "(current_timestamp()+interval 1 day)"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, canonicalExpr(tt.give), tt.give)
+	}
+}
+
+func TestRenameFunctions(t *testing.T) {
+	tests := []struct{ give, want string }{
+		{give: "lcase('B')", want: "lower('B')"},
+		{give: "now()+interval 1 day", want: "current_timestamp+interval 1 day"},
+		{give: "current_timestamp()", want: "current_timestamp"},
+		{give: "current_timestamp(3)", want: "current_timestamp(3)"},
+		{give: "curdate()", want: "current_date"},
+		{give: "'lcase(x)'", want: "'lcase(x)'"},
+		{give: "t.lcase(x)", want: "t.lcase(x)"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, renameFunctions(tt.give, myFunctionNames), tt.give)
 	}
 }
 

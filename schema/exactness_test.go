@@ -1,0 +1,325 @@
+package schema_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/slipwaygo/slipway/internal/testdb"
+	"github.com/slipwaygo/slipway/schema"
+)
+
+// Regression tests for plans that must be exact: every statement valid
+// against the state the database is in when it runs, every change that
+// would fail on the data refused before any DDL.
+
+// PostgreSQL and MySQL convert a value to the new type or fail: the probe
+// refuses the change before any DDL. SQLite keeps a value its column's
+// affinity cannot convert as it is.
+func TestMigrate_ConversionThatFailsOnTheDataIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			db := testdb.Open(t, d)
+			mustMigrate(t, db, (*cellText)(nil))
+			insertRows(t, db, &cellText{ID: 1, N: ptr("5")}, &cellText{ID: 2, N: ptr("five")})
+
+			plan, err := schema.NewMigrator(db, (*cellIntDefault)(nil)).Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+			if d == testdb.SQLite {
+				require.NoError(t, err)
+				assert.Equal(t, []string{"ChangeType", "SetDefault"}, changeList(plan))
+				assert.Equal(t, []sql.NullString{{String: "5", Valid: true}, {String: "five", Valid: true}}, nullStrings(t, db, "SELECT n FROM cells ORDER BY id"))
+				assertActual(t, db, (*cellIntDefault)(nil))
+				return
+			}
+			var refused *schema.RefusedError
+			require.True(t, errors.As(err, &refused), "%v", err)
+			assert.Equal(t, []string{"ChangeType(would fail)", "SetDefault"}, changeList(plan), "plan:\n%s", plan)
+			assert.ErrorContains(t, err, `table "cells": cannot change column "n" from varchar(20) to`)
+			assert.ErrorContains(t, err, "five")
+			assert.Equal(t, 20, columnOf(t, db, "cells", "n").Length, "nothing applied")
+			assertActual(t, db, (*cellText)(nil))
+		})
+	}
+}
+
+type gradeWide struct {
+	bun.BaseModel `bun:"table:grades"`
+	ID            int64   `bun:",pk"`
+	Score         float64 `bun:"type:numeric(10,4),notnull,unique"`
+}
+
+type gradeNarrow struct {
+	bun.BaseModel `bun:"table:grades"`
+	ID            int64   `bun:",pk"`
+	Score         float64 `bun:"type:numeric(10,2),notnull,unique"`
+}
+
+// Narrowing a numeric's scale rounds: two values may become one, which the
+// unique constraint then refuses. PostgreSQL checks the converted values.
+func TestMigrate_NarrowingThatMergesUniqueValuesIsRefused(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Postgres)
+	mustMigrate(t, db, (*gradeWide)(nil))
+	insertRows(t, db, &gradeWide{ID: 1, Score: 1.2341}, &gradeWide{ID: 2, Score: 1.2342})
+
+	plan, err := schema.NewMigrator(db, (*gradeNarrow)(nil)).Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+	var refused *schema.RefusedError
+	require.True(t, errors.As(err, &refused), "%v", err)
+	assert.Equal(t, []string{"ChangeType(would fail)"}, changeList(plan))
+	assert.ErrorContains(t, err, `cannot change column "score" to numeric(10,2): 1 value of (score) would be duplicated in unique "grades_score_key"`)
+	assertActual(t, db, (*gradeWide)(nil))
+}
+
+type listV1 struct {
+	bun.BaseModel `bun:"table:lists"`
+	ID            int64  `bun:",pk"`
+	Title         string `bun:"type:varchar(40),notnull"`
+}
+
+type listNullable struct {
+	bun.BaseModel `bun:"table:lists"`
+	ID            int64   `bun:",pk"`
+	Title         *string `bun:"type:varchar(40)"`
+}
+
+type listItem struct {
+	bun.BaseModel `bun:"table:items"`
+	ID            int64   `bun:",pk"`
+	ListID        int64   `bun:",notnull"`
+	List          *listV1 `bun:"rel:belongs-to,join:list_id=id,on_delete:CASCADE"`
+}
+
+// A SQLite plan that rebuilds a table, exported and run as written with
+// foreign keys enforced (as another tool would run it), keeps the rows that
+// reference the table: the file switches enforcement off around its
+// transaction, as Migrate does. Without that, dropping the old table fires
+// ON DELETE CASCADE.
+func TestPlan_UpSQLOnSQLiteKeepsReferencingRows(t *testing.T) {
+	t.Parallel()
+	url := testdb.SQLiteURL(t)
+	db := testdb.OpenURL(t, url)
+	mustMigrate(t, db, (*listV1)(nil), (*listItem)(nil))
+	insertRows(t, db, &listV1{ID: 1, Title: "home"}, &listItem{ID: 1, ListID: 1}, &listItem{ID: 2, ListID: 1})
+
+	plan, err := schema.NewMigrator(db, (*listNullable)(nil), (*listItem)(nil)).Plan(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"DropNotNull"}, changeList(plan))
+	script := plan.UpSQL()
+	assert.Contains(t, script, "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n")
+
+	conn, err := db.Conn(t.Context())
+	require.NoError(t, err)
+	defer conn.Close()
+	var fk int
+	require.NoError(t, conn.QueryRowContext(t.Context(), "PRAGMA foreign_keys").Scan(&fk))
+	require.Equal(t, 1, fk, "the connection enforces foreign keys, as a tool's would")
+	_, err = conn.ExecContext(t.Context(), script)
+	require.NoError(t, err)
+
+	assert.Equal(t, 2, countRows(t, db, "items"), "no item was deleted by the rebuild")
+	assert.True(t, columnOf(t, db, "lists", "title").Nullable)
+	assertActual(t, db, (*listNullable)(nil), (*listItem)(nil))
+	require.NoError(t, conn.QueryRowContext(t.Context(), "PRAGMA foreign_keys").Scan(&fk))
+	assert.Equal(t, 1, fk, "enforcement is back on")
+}
+
+// The exported SQLite file refuses to run inside a transaction of the
+// tool's own, where switching foreign keys off would silently do nothing.
+func TestPlan_UpSQLOnSQLiteFailsInsideATransaction(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.SQLite)
+	mustMigrate(t, db, (*listV1)(nil), (*listItem)(nil))
+	insertRows(t, db, &listV1{ID: 1, Title: "home"}, &listItem{ID: 1, ListID: 1})
+	plan, err := schema.NewMigrator(db, (*listNullable)(nil), (*listItem)(nil)).Plan(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+
+	tx, err := db.BeginTx(t.Context(), nil)
+	require.NoError(t, err)
+	_, err = tx.ExecContext(t.Context(), plan.UpSQL())
+	assert.ErrorContains(t, err, "cannot start a transaction within a transaction")
+	require.NoError(t, tx.Rollback())
+	assert.Equal(t, 1, countRows(t, db, "items"))
+	assertActual(t, db, (*listV1)(nil), (*listItem)(nil))
+}
+
+type spelledDefaults struct {
+	bun.BaseModel `bun:"table:spelled"`
+	ID            int64   `bun:",pk"`
+	Code          *string `bun:"type:varchar(10),default:2"`
+	Flag          *string `bun:"type:varchar(10),default:true"`
+	Low           *string `bun:"type:varchar(10),default:(lower('B'))"`
+	Up            *string `bun:"type:varchar(10),default:(upper('x'))"`
+}
+
+// A default the server stores in another spelling (a number for a text
+// column as a string, lower() as MariaDB's lcase()) is actual once applied.
+func TestMigrate_DefaultsTheServerRespellsAreActual(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+		mustMigrate(t, db, (*spelledDefaults)(nil))
+		assertActual(t, db, (*spelledDefaults)(nil))
+		_, err := db.ExecContext(t.Context(), "INSERT INTO spelled (id) VALUES (1)")
+		require.NoError(t, err)
+		assert.Equal(t, []sql.NullString{{String: "2", Valid: true}}, nullStrings(t, db, "SELECT code FROM spelled"))
+		assert.Equal(t, []sql.NullString{{String: "b", Valid: true}}, nullStrings(t, db, "SELECT low FROM spelled"))
+	})
+}
+
+type twinColumns struct {
+	bun.BaseModel `bun:"table:twins"`
+	ID            int64  `bun:",pk"`
+	A             string `bun:"name"`
+	B             string `bun:"name"`
+}
+
+type chanField struct {
+	bun.BaseModel `bun:"table:chans"`
+	ID            int64 `bun:",pk"`
+	Events        chan int
+}
+
+type setNullRequired struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64    `bun:",pk"`
+	OwnerID       int64    `bun:",notnull"`
+	Owner         *ownerV1 `bun:"rel:belongs-to,join:owner_id=id,on_delete:SET NULL"`
+}
+
+// Models the database cannot hold are errors when the migrator is built,
+// naming the model and field, before any I/O.
+func TestNewMigrator_RejectsModelsNoDatabaseCanHold(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		model any
+		want  string
+	}{
+		{"two fields, one column", (*twinColumns)(nil), `schema: model "twinColumns": fields A and B both map to column "name"`},
+		{"a channel", (*chanField)(nil), `schema: model "chanField": field Events (chan int) has no SQL type (give it one with bun:"type:...", or leave it out with bun:"-")`},
+		{"SET NULL on a NOT NULL column", (*setNullRequired)(nil), `schema: model "setNullRequired": relation Owner: SET NULL on NOT NULL column "owner_id"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+				log := &queryLog{}
+				db.AddQueryHook(log)
+				_, err := schema.NewMigrator(db, tt.model).Plan(t.Context(), schema.MigrateOptions{})
+				assert.ErrorContains(t, err, tt.want)
+				assert.Zero(t, log.count(), "no query")
+			})
+		})
+	}
+}
+
+type keyedByText struct {
+	bun.BaseModel `bun:"table:labels"`
+	ID            int64  `bun:",pk"`
+	Code          string `bun:"type:varchar(20),notnull"`
+}
+
+type refersToLabel struct {
+	bun.BaseModel `bun:"table:notes"`
+	ID            int64        `bun:",pk"`
+	Label         *string      `bun:"type:varchar(20)"`
+	LabelRef      *keyedByText `bun:"rel:belongs-to,join:label=id"`
+}
+
+// A foreign key between columns of types the database cannot join is
+// refused when planned, on a new table as on an existing one, not at DDL.
+func TestMigrate_ForeignKeyBetweenIncompatibleTypesIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, d := range []testdb.Dialect{testdb.Postgres, testdb.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			db := testdb.Open(t, d)
+			mustMigrate(t, db, (*keyedByText)(nil))
+			plan, err := schema.NewMigrator(db, (*keyedByText)(nil), (*refersToLabel)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+			var refused *schema.RefusedError
+			require.True(t, errors.As(err, &refused), "%v", err)
+			assert.Equal(t, []string{"CreateTable(would fail)"}, changeList(plan))
+			assert.ErrorContains(t, err, `foreign key "notes_label_fkey" would join varchar(20) column "label" to bigint column "id" of table "labels"`)
+			assert.False(t, tableExists(t, db, "notes"))
+		})
+	}
+}
+
+// A model whose table names a schema (on MySQL a database) that does not
+// exist yet: the plan creates it first, as LoopBack's auto-migrate does.
+func TestMigrate_CreatesTheSchemaATableNames(t *testing.T) {
+	t.Parallel()
+	for _, d := range []testdb.Dialect{testdb.Postgres, testdb.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			db := testdb.Open(t, d)
+			var current string
+			if d == testdb.Postgres {
+				require.NoError(t, db.QueryRowContext(t.Context(), "SELECT current_schema()").Scan(&current))
+			} else {
+				require.NoError(t, db.QueryRowContext(t.Context(), "SELECT DATABASE()").Scan(&current))
+			}
+			other := current + "_x" // unique per test, like the database itself
+			t.Cleanup(func() {
+				if d == testdb.Postgres {
+					_, _ = db.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS "`+other+`" CASCADE`)
+				} else {
+					_, _ = db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+other+"`")
+				}
+			})
+			model := eventsModelIn(other)
+			plan, err := schema.NewMigrator(db, (*ownerV1)(nil), model).Migrate(t.Context(), schema.MigrateOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, []string{"CreateSchema", "CreateTable", "CreateTable", "AddIndex"}, changeList(plan), "plan:\n%s", plan)
+			assert.Contains(t, plan.String(), "+ schema "+other)
+			assertActual(t, db, (*ownerV1)(nil), model)
+		})
+	}
+}
+
+type person struct {
+	bun.BaseModel `bun:"table:people"`
+	ID            int64 `bun:",pk"`
+}
+
+type petOfPerson struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64   `bun:",pk"`
+	OwnerID       *int64  ``
+	Owner         *person `bun:"rel:belongs-to,join:owner_id=id"`
+}
+
+// A foreign key the model now points elsewhere keeps its conventional name:
+// the live one of that name is replaced, not kept beside it (which the
+// database would refuse), and its rows are checked against the new table.
+func TestMigrate_ForeignKeyPointedElsewhereIsReplaced(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+		mustMigrate(t, db, (*ownerV1)(nil), (*person)(nil), (*petFK)(nil))
+		insertRows(t, db, &ownerV1{ID: 1}, &ownerV1{ID: 2}, &person{ID: 1}, &petFK{ID: 1, OwnerID: ptr[int64](1)})
+
+		plan, err := schema.NewMigrator(db, (*ownerV1)(nil), (*person)(nil), (*petOfPerson)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"DropForeignKey", "AddForeignKey"}, changeList(plan), "plan:\n%s", plan)
+		fks := foreignKeysOf(t, db, "pets")
+		require.Len(t, fks, 1)
+		assert.Equal(t, "people", fks[0].RefTable)
+		assertActual(t, db, (*ownerV1)(nil), (*person)(nil), (*petOfPerson)(nil))
+
+		// Pointed back at owners while a pet's owner is a person and no
+		// owner: refused before any DDL, the foreign key to people kept.
+		insertRows(t, db, &person{ID: 3}, &petOfPerson{ID: 2, OwnerID: ptr[int64](3)})
+		plan, err = schema.NewMigrator(db, (*ownerV1)(nil), (*person)(nil), (*petFK)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		var refused *schema.RefusedError
+		require.True(t, errors.As(err, &refused), "%v", err)
+		assert.Equal(t, []string{"DropForeignKey", "AddForeignKey(would fail)"}, changeList(plan), "plan:\n%s", plan)
+		assert.ErrorContains(t, err, `cannot add foreign key "pets_owner_id_fkey": 1 row of (owner_id) references no row of "owners"`)
+		assert.Equal(t, "people", foreignKeysOf(t, db, "pets")[0].RefTable)
+	})
+}
