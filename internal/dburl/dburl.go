@@ -15,11 +15,13 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,27 +47,35 @@ const (
 type Config struct {
 	Dialect string // Postgres, MySQL or SQLite
 	Driver  string // database/sql driver name
-	DSN     string // driver DSN; it may hold a password: never print it
+	// DSN is the driver DSN; it may hold a password: never print it. Open
+	// it with Open: for SQLite, Open also sets JournalMode.
+	DSN string
 	// Redacted is the URL with any password replaced by "xxxxx"; safe to print.
 	Redacted string
+	// JournalMode is the SQLite journal mode Open sets on every new
+	// connection ("" leaves it as it is), retrying for up to BusyTimeout
+	// while other connections hold the database busy. It is not in DSN.
+	JournalMode string
+	// BusyTimeout is the SQLite busy_timeout every connection gets.
+	BusyTimeout time.Duration
 }
 
 // sqliteDefaults are the connection settings every SQLite URL gets unless
-// the URL sets them itself: write-ahead logging (not for :memory:), foreign
-// keys enforced, a five second busy timeout, and BEGIN IMMEDIATE for
-// transactions (_txlock), so that a transaction takes the write lock when
-// it begins instead of failing to upgrade its read lock later. The driver
-// runs each _pragma on every connection it opens.
-//
-// busy_timeout goes first, the URL's own included: the driver runs the
-// pragmas in order, and journal_mode(WAL) on a new connection waits for
-// other connections' locks only once a busy timeout is set — without it,
-// replicas opening one new database at once fail with SQLITE_BUSY.
+// the URL sets them itself: foreign keys enforced, a five second busy
+// timeout, write-ahead logging (sqliteDefaultJournal, not for :memory:) and
+// BEGIN IMMEDIATE for transactions (_txlock), so that a transaction takes
+// the write lock when it begins instead of failing to upgrade its read
+// lock later. The driver runs each _pragma on every connection it opens,
+// busy_timeout first.
 var sqliteDefaults = []struct{ key, pragma string }{
 	{"busy_timeout", "busy_timeout(5000)"},
-	{"journal_mode", "journal_mode(WAL)"},
 	{"foreign_keys", "foreign_keys(1)"},
 }
+
+const (
+	sqliteDefaultJournal = "WAL"
+	sqliteDefaultBusy    = 5 * time.Second
+)
 
 // Parse parses a database URL. The error never contains the password.
 func Parse(raw string) (Config, error) {
@@ -154,6 +164,20 @@ func order(pragma string) int {
 	return 1
 }
 
+// splitPragma splits a _pragma value, name(value) or name=value, into its
+// lower-case name and its value.
+func splitPragma(p string) (name, value string) {
+	i := strings.IndexAny(p, "(=")
+	if i < 0 {
+		return strings.ToLower(strings.TrimSpace(p)), ""
+	}
+	name, value = strings.ToLower(strings.TrimSpace(p[:i])), strings.TrimSpace(p[i+1:])
+	if p[i] == '(' {
+		value = strings.TrimSpace(strings.TrimSuffix(value, ")"))
+	}
+	return name, value
+}
+
 func parseSQLite(scheme, rest string) (Config, error) {
 	path, query, _ := strings.Cut(rest, "?")
 	path = strings.TrimPrefix(path, "//") // sqlite:///abs/file.db, sqlite://rel/file.db
@@ -164,32 +188,42 @@ func parseSQLite(scheme, rest string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("database URL %q: %w", scheme+":"+rest, err)
 	}
-	pragmaName := func(p string) string {
-		name, _, _ := strings.Cut(p, "(")
-		name, _, _ = strings.Cut(name, "=")
-		return strings.ToLower(strings.TrimSpace(name))
+	cfg := Config{Dialect: SQLite, Driver: "sqlite", Redacted: scheme + ":" + rest, BusyTimeout: sqliteDefaultBusy}
+	if path != ":memory:" {
+		cfg.JournalMode = sqliteDefaultJournal
 	}
 	set := map[string]bool{}
+	var pragmas []string
 	for _, p := range q["_pragma"] {
-		set[pragmaName(p)] = true
+		name, value := splitPragma(p)
+		set[name] = true
+		switch name {
+		case "journal_mode":
+			cfg.JournalMode = value // set by Open, not by the driver
+			continue
+		case "busy_timeout":
+			if ms, err := strconv.Atoi(value); err == nil {
+				cfg.BusyTimeout = time.Duration(ms) * time.Millisecond
+			}
+		}
+		pragmas = append(pragmas, p)
 	}
 	for _, d := range sqliteDefaults {
-		if d.key == "journal_mode" && path == ":memory:" {
-			continue
-		}
 		if !set[d.key] {
-			q.Add("_pragma", d.pragma)
+			pragmas = append(pragmas, d.pragma)
 		}
 	}
-	pragmas := q["_pragma"]
 	slices.SortStableFunc(pragmas, func(a, b string) int {
-		return cmp.Compare(order(pragmaName(a)), order(pragmaName(b)))
+		na, _ := splitPragma(a)
+		nb, _ := splitPragma(b)
+		return cmp.Compare(order(na), order(nb))
 	})
+	q["_pragma"] = pragmas
 	if !q.Has("_txlock") {
 		q.Set("_txlock", "immediate")
 	}
-	dsn := "file:" + path + "?" + q.Encode()
-	return Config{Dialect: SQLite, Driver: "sqlite", DSN: dsn, Redacted: scheme + ":" + rest}, nil
+	cfg.DSN = "file:" + path + "?" + q.Encode()
+	return cfg, nil
 }
 
 // Open opens a *bun.DB for cfg. Like sql.Open it performs no I/O: the first
@@ -197,9 +231,14 @@ func parseSQLite(scheme, rest string) (Config, error) {
 // of one connection (each connection would see a database of its own), so a
 // caller holding that connection must not use the pool meanwhile.
 func Open(cfg Config) (*bun.DB, error) {
-	sqldb, err := sql.Open(cfg.Driver, cfg.DSN)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", cfg.Redacted, err)
+	var sqldb *sql.DB
+	if cfg.Dialect == SQLite {
+		sqldb = sql.OpenDB(&sqliteConnector{driver: sqliteDriver(), cfg: cfg})
+	} else {
+		var err error
+		if sqldb, err = sql.Open(cfg.Driver, cfg.DSN); err != nil {
+			return nil, fmt.Errorf("open %s: %w", cfg.Redacted, err)
+		}
 	}
 	switch cfg.Dialect {
 	case Postgres:
@@ -216,6 +255,84 @@ func Open(cfg Config) (*bun.DB, error) {
 	default:
 		return nil, errors.Join(fmt.Errorf("open %s: unknown dialect %q", cfg.Redacted, cfg.Dialect), sqldb.Close())
 	}
+}
+
+// sqliteDriver is the driver modernc.org/sqlite registers as "sqlite",
+// with the functions and collations registered on it.
+func sqliteDriver() driver.Driver {
+	db, _ := sql.Open("sqlite", "") // no I/O; sql.Open fails only for an unknown driver
+	defer db.Close()
+	return db.Driver()
+}
+
+// sqliteConnector opens SQLite connections and sets each one's journal
+// mode itself rather than through a _pragma of the DSN.
+//
+// Switching a database to WAL takes an exclusive lock for a moment, and
+// SQLite does not call the busy handler while it waits for that lock: a
+// connection opened while others open the same new file (replicas starting
+// together) gets SQLITE_BUSY at once, whatever busy_timeout says, and the
+// driver would fail the connection. Here the pragma is retried with a short
+// backoff for up to busy_timeout. Doing it on every connection, not once
+// per database, keeps every connection right whoever opened the file
+// first; once a file is in WAL mode (it stays so: the mode is stored in the
+// file), setting WAL again is a no-op.
+type sqliteConnector struct {
+	driver driver.Driver
+	cfg    Config
+}
+
+// Connect opens a connection and sets its journal mode.
+func (c *sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.driver.Open(c.cfg.DSN)
+	if err != nil || c.cfg.JournalMode == "" {
+		return conn, err
+	}
+	if err := setJournalMode(ctx, conn, c.cfg.JournalMode, c.cfg.BusyTimeout); err != nil {
+		return nil, errors.Join(err, conn.Close())
+	}
+	return conn, nil
+}
+
+// Driver returns the SQLite driver.
+func (c *sqliteConnector) Driver() driver.Driver { return c.driver }
+
+// sqliteJournalBackoff bounds the pause between two attempts to set the
+// journal mode.
+const sqliteJournalBackoff = 50 * time.Millisecond
+
+// setJournalMode runs PRAGMA journal_mode on conn, retrying while the
+// database is busy, for up to busy (or until ctx ends).
+func setJournalMode(ctx context.Context, conn driver.Conn, mode string, busy time.Duration) error {
+	execer, ok := conn.(driver.ExecerContext)
+	if !ok {
+		return fmt.Errorf("set journal_mode: %T cannot execute statements", conn)
+	}
+	deadline := time.Now().Add(busy)
+	pause := time.Millisecond
+	for {
+		_, err := execer.ExecContext(ctx, "PRAGMA journal_mode = "+mode, nil)
+		if err == nil {
+			return nil
+		}
+		if !sqliteBusy(err) || !time.Now().Before(deadline) {
+			return fmt.Errorf("set journal_mode %s: %w", mode, err)
+		}
+		timer := time.NewTimer(min(pause, time.Until(deadline)))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return fmt.Errorf("set journal_mode %s: %w (%w)", mode, err, ctx.Err())
+		case <-timer.C:
+		}
+		pause = min(2*pause, sqliteJournalBackoff)
+	}
+}
+
+// sqliteBusy reports SQLITE_BUSY (any extended code) from the driver.
+func sqliteBusy(err error) bool {
+	var coded interface{ Code() int }
+	return errors.As(err, &coded) && coded.Code()&0xff == 5 // SQLITE_BUSY
 }
 
 // mysqlDialect is bun's MySQL dialect with its version probe deferred. bun

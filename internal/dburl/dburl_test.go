@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,18 +110,22 @@ func TestSQLiteMemoryDatabaseIsOneDatabase(t *testing.T) {
 func TestParseSQLite(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		give, wantDSN string
+		give, wantDSN, wantJournal string
+		wantBusy                   time.Duration
 	}{
-		{give: "sqlite:app.db", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
-		{give: "sqlite:///abs/app.db", wantDSN: "file:/abs/app.db?_pragma=busy_timeout%285000%29&_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
-		{give: "file:app.db?_txlock=deferred", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_txlock=deferred"},
-		{give: "sqlite:app.db?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(100)", wantDSN: "file:app.db?_pragma=busy_timeout%28100%29&_pragma=journal_mode%28DELETE%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
-		{give: "sqlite::memory:", wantDSN: "file::memory:?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
+		{give: "sqlite:app.db", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "WAL", wantBusy: 5 * time.Second},
+		{give: "sqlite:///abs/app.db", wantDSN: "file:/abs/app.db?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "WAL", wantBusy: 5 * time.Second},
+		{give: "file:app.db?_txlock=deferred", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=deferred", wantJournal: "WAL", wantBusy: 5 * time.Second},
+		{give: "sqlite:app.db?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(100)", wantDSN: "file:app.db?_pragma=busy_timeout%28100%29&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "DELETE", wantBusy: 100 * time.Millisecond},
+		{give: "sqlite:app.db?_pragma=busy_timeout%3D0&_pragma=journal_mode%3Dwal", wantDSN: "file:app.db?_pragma=busy_timeout%3D0&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "wal", wantBusy: 0},
+		{give: "sqlite::memory:", wantDSN: "file::memory:?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "", wantBusy: 5 * time.Second},
 	}
 	for _, tt := range tests {
 		cfg, err := dburl.Parse(tt.give)
 		require.NoError(t, err, tt.give)
 		assert.Equal(t, dburl.SQLite, cfg.Dialect)
 		assert.Equal(t, tt.wantDSN, cfg.DSN, tt.give)
+		assert.Equal(t, tt.wantJournal, cfg.JournalMode, tt.give)
+		assert.Equal(t, tt.wantBusy, cfg.BusyTimeout, tt.give)
 	}
 }
