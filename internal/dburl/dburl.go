@@ -50,7 +50,8 @@ type Config struct {
 	// DSN is the driver DSN; it may hold a password: never print it. Open
 	// it with Open: for SQLite, Open also sets JournalMode.
 	DSN string
-	// Redacted is the URL with any password replaced by "xxxxx"; safe to print.
+	// Redacted is the URL with its password and the values of its secret
+	// query parameters replaced by "xxxxx" (see Redact); safe to print.
 	Redacted string
 	// JournalMode is the SQLite journal mode Open sets on every new
 	// connection ("" leaves it as it is), retrying for up to BusyTimeout
@@ -80,7 +81,7 @@ const (
 // Parse parses a database URL. The error never contains the password.
 func Parse(raw string) (Config, error) {
 	scheme, rest, ok := strings.Cut(raw, ":")
-	if !ok || scheme == "" {
+	if !ok || scheme == "" || strings.ContainsAny(scheme, " =") {
 		return Config{}, fmt.Errorf("database URL %q has no scheme (want postgres://, mysql://, sqlite: or file:)", Redact(raw))
 	}
 	switch strings.ToLower(scheme) {
@@ -96,11 +97,10 @@ func Parse(raw string) (Config, error) {
 }
 
 func parsePostgres(raw string) (Config, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
+	if _, err := url.Parse(raw); err != nil {
 		return Config{}, fmt.Errorf("database URL %q: %w", Redact(raw), cleanURLError(err))
 	}
-	return Config{Dialect: Postgres, Driver: "pgx", DSN: raw, Redacted: u.Redacted()}, nil
+	return Config{Dialect: Postgres, Driver: "pgx", DSN: raw, Redacted: Redact(raw)}, nil
 }
 
 func parseMySQL(raw string) (Config, error) {
@@ -119,6 +119,15 @@ func parseMySQL(raw string) (Config, error) {
 		cfg.Passwd, _ = u.User.Password()
 	}
 	q := u.Query()
+	// ?password= is the password, as pgx reads PostgreSQL URLs: the
+	// driver would send it to the server as a session variable.
+	if q.Has("password") {
+		if _, ok := u.User.Password(); ok {
+			return Config{}, fmt.Errorf("database URL %q: the password is set twice, in the user info and as ?password= (keep one)", Redact(raw))
+		}
+		cfg.Passwd = q.Get("password")
+		q.Del("password")
+	}
 	if sock := q.Get("socket"); sock != "" {
 		cfg.Net, cfg.Addr = "unix", sock
 		q.Del("socket")
@@ -139,7 +148,7 @@ func parseMySQL(raw string) (Config, error) {
 		// own DSN format (parseTime, loc, tls, timeout, charset, ...).
 		parsed, err := mysql.ParseDSN("/?" + q.Encode())
 		if err != nil {
-			return Config{}, fmt.Errorf("database URL %q: %w", u.Redacted(), err)
+			return Config{}, fmt.Errorf("database URL %q: %w", Redact(raw), err)
 		}
 		parsed.User, parsed.Passwd, parsed.Net, parsed.Addr, parsed.DBName = cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName
 		if !q.Has("parseTime") {
@@ -153,7 +162,7 @@ func parseMySQL(raw string) (Config, error) {
 		}
 		cfg = parsed
 	}
-	return Config{Dialect: MySQL, Driver: "mysql", DSN: cfg.FormatDSN(), Redacted: u.Redacted()}, nil
+	return Config{Dialect: MySQL, Driver: "mysql", DSN: cfg.FormatDSN(), Redacted: Redact(raw)}, nil
 }
 
 // order puts busy_timeout before every other pragma.
@@ -179,16 +188,17 @@ func splitPragma(p string) (name, value string) {
 }
 
 func parseSQLite(scheme, rest string) (Config, error) {
+	shown, _ := redactSQLite(scheme + ":" + rest)
 	path, query, _ := strings.Cut(rest, "?")
 	path = strings.TrimPrefix(path, "//") // sqlite:///abs/file.db, sqlite://rel/file.db
 	if path == "" {
-		return Config{}, fmt.Errorf("database URL %q has no file path (want sqlite:path/to/file.db or sqlite::memory:)", scheme+":"+rest)
+		return Config{}, fmt.Errorf("database URL %q has no file path (want sqlite:path/to/file.db or sqlite::memory:)", shown)
 	}
 	q, err := url.ParseQuery(query)
 	if err != nil {
-		return Config{}, fmt.Errorf("database URL %q: %w", scheme+":"+rest, err)
+		return Config{}, fmt.Errorf("database URL %q: %w", shown, err)
 	}
-	cfg := Config{Dialect: SQLite, Driver: "sqlite", Redacted: scheme + ":" + rest, BusyTimeout: sqliteDefaultBusy}
+	cfg := Config{Dialect: SQLite, Driver: "sqlite", Redacted: shown, BusyTimeout: sqliteDefaultBusy}
 	if path != ":memory:" {
 		cfg.JournalMode = sqliteDefaultJournal
 	}
@@ -367,28 +377,6 @@ func Ready(ctx context.Context, db *bun.DB) error {
 	d.Dialect.Init(db.DB)
 	d.ready.Store(true)
 	return nil
-}
-
-// Redact hides the password of a URL-shaped string, also when it does not
-// parse as a URL. It is meant for error messages.
-func Redact(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	// Fall back to hiding everything between "://user:" and the last "@".
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw
-	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return raw
-	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
-	if !hasPass {
-		return raw
-	}
-	return scheme + "://" + user + ":xxxxx" + rest[at:]
 }
 
 // cleanURLError drops the URL (which may hold a password) from a url.Error.
