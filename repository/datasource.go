@@ -49,10 +49,12 @@ var _ DataSource = (*SQL)(nil)
 //
 // Open performs no I/O: the first connection is made on first use (Ping,
 // a migration, a query). SQLite files get write-ahead logging, enforced
-// foreign keys and a 5 s busy timeout unless the URL sets them. Errors and
-// String name the datasource and never show the password or the value of a
-// query parameter that carries a secret: any whose name ends in password,
-// passwd, pass, pwd, secret, token or key, such as ?sslpassword=.
+// foreign keys and a 5 s busy timeout unless the URL sets them; connecting
+// to MySQL gives up after 5 s (dial and handshake) unless the URL sets
+// timeout=. Errors and String name the datasource and never show the
+// password or the value of a query parameter that carries a secret: any
+// whose name ends in password, passwd, pass, pwd, secret, token or key,
+// such as ?sslpassword=.
 func Open(name, rawURL string) (*SQL, error) {
 	if name == "" {
 		return nil, errors.New("repository: open datasource: empty name")
@@ -161,7 +163,7 @@ func (s *SQL) Migrator(opts ...schema.Option) *schema.Migrator {
 // its URL without the password.
 func (s *SQL) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("repository: datasource %s: cannot connect: %w", s, oneLine(scrub(err, s)))
+		return fmt.Errorf("repository: datasource %s: ping: %w", s, oneLine(scrub(err, s)))
 	}
 	return s.ready(ctx)
 }

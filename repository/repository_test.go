@@ -508,6 +508,16 @@ func TestHTTP_StringHidesCredentials(t *testing.T) {
 	assert.NotContains(t, err.Error(), "s3cret-token")
 }
 
+func TestPing_UnreachableMySQLSaysWhereAndWhy(t *testing.T) {
+	t.Parallel()
+	ds, err := repository.Open("db", "mysql://app:s3cret-pw@127.0.0.1:1/app")
+	require.NoError(t, err)
+	defer ds.Close()
+	err = ds.Ping(t.Context())
+	require.Error(t, err)
+	assert.Equal(t, `repository: datasource "db" (mysql://app:xxxxx@127.0.0.1:1/app): ping: could not connect to 127.0.0.1:1: connect: connection refused (check the host and port in the URL, and that the server is up)`, err.Error())
+}
+
 // queryLog counts the queries a *bun.DB runs.
 type queryLog struct {
 	mu sync.Mutex

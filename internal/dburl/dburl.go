@@ -162,6 +162,9 @@ func parseMySQL(raw string) (Config, error) {
 		}
 		cfg = parsed
 	}
+	if !q.Has("timeout") {
+		cfg.Timeout = mysqlConnectTimeout
+	}
 	return Config{Dialect: MySQL, Driver: "mysql", DSN: cfg.FormatDSN(), Redacted: Redact(raw)}, nil
 }
 
@@ -242,9 +245,16 @@ func parseSQLite(scheme, rest string) (Config, error) {
 // caller holding that connection must not use the pool meanwhile.
 func Open(cfg Config) (*bun.DB, error) {
 	var sqldb *sql.DB
-	if cfg.Dialect == SQLite {
+	switch cfg.Dialect {
+	case SQLite:
 		sqldb = sql.OpenDB(&sqliteConnector{driver: sqliteDriver(), cfg: cfg})
-	} else {
+	case MySQL:
+		mc, err := mysql.ParseDSN(cfg.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", cfg.Redacted, err)
+		}
+		sqldb = sql.OpenDB(&mysqlConnector{cfg: mc})
+	default:
 		var err error
 		if sqldb, err = sql.Open(cfg.Driver, cfg.DSN); err != nil {
 			return nil, fmt.Errorf("open %s: %w", cfg.Redacted, err)

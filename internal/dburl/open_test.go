@@ -26,6 +26,10 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if rawURL := os.Getenv(pingerURL); rawURL != "" {
+		pingAndPrint(rawURL)
+		os.Exit(0)
+	}
 	if rawURL := os.Getenv(openerURL); rawURL != "" {
 		if err := openAndWrite(rawURL, os.Getenv(openerStart)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
