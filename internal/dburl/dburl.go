@@ -18,13 +18,17 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -305,8 +309,11 @@ type sqliteConnector struct {
 // Connect opens a connection and sets its journal mode.
 func (c *sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.driver.Open(c.cfg.DSN)
-	if err != nil || c.cfg.JournalMode == "" {
-		return conn, err
+	if err != nil {
+		return nil, explainCantOpen(c.cfg.DSN, err)
+	}
+	if c.cfg.JournalMode == "" {
+		return conn, nil
 	}
 	if err := setJournalMode(ctx, conn, c.cfg.JournalMode, c.cfg.BusyTimeout); err != nil {
 		return nil, errors.Join(err, conn.Close())
@@ -316,6 +323,35 @@ func (c *sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // Driver returns the SQLite driver.
 func (c *sqliteConnector) Driver() driver.Driver { return c.driver }
+
+// explainCantOpen rewords SQLite's SQLITE_CANTOPEN, which says "out of
+// memory (14)" for a file in a directory that does not exist, naming the
+// file and, when a directory is missing or a file stands in the way, that.
+func explainCantOpen(dsn string, err error) error {
+	var coded interface{ Code() int }
+	if !errors.As(err, &coded) || coded.Code()&0xff != 14 { // SQLITE_CANTOPEN
+		return err
+	}
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if p, perr := url.PathUnescape(path); perr == nil {
+		path = p
+	}
+	what := fmt.Sprintf("cannot open SQLite database %q", path)
+	// Up from the file's directory to the first that exists.
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		fi, serr := os.Stat(dir)
+		switch {
+		case serr == nil && !fi.IsDir():
+			return &explainedError{msg: fmt.Sprintf("%s: %q is not a directory", what, dir), err: err}
+		case serr == nil && dir != filepath.Dir(path):
+			return &explainedError{msg: fmt.Sprintf("%s: directory %q does not exist (create it first)", what, filepath.Dir(path)), err: err}
+		case serr == nil:
+			return &explainedError{msg: fmt.Sprintf("%s: SQLite cannot open the file (check that it and directory %q are readable and writable)", what, dir), err: err}
+		case !errors.Is(serr, fs.ErrNotExist) && !errors.Is(serr, syscall.ENOTDIR), dir == filepath.Dir(dir):
+			return &explainedError{msg: fmt.Sprintf("%s: %v", what, serr), err: err}
+		}
+	}
+}
 
 // sqliteJournalBackoff bounds the pause between two attempts to set the
 // journal mode.
@@ -354,6 +390,17 @@ func sqliteBusy(err error) bool {
 	var coded interface{ Code() int }
 	return errors.As(err, &coded) && coded.Code()&0xff == 5 // SQLITE_BUSY
 }
+
+// explainedError is a driver's error reworded to say what went wrong and
+// what to do; its chain is the driver's error (nil when the wording says
+// it all).
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e *explainedError) Error() string { return e.msg }
+func (e *explainedError) Unwrap() error { return e.err }
 
 // mysqlDialect is bun's MySQL dialect with its version probe deferred. bun
 // runs the probe (SELECT version()) inside bun.NewDB: opening a URL would

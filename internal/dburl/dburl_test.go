@@ -3,6 +3,7 @@ package dburl_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -128,4 +129,43 @@ func TestParseSQLite(t *testing.T) {
 		assert.Equal(t, tt.wantJournal, cfg.JournalMode, tt.give)
 		assert.Equal(t, tt.wantBusy, cfg.BusyTimeout, tt.give)
 	}
+}
+
+func TestSQLiteMissingDirectorySaysSo(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "missing")
+	tests := []struct {
+		give, wantFile, wantDir string
+	}{
+		{give: "sqlite:" + filepath.Join(dir, "app.db"), wantFile: filepath.Join(dir, "app.db"), wantDir: dir},
+		{give: "sqlite://" + filepath.Join(dir, "app.db"), wantFile: filepath.Join(dir, "app.db"), wantDir: dir},
+		{give: "file:" + filepath.Join(dir, "app.db") + "?_txlock=deferred", wantFile: filepath.Join(dir, "app.db"), wantDir: dir},
+		{give: "sqlite:" + filepath.Join(dir, "deeper", "app.db"), wantFile: filepath.Join(dir, "deeper", "app.db"), wantDir: filepath.Join(dir, "deeper")},
+	}
+	for _, tt := range tests {
+		err := openSQLite(t, tt.give).PingContext(t.Context())
+		require.Error(t, err, tt.give)
+		assert.Equal(t, `cannot open SQLite database "`+tt.wantFile+`": directory "`+tt.wantDir+`" does not exist (create it first)`, err.Error(), tt.give)
+	}
+}
+
+func TestSQLiteNotADirectorySaysSo(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	err := openSQLite(t, "sqlite:"+filepath.Join(file, "app.db")).PingContext(t.Context())
+	require.Error(t, err)
+	assert.Equal(t, `cannot open SQLite database "`+filepath.Join(file, "app.db")+`": "`+file+`" is not a directory`, err.Error())
+}
+
+func TestSQLiteUnwritableDirectorySaysSo(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() == 0 {
+		t.Skip("root opens any file")
+	}
+	dir := filepath.Join(t.TempDir(), "locked")
+	require.NoError(t, os.Mkdir(dir, 0o500))
+	err := openSQLite(t, "sqlite:"+filepath.Join(dir, "app.db")).PingContext(t.Context())
+	require.Error(t, err)
+	assert.Equal(t, `cannot open SQLite database "`+filepath.Join(dir, "app.db")+`": SQLite cannot open the file (check that it and directory "`+dir+`" are readable and writable)`, err.Error())
 }

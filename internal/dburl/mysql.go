@@ -68,11 +68,13 @@ func (c *mysqlConnector) explain(ctx, cctx context.Context, err, cause error) er
 		checkServer = "check the host and port in the URL, and that the server is up"
 		checkMySQL  = "check that the URL's host and port are a MySQL or MariaDB server"
 	)
-	fail := func(why string) error { return &connectError{addr: c.cfg.Addr, why: why, err: err} }
+	fail := func(why string) error {
+		return &explainedError{msg: "could not connect to " + c.cfg.Addr + ": " + why, err: err}
+	}
 	var dial *net.OpError
 	switch {
 	case ctx.Err() != nil: // the caller gave up: errors.Is finds its reason
-		return &connectError{addr: c.cfg.Addr, why: ctx.Err().Error(), err: errors.Join(ctx.Err(), err)}
+		return &explainedError{msg: "could not connect to " + c.cfg.Addr + ": " + ctx.Err().Error(), err: errors.Join(ctx.Err(), err)}
 	case errors.As(err, &dial) && dial.Op == "dial" && dial.Timeout():
 		return fail(fmt.Sprintf("no answer within %s (%s and reachable, or raise ?timeout=)", c.cfg.Timeout, checkServer))
 	case errors.As(err, &dial) && dial.Op == "dial":
@@ -80,7 +82,7 @@ func (c *mysqlConnector) explain(ctx, cctx context.Context, err, cause error) er
 	case cctx.Err() != nil:
 		// Not the caller's deadline: the error does not wrap
 		// context.DeadlineExceeded.
-		return &connectError{addr: c.cfg.Addr, why: fmt.Sprintf("no MySQL handshake within %s (%s, or raise ?timeout=)", c.cfg.Timeout, checkMySQL)}
+		return &explainedError{msg: fmt.Sprintf("could not connect to %s: no MySQL handshake within %s (%s, or raise ?timeout=)", c.cfg.Addr, c.cfg.Timeout, checkMySQL)}
 	case errors.Is(err, mysql.ErrInvalidConn) && closedByPeer(cause):
 		return fail(fmt.Sprintf("the server closed the connection during the MySQL handshake (%v; %s, and that it is up)", cause, checkMySQL))
 	case errors.Is(err, mysql.ErrInvalidConn) && cause != nil:
@@ -95,16 +97,6 @@ func (c *mysqlConnector) explain(ctx, cctx context.Context, err, cause error) er
 func closedByPeer(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
-
-// connectError is a failure to connect to a server, explained. Its chain
-// is the driver's error.
-type connectError struct {
-	addr, why string
-	err       error
-}
-
-func (e *connectError) Error() string { return "could not connect to " + e.addr + ": " + e.why }
-func (e *connectError) Unwrap() error { return e.err }
 
 // connectLog is the driver's logger for one connection: it keeps the first
 // error the driver reports while connecting and drops everything.
