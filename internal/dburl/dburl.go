@@ -181,17 +181,42 @@ func order(pragma string) int {
 }
 
 // splitPragma splits a _pragma value, name(value) or name=value, into its
-// lower-case name and its value.
-func splitPragma(p string) (name, value string) {
+// lower-case name and its value; ok is false when a parenthesis is not
+// closed at the end.
+func splitPragma(p string) (name, value string, ok bool) {
 	i := strings.IndexAny(p, "(=")
 	if i < 0 {
-		return strings.ToLower(strings.TrimSpace(p)), ""
+		return strings.ToLower(strings.TrimSpace(p)), "", true
 	}
 	name, value = strings.ToLower(strings.TrimSpace(p[:i])), strings.TrimSpace(p[i+1:])
 	if p[i] == '(' {
+		if !strings.HasSuffix(value, ")") {
+			return name, value, false
+		}
 		value = strings.TrimSpace(strings.TrimSuffix(value, ")"))
 	}
-	return name, value
+	return name, value, true
+}
+
+// checkPragma checks the value of a pragma Slipway sets itself, and
+// returns what it wants instead when the value is not one SQLite takes.
+// Other pragmas are SQLite's to check.
+func checkPragma(name, value string, ok bool) (want string) {
+	switch name {
+	case "busy_timeout":
+		if ms, err := strconv.ParseInt(value, 10, 32); !ok || err != nil || ms < 0 {
+			return "want a number of milliseconds, 0 or more, such as busy_timeout(5000)"
+		}
+	case "journal_mode":
+		if !ok || !slices.Contains([]string{"delete", "truncate", "persist", "memory", "wal", "off"}, strings.ToLower(value)) {
+			return "want one of delete, truncate, persist, memory, wal, off"
+		}
+	case "foreign_keys":
+		if !ok || !slices.Contains([]string{"on", "off", "1", "0", "true", "false", "yes", "no"}, strings.ToLower(value)) {
+			return "want on, off, 1, 0, true or false"
+		}
+	}
+	return ""
 }
 
 func parseSQLite(scheme, rest string) (Config, error) {
@@ -212,16 +237,18 @@ func parseSQLite(scheme, rest string) (Config, error) {
 	set := map[string]bool{}
 	var pragmas []string
 	for _, p := range q["_pragma"] {
-		name, value := splitPragma(p)
+		name, value, ok := splitPragma(p)
+		if want := checkPragma(name, value, ok); want != "" {
+			return Config{}, fmt.Errorf("database URL %q: _pragma %q: %s", shown, p, want)
+		}
 		set[name] = true
 		switch name {
 		case "journal_mode":
 			cfg.JournalMode = value // set by Open, not by the driver
 			continue
 		case "busy_timeout":
-			if ms, err := strconv.Atoi(value); err == nil {
-				cfg.BusyTimeout = time.Duration(ms) * time.Millisecond
-			}
+			ms, _ := strconv.Atoi(value) // checked above
+			cfg.BusyTimeout = time.Duration(ms) * time.Millisecond
 		}
 		pragmas = append(pragmas, p)
 	}
@@ -231,13 +258,15 @@ func parseSQLite(scheme, rest string) (Config, error) {
 		}
 	}
 	slices.SortStableFunc(pragmas, func(a, b string) int {
-		na, _ := splitPragma(a)
-		nb, _ := splitPragma(b)
+		na, _, _ := splitPragma(a)
+		nb, _, _ := splitPragma(b)
 		return cmp.Compare(order(na), order(nb))
 	})
 	q["_pragma"] = pragmas
 	if !q.Has("_txlock") {
 		q.Set("_txlock", "immediate")
+	} else if lock := q.Get("_txlock"); !slices.Contains([]string{"deferred", "immediate", "exclusive"}, strings.ToLower(lock)) {
+		return Config{}, fmt.Errorf("database URL %q: _txlock %q: want deferred, immediate or exclusive", shown, lock)
 	}
 	cfg.DSN = "file:" + path + "?" + q.Encode()
 	return cfg, nil

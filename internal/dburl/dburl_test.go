@@ -169,3 +169,39 @@ func TestSQLiteUnwritableDirectorySaysSo(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, `cannot open SQLite database "`+filepath.Join(dir, "app.db")+`": SQLite cannot open the file (check that it and directory "`+dir+`" are readable and writable)`, err.Error())
 }
+
+func TestParseSQLiteRejectsBadSettings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		give, want string
+	}{
+		{give: "sqlite:x.db?_pragma=busy_timeout(abc)", want: `database URL "sqlite:x.db?_pragma=busy_timeout(abc)": _pragma "busy_timeout(abc)": want a number of milliseconds, 0 or more, such as busy_timeout(5000)`},
+		{give: "sqlite:x.db?_pragma=busy_timeout%3D-1", want: `_pragma "busy_timeout=-1": want a number of milliseconds, 0 or more`},
+		{give: "sqlite:x.db?_pragma=busy_timeout", want: `_pragma "busy_timeout": want a number of milliseconds, 0 or more`},
+		{give: "sqlite:x.db?_pragma=busy_timeout(10", want: `_pragma "busy_timeout(10": want a number of milliseconds, 0 or more`},
+		{give: "sqlite:x.db?_pragma=journal_mode(wall)", want: `database URL "sqlite:x.db?_pragma=journal_mode(wall)": _pragma "journal_mode(wall)": want one of delete, truncate, persist, memory, wal, off`},
+		{give: "sqlite:x.db?_pragma=journal_mode(WAL)%3BDROP", want: `_pragma "journal_mode(WAL);DROP": want one of delete, truncate, persist, memory, wal, off`},
+		{give: "file:x.db?_pragma=foreign_keys(yes please)", want: `_pragma "foreign_keys(yes please)": want on, off, 1, 0, true or false`},
+		{give: "sqlite:x.db?_txlock=later", want: `database URL "sqlite:x.db?_txlock=later": _txlock "later": want deferred, immediate or exclusive`},
+	}
+	for _, tt := range tests {
+		_, err := dburl.Parse(tt.give)
+		require.Error(t, err, tt.give)
+		assert.Contains(t, err.Error(), tt.want, tt.give)
+	}
+}
+
+func TestParseSQLiteAcceptsEverySpellingSQLiteDoes(t *testing.T) {
+	t.Parallel()
+	for _, give := range []string{
+		"sqlite:x.db?_pragma=busy_timeout(0)&_pragma=journal_mode(delete)&_pragma=foreign_keys(on)",
+		"sqlite:x.db?_pragma=busy_timeout%3D250&_pragma=journal_mode%3DTRUNCATE&_pragma=foreign_keys%3DOFF",
+		"sqlite:x.db?_pragma=busy_timeout( 10 )&_pragma=journal_mode(Persist)&_pragma=foreign_keys(true)",
+		"sqlite:x.db?_pragma=journal_mode(memory)&_pragma=foreign_keys(0)&_txlock=EXCLUSIVE",
+		"sqlite:x.db?_pragma=journal_mode(off)&_pragma=foreign_keys(false)&_txlock=deferred",
+		"sqlite:x.db?_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-2000)",
+	} {
+		_, err := dburl.Parse(give)
+		assert.NoError(t, err, give)
+	}
+}

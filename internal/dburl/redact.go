@@ -134,7 +134,7 @@ func redactQuery(query string) (string, []string) {
 			if dec, err := url.QueryUnescape(v); err == nil {
 				val = dec
 			}
-			if pragma, value := splitPragma(val); value != "" && secretName(pragma) {
+			if pragma, value, _ := splitPragma(val); value != "" && secretName(pragma) {
 				parts[i] = k + "=" + pragma + "(" + redacted + ")"
 				secrets = append(secrets, unquote(value))
 			}
