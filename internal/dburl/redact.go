@@ -37,15 +37,14 @@ func Secrets(raw string) []string {
 	_, secrets := redact(raw)
 	var out []string
 	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		out = append(out, s)
 		if dec, err := url.QueryUnescape(s); err == nil && dec != s {
-			out = append(out[:len(out)-1], dec, s)
+			out = append(out, dec)
+		}
+		if s != "" {
+			out = append(out, s)
 		}
 	}
-	return slices.Compact(out)
+	return out
 }
 
 // keywordDSN matches the start of a keyword/value DSN: host=h ...
