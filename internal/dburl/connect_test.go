@@ -156,3 +156,11 @@ func pingAndPrint(rawURL string) {
 	defer cancel()
 	fmt.Println(ping(ctx, rawURL))
 }
+
+func TestMySQLMissingSocketSaysSo(t *testing.T) {
+	t.Parallel()
+	socket := t.TempDir() + "/mysqld.sock"
+	err := ping(t.Context(), "mysql://u@localhost/db?socket="+socket)
+	require.Error(t, err)
+	assert.Equal(t, "could not connect to "+socket+": connect: no such file or directory (check the URL's socket, and that the server is up)", err.Error())
+}

@@ -82,7 +82,8 @@ const (
 	sqliteDefaultBusy    = 5 * time.Second
 )
 
-// Parse parses a database URL. The error never contains the password.
+// Parse parses a database URL. It does no I/O. The error names the bad part
+// of the URL and never contains the password or another secret (see Redact).
 func Parse(raw string) (Config, error) {
 	scheme, rest, ok := strings.Cut(raw, ":")
 	if !ok || scheme == "" || strings.ContainsAny(scheme, " =") {

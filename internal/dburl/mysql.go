@@ -64,10 +64,12 @@ func (c *mysqlConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // names the address, says why and what to check. Errors from the server
 // (access denied, unknown database) already do and are kept as they are.
 func (c *mysqlConnector) explain(ctx, cctx context.Context, err, cause error) error {
-	const (
-		checkServer = "check the host and port in the URL, and that the server is up"
-		checkMySQL  = "check that the URL's host and port are a MySQL or MariaDB server"
-	)
+	checkServer := "check the host and port in the URL, and that the server is up"
+	checkMySQL := "check that the URL's host and port are a MySQL or MariaDB server"
+	if c.cfg.Net == "unix" {
+		checkServer = "check the URL's socket, and that the server is up"
+		checkMySQL = "check that the URL's socket is a MySQL or MariaDB server's"
+	}
 	fail := func(why string) error {
 		return &explainedError{msg: "could not connect to " + c.cfg.Addr + ": " + why, err: err}
 	}
