@@ -30,8 +30,8 @@ type DataSource interface {
 // backs. Open builds one from a URL; NewSQL wraps a *bun.DB you opened.
 type SQL struct {
 	name    string
-	url     string // redacted; safe to print
-	secret  string // the URL's password, kept only to scrub it from errors
+	url     string   // redacted; safe to print
+	secrets []string // the URL's password and secret parameters, kept only to scrub them from errors
 	dialect string
 	db      *bun.DB
 
@@ -49,8 +49,12 @@ var _ DataSource = (*SQL)(nil)
 //
 // Open performs no I/O: the first connection is made on first use (Ping,
 // a migration, a query). SQLite files get write-ahead logging, enforced
-// foreign keys and a 5 s busy timeout unless the URL sets them. Errors name
-// the datasource and never show the password.
+// foreign keys and a 5 s busy timeout unless the URL sets them; connecting
+// to MySQL gives up after 5 s (dial and handshake) unless the URL sets
+// timeout=. Errors and String name the datasource and never show the
+// password or the value of a query parameter that carries a secret: any
+// whose name ends in password, passwd, pass, pwd, secret, token or key,
+// such as ?sslpassword=.
 func Open(name, rawURL string) (*SQL, error) {
 	if name == "" {
 		return nil, errors.New("repository: open datasource: empty name")
@@ -66,11 +70,7 @@ func Open(name, rawURL string) (*SQL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("repository: datasource %q: %w", name, err)
 	}
-	s := &SQL{name: name, url: cfg.Redacted, dialect: cfg.Dialect, db: db}
-	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
-		s.secret, _ = u.User.Password()
-	}
-	return s, nil
+	return &SQL{name: name, url: cfg.Redacted, secrets: dburl.Secrets(rawURL), dialect: cfg.Dialect, db: db}, nil
 }
 
 // NewSQL wraps a *bun.DB opened elsewhere as a datasource.
@@ -163,7 +163,7 @@ func (s *SQL) Migrator(opts ...schema.Option) *schema.Migrator {
 // its URL without the password.
 func (s *SQL) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("repository: datasource %s: cannot connect: %w", s, oneLine(scrub(err, s)))
+		return fmt.Errorf("repository: datasource %s: ping: %w", s, oneLine(scrub(err, s)))
 	}
 	return s.ready(ctx)
 }
@@ -185,13 +185,24 @@ func (s *SQL) Close() error {
 	return nil
 }
 
-// scrub makes sure an error does not carry the datasource's password, should
-// a driver ever echo its DSN. The error chain is kept.
+// scrub makes sure an error does not carry the datasource's password or
+// another secret of its URL, should a driver ever echo its DSN or a
+// parameter. Secrets shorter than three characters are left: replacing them
+// would garble the message and hide little. The error chain is kept.
 func scrub(err error, s *SQL) error {
-	if err == nil || len(s.secret) < 3 || !strings.Contains(err.Error(), s.secret) {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for _, secret := range s.secrets {
+		if len(secret) >= 3 {
+			msg = strings.ReplaceAll(msg, secret, "xxxxx")
+		}
+	}
+	if msg == err.Error() {
 		return err
 	}
-	return &rewrittenError{msg: strings.ReplaceAll(err.Error(), s.secret, "xxxxx"), err: err}
+	return &rewrittenError{msg: msg, err: err}
 }
 
 // rewrittenError is an error with a reworded message and its chain kept.
@@ -255,12 +266,13 @@ func (h *HTTP) URL(path string, query url.Values) string {
 	return u.String()
 }
 
-// String describes the datasource without credentials.
+// String describes the datasource without credentials: neither the base
+// URL's password nor its secret query parameters (api_key, token, ...).
 func (h *HTTP) String() string {
 	if h.base == nil {
 		return fmt.Sprintf("%q (not configured)", h.name)
 	}
-	return fmt.Sprintf("%q (%s)", h.name, h.base.Redacted())
+	return fmt.Sprintf("%q (%s)", h.name, dburl.Redact(h.base.String()))
 }
 
 // MigrateSchema migrates the models the datasource backs (only those named

@@ -10,7 +10,8 @@
 //	db, err := repository.Open("db", "postgres://app:secret@db:5432/app")
 //	db, err := repository.Open("db", "sqlite:todo.db")
 //
-// Errors and String never show the password. [HTTP] is a web service: it is
+// Errors and String never show the password, nor a secret query parameter
+// (?password=, ?sslpassword=, ?api_key=, ...). [HTTP] is a web service: it is
 // a datasource too, and not migratable.
 //
 // # Repositories

@@ -451,6 +451,73 @@ func TestPing_UnreachableDatabaseNamesTheDatasourceNotThePassword(t *testing.T) 
 	}
 }
 
+// A secret in a query parameter is as secret as the user info's password:
+// String, URL, Ping's errors and parse errors never show it.
+func TestOpen_SecretQueryParametersNeverShow(t *testing.T) {
+	t.Parallel()
+	for _, url := range []string{
+		"postgres://app@127.0.0.1:1/app?password=s3cret-pw&sslmode=disable&connect_timeout=2",
+		"postgres://app@127.0.0.1:1/app?sslpassword=s3cret-pw&sslmode=disable&connect_timeout=2",
+		"mysql://app@127.0.0.1:1/app?password=s3cret-pw&timeout=2s",
+		"mysql://app:pw@127.0.0.1:1/app?api_token=s3cret-pw&timeout=2s",
+	} {
+		ds, err := repository.Open("db", url)
+		require.NoError(t, err, "opening does no I/O")
+		assert.NotContains(t, ds.String(), "s3cret-pw")
+		assert.NotContains(t, ds.URL(), "s3cret-pw")
+		assert.Contains(t, ds.URL(), "=xxxxx")
+		err = ds.Ping(t.Context())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `datasource "db" (`)
+		assert.NotContains(t, err.Error(), "s3cret-pw")
+		require.NoError(t, ds.Close())
+	}
+}
+
+func TestOpen_ParseErrorsHideSecretQueryParameters(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		give string
+		want string
+	}{
+		{name: "bad port", give: "postgres://u@h:badport/db?password=tiger-secret", want: `database URL "postgres://u@h:badport/db?password=xxxxx": invalid port ":badport" after host`},
+		{name: "bad mysql parameter", give: "mysql://u@h/db?timeout=abc&password=tiger-secret", want: `database URL "mysql://u@h/db?timeout=abc&password=xxxxx"`},
+		{name: "bad escape", give: "sqlite:app.db?password=tiger-secret&x=%zz", want: `database URL "sqlite:app.db?password=xxxxx&x=%zz"`},
+		{name: "unsupported scheme", give: "oracle://scott@db/orcl?password=tiger-secret", want: `database URL "oracle://scott@db/orcl?password=xxxxx": unsupported scheme "oracle"`},
+		{name: "driver DSN", give: "scott:tiger-secret@tcp(db:3306)/orcl", want: `database URL "scott:xxxxx@tcp(db:3306)/orcl": unsupported scheme "scott"`},
+		{name: "keyword/value DSN", give: "host=db password=tiger-secret", want: `database URL "host=db password=xxxxx" has no scheme`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := repository.Open("db", tt.give)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "tiger-secret")
+		})
+	}
+}
+
+func TestHTTP_StringHidesCredentials(t *testing.T) {
+	t.Parallel()
+	h, err := repository.NewHTTP("geocoder", "https://u:s3cret-pw@geo.example/v1?api_key=s3cret-key&lang=en")
+	require.NoError(t, err)
+	assert.Equal(t, `"geocoder" (https://u:xxxxx@geo.example/v1?api_key=xxxxx&lang=en)`, h.String())
+	_, err = repository.NewHTTP("geocoder", "geo.example/v1?token=s3cret-token")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "s3cret-token")
+}
+
+func TestPing_UnreachableMySQLSaysWhereAndWhy(t *testing.T) {
+	t.Parallel()
+	ds, err := repository.Open("db", "mysql://app:s3cret-pw@127.0.0.1:1/app")
+	require.NoError(t, err)
+	defer ds.Close()
+	err = ds.Ping(t.Context())
+	require.Error(t, err)
+	assert.Equal(t, `repository: datasource "db" (mysql://app:xxxxx@127.0.0.1:1/app): ping: could not connect to 127.0.0.1:1: connect: connection refused (check the host and port in the URL, and that the server is up)`, err.Error())
+}
+
 // queryLog counts the queries a *bun.DB runs.
 type queryLog struct {
 	mu sync.Mutex

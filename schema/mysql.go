@@ -1435,22 +1435,24 @@ func (my mysql) migrate(ctx context.Context, db *bun.DB, timeout time.Duration, 
 			err = errors.Join(err, fail("close connection", cerr))
 		}
 	}()
-	// GET_LOCK takes whole seconds on MySQL (MariaDB also takes fractions);
-	// a negative timeout waits for ever.
-	seconds := int64(-1)
+	// GET_LOCK takes whole seconds on MySQL (MariaDB also takes fractions).
+	// Without a timeout, wait in bounded calls until ctx ends.
+	seconds := int64(0)
 	if timeout > 0 {
 		seconds = int64(math.Ceil(timeout.Seconds()))
-	}
-	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK("+myLockName+", ?)", seconds).Scan(&got); err != nil {
-		return fail("take the migration lock", err)
-	}
-	switch {
-	case !got.Valid:
-		return fail("take the migration lock", errors.New("GET_LOCK returned NULL (the session was killed or the server ran out of memory)"))
-	case got.Int64 == 0:
-		return fmt.Errorf("schema: %s: %w after %s: another migrator holds it (raise WithLockTimeout, or look for a stuck migration: SELECT IS_USED_LOCK(%s) gives its connection id)",
-			my.name(), ErrLockTimeout, time.Duration(seconds)*time.Second, myLockName)
+		var got sql.NullInt64
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK("+myLockName+", ?)", seconds).Scan(&got); err != nil {
+			return fail("take the migration lock", err)
+		}
+		switch {
+		case !got.Valid:
+			return fail("take the migration lock", errors.New("GET_LOCK returned NULL (the session was killed or the server ran out of memory)"))
+		case got.Int64 == 0:
+			return fmt.Errorf("schema: %s: %w after %s: another migrator holds it (raise WithLockTimeout, or look for a stuck migration: SELECT IS_USED_LOCK(%s) gives its connection id)",
+				my.name(), ErrLockTimeout, time.Duration(seconds)*time.Second, myLockName)
+		}
+	} else if err := my.waitForLock(ctx, conn); err != nil {
+		return err
 	}
 	defer func() {
 		var released sql.NullInt64
@@ -1483,4 +1485,56 @@ func (my mysql) migrate(ctx context.Context, db *bun.DB, timeout time.Duration, 
 		}()
 	}
 	return fn(ctx, conn)
+}
+
+// myLockPoll bounds each GET_LOCK call of a migrator without a lock
+// timeout. GET_LOCK with a negative timeout would wait for ever, but
+// MariaDB answers it with NULL (warning 1411), and a wait for ever outlives
+// the context: a session whose client gave up could still take the lock.
+const myLockPoll = 2 * time.Second
+
+// waitForLock takes the migration lock, waiting as long as ctx allows: it
+// calls GET_LOCK for myLockPoll at most, or until ctx's deadline when that
+// is nearer, until the lock is taken or ctx ends.
+func (my mysql) waitForLock(ctx context.Context, conn bun.Conn) error {
+	gaveUp := func() error {
+		return fmt.Errorf("schema: %s: wait for the migration lock: %w (another migrator holds it: look for a stuck migration, SELECT IS_USED_LOCK(%s) gives its connection id)",
+			my.name(), ctx.Err(), myLockName)
+	}
+	for {
+		wait := myLockPoll
+		if deadline, ok := ctx.Deadline(); ok {
+			wait = min(wait, time.Until(deadline))
+		}
+		if wait <= 0 {
+			<-ctx.Done() // the deadline is past; its timer fires any moment
+			return gaveUp()
+		}
+		// Milliseconds, rounded up: MariaDB waits that long, MySQL rounds
+		// to whole seconds (and the driver stops the call when ctx ends).
+		start := time.Now()
+		var got sql.NullInt64
+		err := conn.QueryRowContext(ctx, "SELECT GET_LOCK("+myLockName+", ?)", math.Ceil(wait.Seconds()*1000)/1000).Scan(&got)
+		switch {
+		case err == nil && got.Valid && got.Int64 == 1:
+			return nil
+		case ctx.Err() != nil:
+			return gaveUp()
+		case err != nil:
+			return fmt.Errorf("schema: %s: take the migration lock: %w", my.name(), err)
+		case !got.Valid:
+			return fmt.Errorf("schema: %s: take the migration lock: GET_LOCK returned NULL (the session was killed or the server ran out of memory)", my.name())
+		}
+		// A server that rounded a short wait down to no wait at all
+		// answers at once: sleep out the rest rather than spin.
+		if rest := wait - time.Since(start); rest > 0 {
+			timer := time.NewTimer(rest)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return gaveUp()
+			case <-timer.C:
+			}
+		}
+	}
 }

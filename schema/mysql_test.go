@@ -480,6 +480,62 @@ func TestMySQL_LockHeldElsewhereTimesOut(t *testing.T) {
 	assert.True(t, tableExists(t, db, "owners"))
 }
 
+// WithLockTimeout(0) or less waits as long as the context allows; with
+// nobody else holding the lock, it is taken at once.
+func TestMySQL_NoLockTimeoutMigrates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		give time.Duration
+	}{
+		{name: "zero", give: 0},
+		{name: "negative", give: -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := testdb.Open(t, testdb.MySQL)
+			_, err := schema.NewMigrator(db, schema.WithLockTimeout(tt.give), (*ownerV1)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+			require.NoError(t, err)
+			assert.True(t, tableExists(t, db, "owners"))
+		})
+	}
+}
+
+// With no lock timeout, a migrator waits for the lock held elsewhere until
+// its context ends, and says so; once the lock is free it migrates.
+func TestMySQL_NoLockTimeoutWaitsUntilTheContextEnds(t *testing.T) {
+	t.Parallel()
+	url := testdb.MySQLURL(t)
+	db, other := testdb.OpenURL(t, url), testdb.OpenURL(t, url)
+	conn, err := other.Conn(t.Context()) // another process's migration
+	require.NoError(t, err)
+	defer conn.Close()
+	var got int
+	require.NoError(t, conn.QueryRowContext(t.Context(), "SELECT GET_LOCK(CONCAT('slipway.migrate:', SHA1(DATABASE())), 0)").Scan(&got))
+	require.Equal(t, 1, got)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer cancel()
+	_, err = schema.NewMigrator(db, schema.WithLockTimeout(0), (*ownerV1)(nil)).Migrate(ctx, schema.MigrateOptions{})
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, schema.ErrLockTimeout, "no lock timeout was set")
+	assert.ErrorContains(t, err, "migration lock")
+	assert.False(t, tableExists(t, db, "owners"))
+
+	// The other migrator finishes while this one waits.
+	done := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		var released int
+		done <- conn.QueryRowContext(context.Background(), "SELECT RELEASE_LOCK(CONCAT('slipway.migrate:', SHA1(DATABASE())))").Scan(&released)
+	}()
+	_, err = schema.NewMigrator(db, schema.WithLockTimeout(0), (*ownerV1)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	require.NoError(t, <-done)
+	assert.True(t, tableExists(t, db, "owners"))
+}
+
 func TestMySQL_CatalogQueriesAreThreeWhateverTheTables(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, testdb.MySQL)

@@ -3,8 +3,10 @@ package dburl_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,18 +111,97 @@ func TestSQLiteMemoryDatabaseIsOneDatabase(t *testing.T) {
 func TestParseSQLite(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		give, wantDSN string
+		give, wantDSN, wantJournal string
+		wantBusy                   time.Duration
 	}{
-		{give: "sqlite:app.db", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
-		{give: "sqlite:///abs/app.db", wantDSN: "file:/abs/app.db?_pragma=busy_timeout%285000%29&_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
-		{give: "file:app.db?_txlock=deferred", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=journal_mode%28WAL%29&_pragma=foreign_keys%281%29&_txlock=deferred"},
-		{give: "sqlite:app.db?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(100)", wantDSN: "file:app.db?_pragma=busy_timeout%28100%29&_pragma=journal_mode%28DELETE%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
-		{give: "sqlite::memory:", wantDSN: "file::memory:?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=immediate"},
+		{give: "sqlite:app.db", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "WAL", wantBusy: 5 * time.Second},
+		{give: "sqlite:///abs/app.db", wantDSN: "file:/abs/app.db?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "WAL", wantBusy: 5 * time.Second},
+		{give: "file:app.db?_txlock=deferred", wantDSN: "file:app.db?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=deferred", wantJournal: "WAL", wantBusy: 5 * time.Second},
+		{give: "sqlite:app.db?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(100)", wantDSN: "file:app.db?_pragma=busy_timeout%28100%29&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "DELETE", wantBusy: 100 * time.Millisecond},
+		{give: "sqlite:app.db?_pragma=busy_timeout%3D0&_pragma=journal_mode%3Dwal", wantDSN: "file:app.db?_pragma=busy_timeout%3D0&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "wal", wantBusy: 0},
+		{give: "sqlite::memory:", wantDSN: "file::memory:?_pragma=busy_timeout%285000%29&_pragma=foreign_keys%281%29&_txlock=immediate", wantJournal: "", wantBusy: 5 * time.Second},
 	}
 	for _, tt := range tests {
 		cfg, err := dburl.Parse(tt.give)
 		require.NoError(t, err, tt.give)
 		assert.Equal(t, dburl.SQLite, cfg.Dialect)
 		assert.Equal(t, tt.wantDSN, cfg.DSN, tt.give)
+		assert.Equal(t, tt.wantJournal, cfg.JournalMode, tt.give)
+		assert.Equal(t, tt.wantBusy, cfg.BusyTimeout, tt.give)
+	}
+}
+
+func TestSQLiteMissingDirectorySaysSo(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "missing")
+	tests := []struct {
+		give, wantFile, wantDir string
+	}{
+		{give: "sqlite:" + filepath.Join(dir, "app.db"), wantFile: filepath.Join(dir, "app.db"), wantDir: dir},
+		{give: "sqlite://" + filepath.Join(dir, "app.db"), wantFile: filepath.Join(dir, "app.db"), wantDir: dir},
+		{give: "file:" + filepath.Join(dir, "app.db") + "?_txlock=deferred", wantFile: filepath.Join(dir, "app.db"), wantDir: dir},
+		{give: "sqlite:" + filepath.Join(dir, "deeper", "app.db"), wantFile: filepath.Join(dir, "deeper", "app.db"), wantDir: filepath.Join(dir, "deeper")},
+	}
+	for _, tt := range tests {
+		err := openSQLite(t, tt.give).PingContext(t.Context())
+		require.Error(t, err, tt.give)
+		assert.Equal(t, `cannot open SQLite database "`+tt.wantFile+`": directory "`+tt.wantDir+`" does not exist (create it first)`, err.Error(), tt.give)
+	}
+}
+
+func TestSQLiteNotADirectorySaysSo(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	err := openSQLite(t, "sqlite:"+filepath.Join(file, "app.db")).PingContext(t.Context())
+	require.Error(t, err)
+	assert.Equal(t, `cannot open SQLite database "`+filepath.Join(file, "app.db")+`": "`+file+`" is not a directory`, err.Error())
+}
+
+func TestSQLiteUnwritableDirectorySaysSo(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() == 0 {
+		t.Skip("root opens any file")
+	}
+	dir := filepath.Join(t.TempDir(), "locked")
+	require.NoError(t, os.Mkdir(dir, 0o500))
+	err := openSQLite(t, "sqlite:"+filepath.Join(dir, "app.db")).PingContext(t.Context())
+	require.Error(t, err)
+	assert.Equal(t, `cannot open SQLite database "`+filepath.Join(dir, "app.db")+`": SQLite cannot open the file (check that it and directory "`+dir+`" are readable and writable)`, err.Error())
+}
+
+func TestParseSQLiteRejectsBadSettings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		give, want string
+	}{
+		{give: "sqlite:x.db?_pragma=busy_timeout(abc)", want: `database URL "sqlite:x.db?_pragma=busy_timeout(abc)": _pragma "busy_timeout(abc)": want a number of milliseconds, 0 or more, such as busy_timeout(5000)`},
+		{give: "sqlite:x.db?_pragma=busy_timeout%3D-1", want: `_pragma "busy_timeout=-1": want a number of milliseconds, 0 or more`},
+		{give: "sqlite:x.db?_pragma=busy_timeout", want: `_pragma "busy_timeout": want a number of milliseconds, 0 or more`},
+		{give: "sqlite:x.db?_pragma=busy_timeout(10", want: `_pragma "busy_timeout(10": want a number of milliseconds, 0 or more`},
+		{give: "sqlite:x.db?_pragma=journal_mode(wall)", want: `database URL "sqlite:x.db?_pragma=journal_mode(wall)": _pragma "journal_mode(wall)": want one of delete, truncate, persist, memory, wal, off`},
+		{give: "sqlite:x.db?_pragma=journal_mode(WAL)%3BDROP", want: `_pragma "journal_mode(WAL);DROP": want one of delete, truncate, persist, memory, wal, off`},
+		{give: "file:x.db?_pragma=foreign_keys(yes please)", want: `_pragma "foreign_keys(yes please)": want on, off, 1, 0, true or false`},
+		{give: "sqlite:x.db?_txlock=later", want: `database URL "sqlite:x.db?_txlock=later": _txlock "later": want deferred, immediate or exclusive`},
+	}
+	for _, tt := range tests {
+		_, err := dburl.Parse(tt.give)
+		require.Error(t, err, tt.give)
+		assert.Contains(t, err.Error(), tt.want, tt.give)
+	}
+}
+
+func TestParseSQLiteAcceptsEverySpellingSQLiteDoes(t *testing.T) {
+	t.Parallel()
+	for _, give := range []string{
+		"sqlite:x.db?_pragma=busy_timeout(0)&_pragma=journal_mode(delete)&_pragma=foreign_keys(on)",
+		"sqlite:x.db?_pragma=busy_timeout%3D250&_pragma=journal_mode%3DTRUNCATE&_pragma=foreign_keys%3DOFF",
+		"sqlite:x.db?_pragma=busy_timeout( 10 )&_pragma=journal_mode(Persist)&_pragma=foreign_keys(true)",
+		"sqlite:x.db?_pragma=journal_mode(memory)&_pragma=foreign_keys(0)&_txlock=EXCLUSIVE",
+		"sqlite:x.db?_pragma=journal_mode(off)&_pragma=foreign_keys(false)&_txlock=deferred",
+		"sqlite:x.db?_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-2000)",
+	} {
+		_, err := dburl.Parse(give)
+		assert.NoError(t, err, give)
 	}
 }
