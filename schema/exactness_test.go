@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -322,4 +323,37 @@ func TestMigrate_ForeignKeyPointedElsewhereIsReplaced(t *testing.T) {
 		assert.ErrorContains(t, err, `cannot add foreign key "pets_owner_id_fkey": 1 row of (owner_id) references no row of "owners"`)
 		assert.Equal(t, "people", foreignKeysOf(t, db, "pets")[0].RefTable)
 	})
+}
+
+// Cancelling a migration on MySQL while a statement runs: the server may
+// complete the statement after the client gave up, so the error says it may
+// have been applied, and the next run converges.
+func TestMySQL_InterruptedStatementMayHaveBeenApplied(t *testing.T) {
+	t.Parallel()
+	url := testdb.MySQLURL(t)
+	db, other := testdb.OpenURL(t, url), testdb.OpenURL(t, url)
+	mustMigrate(t, db, (*itemV1)(nil))
+	insertRows(t, db, &itemV1{ID: 1, Name: "a"})
+
+	// An open transaction that read the table holds its metadata lock: the
+	// ALTER TABLE waits for it.
+	reader, err := other.BeginTx(t.Context(), nil)
+	require.NoError(t, err)
+	require.NoError(t, reader.QueryRowContext(t.Context(), "SELECT count(*) FROM items").Scan(new(int)))
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	m := schema.NewMigrator(db, schema.WithLockTimeout(time.Minute), (*itemWide)(nil))
+	_, err = m.Migrate(ctx, schema.MigrateOptions{})
+	var applyErr *schema.ApplyError
+	require.True(t, errors.As(err, &applyErr), "%v", err)
+	assert.True(t, applyErr.Interrupted)
+	assert.False(t, applyErr.RolledBack)
+	assert.ErrorContains(t, err, "interrupted: the statement may have been applied on the server")
+	require.NoError(t, reader.Rollback())
+
+	_, err = m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assertActual(t, db, (*itemWide)(nil))
+	assert.Equal(t, 60, columnOf(t, db, "items", "name").Length)
 }
