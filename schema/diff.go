@@ -623,6 +623,7 @@ func (p *planner) diffTable(want, live *Table) *alteration {
 	p.diffPrimaryKey(want, live, a, add)
 	p.diffIndexes(want, live, a, add)
 	p.diffForeignKeys(want, live, a, add)
+	p.checkIndexesAfter(want, a)
 	p.checkRetypedKeys(want, a)
 
 	// Drop before add within one ALTER TABLE (a dialect may rely on it).
@@ -863,12 +864,6 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 		if ix.Unique && !ix.isExpr() {
 			c.check = p.duplicatesCheck(live, ix, false, a)
 		}
-		if err := p.checkIndexAfter(want, a, ix); err != nil {
-			// The model's types allow the index; a withheld type change
-			// leaves a column the database cannot index as declared.
-			c.Withheld = true
-			c.Reason = fmt.Sprintf("%v; it waits for the type change of that column, which is withheld", err)
-		}
 		if ix.Constraint {
 			add(c)
 		} else {
@@ -877,18 +872,88 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 	}
 }
 
-// checkIndexAfter checks, for a dialect that cannot index every type, index
-// ix against the columns as the plan leaves them.
-func (p *planner) checkIndexAfter(want *Table, a *alteration, ix *Index) error {
+// checkIndexesAfter checks, for a dialect that cannot index every type
+// (MySQL: no plain index on a TEXT column), every index the table has once
+// the plan has run against its columns' types then. An index the table
+// keeps (one the model no longer declares, whose drop is withheld) makes a
+// type change to a type it cannot index wait; a new index on a column
+// whose type change is withheld waits for it.
+func (p *planner) checkIndexesAfter(want *Table, a *alteration) {
 	ic, ok := p.d.(indexChecker)
 	if !ok {
-		return nil
+		return
 	}
-	view := &Table{Schema: want.Schema, Name: want.Name}
-	for _, c := range want.Columns {
-		view.Columns = append(view.Columns, a.targets[c.Name])
+	view := func() *Table {
+		t := &Table{Schema: want.Schema, Name: want.Name}
+		for _, c := range a.live.Columns {
+			if tc := a.targets[c.Name]; tc != nil {
+				t.Columns = append(t.Columns, tc)
+			} else {
+				t.Columns = append(t.Columns, c)
+			}
+		}
+		return t
 	}
-	return ic.checkIndex(view, ix)
+	dropped := map[*Index]bool{}
+	for _, c := range slices.Concat(a.changes, a.dropIdx) {
+		if (c.Kind == DropIndex || c.Kind == DropUnique) && !c.Withheld {
+			dropped[c.index] = true
+		}
+	}
+	for _, ix := range a.live.Indexes {
+		if dropped[ix] || ix.isExpr() {
+			continue
+		}
+		for _, col := range ix.Columns {
+			retype := a.retypeChange(col)
+			if retype == nil {
+				continue
+			}
+			if err := ic.checkIndex(view(), ix); err != nil {
+				a.withholdRetype(retype, fmt.Sprintf("%s %q on the column stays (its drop is withheld), and %s cannot index a %s column as it is: the type change waits for it (set AllowDataLoss to drop it)",
+					objectWord(kindForIndex(ix, false)), ix.Name, p.d.name(), retype.col.Type))
+			}
+		}
+	}
+	for _, c := range slices.Concat(a.changes, a.createIdx) {
+		if (c.Kind != AddIndex && c.Kind != AddUnique) || c.Withheld {
+			continue
+		}
+		if err := ic.checkIndex(view(), c.index); err != nil {
+			// The model's types allow the index; a withheld type change
+			// leaves a column the database cannot index as declared.
+			c.Withheld = true
+			c.Reason = fmt.Sprintf("%v; it waits for the type change of that column, which is withheld", err)
+		}
+	}
+}
+
+// retypeChange returns the applied type change of column name, or nil.
+func (a *alteration) retypeChange(name string) *Change {
+	for _, c := range a.changes {
+		if (c.Kind == WidenType || c.Kind == ChangeType) && c.Column == name && !c.Withheld {
+			return c
+		}
+	}
+	return nil
+}
+
+// withholdRetype withholds an applied type change after the fact, with the
+// default written for the new type, and puts the live type back into the
+// column's target.
+func (a *alteration) withholdRetype(retype *Change, reason string) {
+	retype.Withheld, retype.Reason, retype.probe = true, reason, nil
+	retype.target.Type = retype.old.Type
+	if retype.target.Default == retype.old.Default {
+		retype.target.rawDefault = retype.old.rawDefault
+	}
+	for _, c := range a.changes {
+		if c.Column == retype.Column && c.Kind == SetDefault && !c.Withheld {
+			c.Withheld = true
+			c.Reason = fmt.Sprintf("the default is written for type %s; it waits for the type change of column %q, which is withheld", retype.col.Type, retype.Column)
+			c.target.Default, c.target.rawDefault = retype.old.Default, retype.old.rawDefault
+		}
+	}
 }
 
 // servesForeignKey reports whether live index l is the one a database made

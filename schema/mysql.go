@@ -30,6 +30,7 @@ var (
 	_ indexChecker  = mysql{}
 	_ fkTypeMatcher = mysql{}
 	_ converter     = mysql{}
+	_ valueCaster   = mysql{}
 	_ schemaCreator = mysql{}
 )
 
@@ -1191,6 +1192,24 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
 		out = append(out, "ALTER TABLE "+my.quoteTable(t)+" "+strings.Join(clauses, ", "))
 	}
 	return out
+}
+
+// castExpr is a value converted to a numeric type, as a MODIFY COLUMN
+// converts it (rounding to the type's scale). Other conversions are judged
+// on the values as they are: strings compare under the column's collation,
+// which a CAST would lose.
+func (mysql) castExpr(col string, from, to ColumnType) (string, bool) {
+	switch {
+	case myIntRank[to.Name] > 0 && to.Unsigned:
+		return "CAST(" + col + " AS UNSIGNED)", true
+	case myIntRank[to.Name] > 0:
+		return "CAST(" + col + " AS SIGNED)", true
+	case to.Name == "decimal":
+		return fmt.Sprintf("CAST(%s AS DECIMAL(%d,%d))", col, to.Precision(), to.Scale()), true
+	case to.Name == "double":
+		return "CAST(" + col + " AS DOUBLE)", true
+	}
+	return "", false
 }
 
 // probeConversion copies the column's values into a temporary column of the
