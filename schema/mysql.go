@@ -91,9 +91,9 @@ func (my mysql) checkIndex(t *Table, ix *Index) error {
 	return nil
 }
 
-// mysqlUnquote parses s as one single-quoted MySQL string literal, with
+// myUnquote parses s as one single-quoted MySQL string literal, with
 // doubled quotes and backslash escapes.
-func mysqlUnquote(s string) (string, bool) {
+func myUnquote(s string) (string, bool) {
 	if len(s) < 2 || s[0] != '\'' {
 		return "", false
 	}
@@ -139,14 +139,14 @@ func mysqlUnquote(s string) (string, bool) {
 	return "", false
 }
 
-// mysqlQuote writes s as a MySQL string literal.
-func mysqlQuote(s string) string {
+// myQuote writes s as a MySQL string literal.
+func myQuote(s string) string {
 	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
 }
 
-// mysqlAttrs are what a MODIFY COLUMN must repeat so as not to lose them:
+// myAttrs are what a MODIFY COLUMN must repeat so as not to lose them:
 // MySQL replaces the whole column definition with the one given.
-type mysqlAttrs struct {
+type myAttrs struct {
 	collation string // when it differs from the table's
 	comment   string
 	invisible bool
@@ -157,7 +157,7 @@ type mysqlAttrs struct {
 // a string, a number, a boolean, a bit or hex value.
 func myLiteral(s string) bool {
 	s = myIntroducer.ReplaceAllString(strings.TrimSpace(s), "'")
-	if _, ok := mysqlUnquote(s); ok {
+	if _, ok := myUnquote(s); ok {
 		return true
 	}
 	if _, ok := canonicalNumber(s); ok {

@@ -19,7 +19,7 @@ func (my mysql) columnList(cols []string) string {
 
 // columnDef writes a column definition; attrs are the live column's
 // attributes a MODIFY COLUMN keeps.
-func (my mysql) columnDef(c *Column, attrs *mysqlAttrs) string {
+func (my mysql) columnDef(c *Column, attrs *myAttrs) string {
 	var b strings.Builder
 	b.WriteString(my.quote(c.Name))
 	b.WriteByte(' ')
@@ -44,7 +44,7 @@ func (my mysql) columnDef(c *Column, attrs *mysqlAttrs) string {
 	}
 	if attrs != nil && attrs.comment != "" {
 		b.WriteString(" COMMENT ")
-		b.WriteString(mysqlQuote(attrs.comment))
+		b.WriteString(myQuote(attrs.comment))
 	}
 	if attrs != nil && attrs.check != "" && c.Type.Name != "json" {
 		b.WriteString(" CHECK (")
@@ -120,7 +120,7 @@ func (my mysql) indexClause(ix *Index) string {
 // dropped by an ALTER TABLE of their own first: MySQL and MariaDB refuse
 // both in one statement.
 func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
-	attrsOf := func(name string) *mysqlAttrs {
+	attrsOf := func(name string) *myAttrs {
 		if lc := live.Column(name); lc != nil {
 			return lc.mysql
 		}

@@ -230,13 +230,13 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 			c.rawDefault = myCatalogDefault(r.def, r.extra, ct, mariaDB)
 			c.Default = my.normalizeDefault(c.rawDefault, ct)
 		}
-		var attrs mysqlAttrs
+		var attrs myAttrs
 		if r.collation != "" && r.collation != collations[r.key] && myTextual(ct) {
 			attrs.collation = r.collation
 		}
 		attrs.comment = r.comment
 		attrs.invisible = strings.Contains(extra, "invisible")
-		if attrs != (mysqlAttrs{}) {
+		if attrs != (myAttrs{}) {
 			c.mysql = &attrs
 		}
 		t.Columns = append(t.Columns, c)
@@ -305,7 +305,7 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, groups []myGroup, m
 			}
 			if c := t.Column(name); c != nil {
 				if c.mysql == nil {
-					c.mysql = &mysqlAttrs{}
+					c.mysql = &myAttrs{}
 				}
 				c.mysql.check = col.String
 			}

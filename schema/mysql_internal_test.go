@@ -275,7 +275,7 @@ func TestMySQLAlterTableOneModifyPerColumn(t *testing.T) {
 		return ct
 	}
 	live := &Table{Name: "items", Columns: []*Column{
-		{Name: "name", Type: typ("varchar(60)"), Nullable: true, mysql: &mysqlAttrs{collation: "utf8mb4_bin", comment: "the name"}},
+		{Name: "name", Type: typ("varchar(60)"), Nullable: true, mysql: &myAttrs{collation: "utf8mb4_bin", comment: "the name"}},
 		{Name: "qty", Type: typ("int"), Nullable: true},
 	}}
 	wantName := &Column{Name: "name", Type: typ("varchar(40)"), Default: "'x'", rawDefault: "'x'"}

@@ -40,7 +40,7 @@ func myCatalogDefault(def sql.NullString, extra string, typ ColumnType, mariaDB 
 	case myNumeric(typ) && (myNumberOK(def.String) || myBitLiteral.MatchString(def.String)):
 		s = def.String
 	default:
-		s = mysqlQuote(def.String)
+		s = myQuote(def.String)
 	}
 	if m := myOnUpdate.FindStringSubmatch(extra); m != nil {
 		if s == "" {
@@ -295,14 +295,14 @@ func (mysql) normalizeValue(s string, typ ColumnType) string {
 			return strconv.FormatUint(n, 10)
 		}
 	}
-	literal, quoted := mysqlUnquote(s)
+	literal, quoted := myUnquote(s)
 	if !quoted {
 		literal = s
 		if myTextual(typ) {
 			// A number or boolean default of a text column is stored as the
 			// text it converts to.
 			if _, ok := canonicalNumber(s); ok {
-				return mysqlQuote(s)
+				return myQuote(s)
 			}
 			switch strings.ToLower(s) {
 			case "true":
@@ -324,7 +324,7 @@ func (mysql) normalizeValue(s string, typ ColumnType) string {
 		}
 	}
 	if quoted {
-		return mysqlQuote(myCanonicalTime(literal, typ))
+		return myQuote(myCanonicalTime(literal, typ))
 	}
 	s = renameFunctions(canonicalExpr(s), myFunctionNames)
 	if m := myCurrentTimestamp.FindStringSubmatch(s); m != nil {

@@ -73,13 +73,13 @@ func (sqlite) checkTable(t *Table) error {
 		}
 		if t.PrimaryKey == nil || !slices.Equal(t.PrimaryKey.Columns, []string{c.Name}) || c.Type.String() != "integer" {
 			return fmt.Errorf("column %q: SQLite generates values only for a single-column INTEGER PRIMARY KEY, and %q is %s (make it the only primary key column with type integer, or drop autoincrement/identity)",
-				c.Name, c.Name, describeKeyColumn(t, c))
+				c.Name, c.Name, sqliteDescribeKeyColumn(t, c))
 		}
 	}
 	return nil
 }
 
-func describeKeyColumn(t *Table, c *Column) string {
+func sqliteDescribeKeyColumn(t *Table, c *Column) string {
 	switch {
 	case t.PrimaryKey == nil || !slices.Contains(t.PrimaryKey.Columns, c.Name):
 		return fmt.Sprintf("%s and not the primary key", c.Type)

@@ -17,9 +17,9 @@ func (s sqlite) columnList(cols []string) string {
 	return strings.Join(q, ", ")
 }
 
-// autoIncrementColumn is the column written INTEGER PRIMARY KEY
+// sqliteAutoIncrementColumn is the column written INTEGER PRIMARY KEY
 // AUTOINCREMENT, or nil.
-func autoIncrementColumn(t *Table) *Column {
+func sqliteAutoIncrementColumn(t *Table) *Column {
 	if t.PrimaryKey == nil || len(t.PrimaryKey.Columns) != 1 {
 		return nil
 	}
@@ -47,7 +47,7 @@ func (s sqlite) columnDef(c *Column, autoPK bool, extra string) string {
 	}
 	if d := c.defaultSQL(); d != "" && !autoPK && c.generated == "" {
 		b.WriteString(" DEFAULT ")
-		b.WriteString(sqliteDefaultSQL(d))
+		b.WriteString(sqliteDefaultExpr(d))
 	}
 	if extra != "" {
 		b.WriteByte(' ')
@@ -56,11 +56,11 @@ func (s sqlite) columnDef(c *Column, autoPK bool, extra string) string {
 	return b.String()
 }
 
-// sqliteDefaultSQL puts an expression default in the parentheses SQLite
+// sqliteDefaultExpr puts an expression default in the parentheses SQLite
 // requires around anything but a literal.
-func sqliteDefaultSQL(d string) string {
+func sqliteDefaultExpr(d string) string {
 	d = strings.TrimSpace(d)
-	if isSQLiteLiteral(d) || (strings.HasPrefix(d, "(") && matchingParen(d, 0) == len(d)-1) {
+	if sqliteIsLiteral(d) || (strings.HasPrefix(d, "(") && matchingParen(d, 0) == len(d)-1) {
 		return d
 	}
 	return "(" + d + ")"
@@ -84,7 +84,7 @@ func (s sqlite) fkDef(fk *ForeignKey) string {
 // exists, carries over what the column model does not describe: column
 // collations, CHECK constraints, generated columns and table options.
 func (s sqlite) tableSQL(t *Table, name string, def *sqliteTableDef) string {
-	auto := autoIncrementColumn(t)
+	auto := sqliteAutoIncrementColumn(t)
 	var defs []string
 	for _, c := range t.Columns {
 		defs = append(defs, s.columnDef(c, c == auto, def.column(c.Name).extra))
@@ -135,7 +135,7 @@ func (s sqlite) alterTable(t, live *Table, changes []*Change) []string {
 	var stmts []string
 	switch {
 	case len(applied) == 0:
-	case !slices.ContainsFunc(applied, func(c *Change) bool { return !addsDirectly(c) }):
+	case !slices.ContainsFunc(applied, func(c *Change) bool { return !sqliteAddsDirectly(c) }):
 		for _, c := range applied {
 			c.SQL = "ALTER TABLE " + s.quoteTable(t) + " ADD COLUMN " + s.columnDef(c.col, false, "")
 			stmts = append(stmts, c.SQL)
@@ -155,11 +155,11 @@ func (s sqlite) alterTable(t, live *Table, changes []*Change) []string {
 	return stmts
 }
 
-// addsDirectly reports whether SQLite's ALTER TABLE ADD COLUMN can make the
+// sqliteAddsDirectly reports whether SQLite's ALTER TABLE ADD COLUMN can make the
 // change: a column that is not a key, with a constant default (not
 // CURRENT_TIME/DATE/TIMESTAMP, no expression) that is not NULL when the
 // column is NOT NULL. UNIQUE and REFERENCES come as their own changes.
-func addsDirectly(c *Change) bool {
+func sqliteAddsDirectly(c *Change) bool {
 	if c.Kind != AddColumn || c.col.PrimaryKey || c.col.AutoIncrement {
 		return false
 	}
@@ -167,7 +167,7 @@ func addsDirectly(c *Change) bool {
 	if d == "" || strings.EqualFold(d, "null") {
 		return c.col.Nullable
 	}
-	return isSQLiteLiteral(d) && !strings.HasPrefix(strings.ToLower(d), "current_")
+	return sqliteIsLiteral(d) && !strings.HasPrefix(strings.ToLower(d), "current_")
 }
 
 // sqliteRebuildSuffix names the table a rebuild builds before it takes the
@@ -182,8 +182,8 @@ const sqliteRebuildSuffix = "__slipway_new"
 // (see migrate). live's indexes are those still there when the rebuild
 // runs: the plan drops others before and creates new ones after.
 func (s sqlite) rebuild(t, live *Table, changes []*Change) []string {
-	def := parseCreateTable(live.createSQL)
-	next := rebuiltTable(live, changes)
+	def := sqliteParseCreateTable(live.createSQL)
+	next := sqliteRebuiltTable(live, changes)
 	old := s.quoteTable(live)
 	tmp := s.quoteTable(&Table{Schema: live.Schema, Name: live.Name + sqliteRebuildSuffix})
 	stmts := []string{s.tableSQL(next, tmp, def)}
@@ -196,13 +196,13 @@ func (s sqlite) rebuild(t, live *Table, changes []*Change) []string {
 	}
 	// Keep implicit rowids too, unless a rowid alias carries them (or a
 	// column takes the name).
-	if !def.withoutRowid && rowidAlias(live) == nil && rowidAlias(next) == nil &&
+	if !def.withoutRowid && sqliteRowidAlias(live) == nil && sqliteRowidAlias(next) == nil &&
 		!slices.ContainsFunc(live.Columns, func(c *Column) bool { return slices.Contains([]string{"rowid", "oid", "_rowid_"}, asciiLower(c.Name)) }) {
 		copied = append([]string{"rowid"}, copied...)
 	}
 	cols := strings.Join(copied, ", ")
 	stmts = append(stmts, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", tmp, cols, cols, old))
-	if autoIncrementColumn(live) != nil && autoIncrementColumn(next) != nil {
+	if sqliteAutoIncrementColumn(live) != nil && sqliteAutoIncrementColumn(next) != nil {
 		// Keep AUTOINCREMENT's high-water mark: ids of deleted rows stay unused.
 		seq := s.quoteTable(&Table{Schema: live.Schema, Name: "sqlite_sequence"})
 		oldName, tmpName := quoteString(live.Name), quoteString(live.Name+sqliteRebuildSuffix)
@@ -231,9 +231,9 @@ func (s sqlite) rebuild(t, live *Table, changes []*Change) []string {
 	return append(stmts, live.triggers...)
 }
 
-// rowidAlias is the INTEGER PRIMARY KEY column that is the table's rowid,
+// sqliteRowidAlias is the INTEGER PRIMARY KEY column that is the table's rowid,
 // or nil.
-func rowidAlias(t *Table) *Column {
+func sqliteRowidAlias(t *Table) *Column {
 	if t.PrimaryKey == nil || len(t.PrimaryKey.Columns) != 1 {
 		return nil
 	}
@@ -243,9 +243,9 @@ func rowidAlias(t *Table) *Column {
 	return nil
 }
 
-// rebuiltTable is live with the changes made: the table a rebuild creates.
+// sqliteRebuiltTable is live with the changes made: the table a rebuild creates.
 // Its indexes are the unique constraints; other indexes are recreated apart.
-func rebuiltTable(live *Table, changes []*Change) *Table {
+func sqliteRebuiltTable(live *Table, changes []*Change) *Table {
 	t := &Table{Schema: live.Schema, Name: live.Name, PrimaryKey: live.PrimaryKey, ForeignKeys: slices.Clone(live.ForeignKeys)}
 	for _, c := range live.Columns {
 		cp := *c

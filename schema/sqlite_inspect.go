@@ -201,13 +201,13 @@ func (s sqlite) readColumns(ctx context.Context, db bun.IDB, with, arg string, i
 				t.triggers = append(t.triggers, text)
 			}
 			continue
-		case t == nil && isVirtualTable(text):
+		case t == nil && sqliteIsVirtualTable(text):
 			in.snap.others[key] = "virtual table"
 			continue
 		case t == nil:
 			t = &Table{Schema: in.snap.display(dbName), Name: rname, createSQL: text}
 			in.snap.tables[key] = t
-			in.defs[key] = parseCreateTable(text)
+			in.defs[key] = sqliteParseCreateTable(text)
 		}
 		if !cid.Valid {
 			continue // a table without columns
@@ -248,7 +248,7 @@ func (s sqlite) readColumns(ctx context.Context, db bun.IDB, with, arg string, i
 	return nil
 }
 
-func isVirtualTable(createSQL string) bool {
+func sqliteIsVirtualTable(createSQL string) bool {
 	toks := lexSQL(createSQL)
 	return len(toks) > 1 && isKeyword(toks[1], "VIRTUAL")
 }
@@ -300,7 +300,7 @@ func (s sqlite) readIndexes(ctx context.Context, db bun.IDB, with, arg string, i
 				ix.Name = name
 			}
 		} else {
-			key, where, plain := parseCreateIndex(r.text)
+			key, where, plain := sqliteParseCreateIndex(r.text)
 			ix.Where, ix.sql = where, r.text
 			if plain && !r.expr {
 				ix.Columns = r.cols
@@ -337,7 +337,7 @@ func (s sqlite) readForeignKeys(ctx context.Context, db bun.IDB, with, arg strin
 			return err
 		}
 		if text != "" {
-			defs[tableKey{dbName, asciiLower(table)}] = parseCreateTable(text)
+			defs[tableKey{dbName, asciiLower(table)}] = sqliteParseCreateTable(text)
 		}
 		if n := len(all); n == 0 || all[n-1].db != dbName || all[n-1].table != table || all[n-1].id != id {
 			refTable := ref

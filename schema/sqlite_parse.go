@@ -50,7 +50,7 @@ func (d *sqliteTableDef) uniqueName(cols []string) string {
 		return ""
 	}
 	for _, u := range d.uniques {
-		if sameIdents(u.cols, cols) {
+		if sqliteSameIdents(u.cols, cols) {
 			return u.name
 		}
 	}
@@ -62,20 +62,20 @@ func (d *sqliteTableDef) foreignKeyName(fk *ForeignKey) string {
 		return ""
 	}
 	for _, k := range d.fks {
-		if sameIdents(k.cols, fk.Columns) && strings.EqualFold(k.ref, fk.RefTable) {
+		if sqliteSameIdents(k.cols, fk.Columns) && strings.EqualFold(k.ref, fk.RefTable) {
 			return k.name
 		}
 	}
 	return ""
 }
 
-func sameIdents(a, b []string) bool {
+func sqliteSameIdents(a, b []string) bool {
 	return slices.EqualFunc(a, b, strings.EqualFold)
 }
 
-// parseCreateTable reads a CREATE TABLE statement. It never fails: what it
+// sqliteParseCreateTable reads a CREATE TABLE statement. It never fails: what it
 // cannot read is left out.
-func parseCreateTable(stmt string) *sqliteTableDef {
+func sqliteParseCreateTable(stmt string) *sqliteTableDef {
 	def := &sqliteTableDef{columns: map[string]*sqliteColumnDef{}}
 	toks := lexSQL(stmt)
 	g := slices.IndexFunc(toks, func(t sqlToken) bool { return t.kind == '(' })
@@ -111,13 +111,13 @@ func (d *sqliteTableDef) tableConstraint(part []sqlToken, raw string) {
 		d.pkName = name
 	case isKeyword(kind, "UNIQUE"):
 		if g := nextGroup(part, i); g != nil && name != "" {
-			d.uniques = append(d.uniques, sqliteNamedKey{name: name, cols: keyColumns(*g)})
+			d.uniques = append(d.uniques, sqliteNamedKey{name: name, cols: sqliteKeyColumns(*g)})
 		}
 	case isKeyword(kind, "FOREIGN"):
 		g := nextGroup(part, i)
 		r := slices.IndexFunc(part, func(t sqlToken) bool { return isKeyword(t, "REFERENCES") })
 		if g != nil && name != "" && r >= 0 && r+1 < len(part) {
-			d.fks = append(d.fks, sqliteNamedKey{name: name, cols: keyColumns(*g), ref: identOf(part[r+1])})
+			d.fks = append(d.fks, sqliteNamedKey{name: name, cols: sqliteKeyColumns(*g), ref: identOf(part[r+1])})
 		}
 	}
 }
@@ -167,9 +167,9 @@ func (d *sqliteTableDef) columnDef(part []sqlToken, body string) {
 	col.extra = strings.Join(extras, " ")
 }
 
-// parseCreateIndex reads a CREATE INDEX statement: the text of its key, its
+// sqliteParseCreateIndex reads a CREATE INDEX statement: the text of its key, its
 // WHERE clause, and whether the key is a plain list of columns.
-func parseCreateIndex(stmt string) (key, where string, plain bool) {
+func sqliteParseCreateIndex(stmt string) (key, where string, plain bool) {
 	toks := lexSQL(stmt)
 	g := slices.IndexFunc(toks, func(t sqlToken) bool { return t.kind == '(' })
 	if g < 0 {
@@ -189,8 +189,8 @@ func parseCreateIndex(stmt string) (key, where string, plain bool) {
 	return key, where, plain
 }
 
-// keyColumns lists the column names of a key such as ("a", b COLLATE NOCASE).
-func keyColumns(g sqlToken) []string {
+// sqliteKeyColumns lists the column names of a key such as ("a", b COLLATE NOCASE).
+func sqliteKeyColumns(g sqlToken) []string {
 	var cols []string
 	for _, part := range splitTokens(lexSQL(g.inner())) {
 		cols = append(cols, identOf(part[0]))

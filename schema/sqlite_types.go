@@ -111,9 +111,9 @@ func (sqlite) widens(from, to ColumnType) bool {
 	return false
 }
 
-// isSQLiteLiteral reports whether s is a literal value in SQLite's grammar:
+// sqliteIsLiteral reports whether s is a literal value in SQLite's grammar:
 // a number, a string or blob, NULL, TRUE, FALSE or CURRENT_TIME/DATE/TIMESTAMP.
-func isSQLiteLiteral(s string) bool {
+func sqliteIsLiteral(s string) bool {
 	if s == "" || isQuoted(s) {
 		return s != ""
 	}

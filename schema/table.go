@@ -48,10 +48,10 @@ type Column struct {
 	// read from the database.
 	Field string
 
-	identity   bool        // PostgreSQL: an identity column rather than a serial one
-	rawDefault string      // the default as written (model tag or catalog), for DDL
-	generated  string      // expression of a generated column (read from the database)
-	mysql      *mysqlAttrs // MySQL: what a MODIFY COLUMN must repeat (collation, comment)
+	identity   bool     // PostgreSQL: an identity column rather than a serial one
+	rawDefault string   // the default as written (model tag or catalog), for DDL
+	generated  string   // expression of a generated column (read from the database)
+	mysql      *myAttrs // MySQL: what a MODIFY COLUMN must repeat (collation, comment)
 }
 
 // defaultSQL is the default expression to write into DDL.
