@@ -59,7 +59,7 @@ func (my mysql) columnDef(c *Column, attrs *myAttrs) string {
 // default for TEXT, BLOB and JSON only as an expression too (MariaDB takes
 // both forms).
 func (mysql) defaultClause(typ ColumnType, d string) string {
-	if strings.HasPrefix(d, "(") && matchingParen(d, 0) == len(d)-1 {
+	if strings.HasPrefix(d, "(") && mysqlSyntax.matchingParen(d, 0) == len(d)-1 {
 		return d
 	}
 	def, onUpdate := mySplitOnUpdate(d)

@@ -369,33 +369,22 @@ func myCanonicalTime(s string, typ ColumnType) string {
 }
 
 // mySplitOnUpdate separates "DEFAULT-EXPR ON UPDATE EXPR" at a top-level ON
-// UPDATE (outside quotes and parentheses). Unlike lastTopLevel it honours
-// MySQL's backslash escapes in quotes and ignores case.
+// UPDATE (outside quotes, with MySQL's backslash escapes, and parentheses),
+// in any case.
 func mySplitOnUpdate(s string) (def, onUpdate string) {
-	depth := 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
+	def = s
+	mysqlSyntax.scan(s, 0, func(i, depth int) bool {
 		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case depth == 0 && (c == 'o' || c == 'O') && (i == 0 || s[i-1] == ' ' || s[i-1] == ')'):
-			if m := myOnUpdate.FindStringSubmatchIndex(s[i:]); m != nil && m[0] == 0 {
-				return strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+m[2]:])
-			}
+		if depth != 0 || (c != 'o' && c != 'O') || (i > 0 && s[i-1] != ' ' && s[i-1] != ')') {
+			return true
 		}
-	}
-	return s, ""
+		if m := myOnUpdate.FindStringSubmatchIndex(s[i:]); m != nil && m[0] == 0 {
+			def, onUpdate = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+m[2]:])
+			return false
+		}
+		return true
+	})
+	return def, onUpdate
 }
 
 // castExpr is a value converted to a numeric type, as a MODIFY COLUMN

@@ -24,6 +24,8 @@ func (t sqlToken) inner() string {
 	return t.text[1 : len(t.text)-1]
 }
 
+// lexSQL splits a statement into tokens, skipping whitespace and comments.
+// It reads SQLite's syntax, where [name] quotes an identifier too.
 func lexSQL(s string) []sqlToken {
 	var toks []sqlToken
 	for i := 0; i < len(s); {
@@ -33,17 +35,15 @@ func lexSQL(s string) []sqlToken {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
 			i++
 			continue
-		case strings.HasPrefix(s[i:], "--") || strings.HasPrefix(s[i:], "/*"):
+		case isComment(s, i):
 			i = skipComment(s, i)
 			continue
 		case c == '(':
-			kind, i = '(', skipGroup(s, i)
+			kind, i = '(', sqliteSyntax.skipGroup(s, i)
 		case c == '\'':
-			kind, i = 's', skipQuoted(s, i, '\'')
-		case c == '"' || c == '`':
-			kind, i = 'q', skipQuoted(s, i, c)
-		case c == '[':
-			kind, i = 'q', skipQuoted(s, i, ']')
+			kind, i = 's', sqliteSyntax.skipQuoted(s, i)
+		case c == '"' || c == '`' || c == '[':
+			kind, i = 'q', sqliteSyntax.skipQuoted(s, i)
 		case isWordByte(c):
 			kind = 'w'
 			for i < len(s) && isWordByte(s[i]) {
@@ -61,22 +61,58 @@ func isWordByte(c byte) bool {
 	return c == '_' || c == '$' || c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 
-// skipQuoted returns the index after the quoted text opened at i and closed
-// by closing; a doubled closing quote belongs to the text.
-func skipQuoted(s string, i int, closing byte) int {
-	for j := i + 1; j < len(s); j++ {
-		if s[j] != closing {
-			continue
-		}
-		if closing != ']' && j+1 < len(s) && s[j+1] == closing {
-			j++
-			continue
-		}
-		return j + 1
-	}
-	return len(s)
+// sqlSyntax is how a dialect's SQL text quotes, beyond what every dialect
+// shares: '...' for strings, "..." and `...` for names, a doubled quote
+// inside being part of the text, and -- and /* */ comments.
+type sqlSyntax struct {
+	brackets  bool // [name] quotes a name (SQLite)
+	backslash bool // a backslash escapes the next byte in a quote (MySQL)
 }
 
+var (
+	ansiSyntax   = sqlSyntax{}
+	sqliteSyntax = sqlSyntax{brackets: true}
+	mysqlSyntax  = sqlSyntax{backslash: true}
+)
+
+// isQuote reports whether s[i] opens a quoted string or name.
+func (syn sqlSyntax) isQuote(c byte) bool {
+	return c == '\'' || c == '"' || c == '`' || (c == '[' && syn.brackets)
+}
+
+// skipQuoted returns the index after the quoted text opened at i (len(s)
+// when it is not closed).
+func (syn sqlSyntax) skipQuoted(s string, i int) int {
+	end, _ := syn.quoted(s, i)
+	return end
+}
+
+// quoted returns the index after the quoted text opened at i and whether
+// its closing quote was found.
+func (syn sqlSyntax) quoted(s string, i int) (end int, closed bool) {
+	closing := s[i]
+	if closing == '[' {
+		closing = ']'
+	}
+	for j := i + 1; j < len(s); j++ {
+		switch {
+		case syn.backslash && s[j] == '\\' && closing != ']':
+			j++
+		case s[j] != closing:
+		case closing != ']' && j+1 < len(s) && s[j+1] == closing:
+			j++ // a doubled quote
+		default:
+			return j + 1, true
+		}
+	}
+	return len(s), false
+}
+
+func isComment(s string, i int) bool {
+	return strings.HasPrefix(s[i:], "--") || strings.HasPrefix(s[i:], "/*")
+}
+
+// skipComment returns the index after the comment starting at i.
 func skipComment(s string, i int) int {
 	if strings.HasPrefix(s[i:], "--") {
 		if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
@@ -90,29 +126,50 @@ func skipComment(s string, i int) int {
 	return len(s)
 }
 
-// skipGroup returns the index after the parenthesis closing the one at i.
-func skipGroup(s string, i int) int {
+// scan calls fn, from index from on, for every byte of s outside quoted
+// text and comments, with the parenthesis depth after that byte; fn returns
+// false to stop. It is the one scanner every parser here uses.
+func (syn sqlSyntax) scan(s string, from int, fn func(i, depth int) bool) {
 	depth := 0
-	for j := i; j < len(s); {
-		switch c := s[j]; {
+	for i := from; i < len(s); {
+		c := s[i]
+		switch {
+		case syn.isQuote(c):
+			i = syn.skipQuoted(s, i)
+			continue
+		case isComment(s, i):
+			i = skipComment(s, i)
+			continue
 		case c == '(':
 			depth++
-			j++
 		case c == ')':
 			depth--
-			j++
-			if depth == 0 {
-				return j
-			}
-		case c == '\'' || c == '"' || c == '`':
-			j = skipQuoted(s, j, c)
-		case c == '[':
-			j = skipQuoted(s, j, ']')
-		case strings.HasPrefix(s[j:], "--") || strings.HasPrefix(s[j:], "/*"):
-			j = skipComment(s, j)
-		default:
-			j++
 		}
+		if !fn(i, depth) {
+			return
+		}
+		i++
+	}
+}
+
+// matchingParen returns the index of the parenthesis closing the one at
+// open; -1 when there is none.
+func (syn sqlSyntax) matchingParen(s string, open int) int {
+	end := -1
+	syn.scan(s, open, func(i, depth int) bool {
+		if s[i] == ')' && depth == 0 {
+			end = i
+			return false
+		}
+		return true
+	})
+	return end
+}
+
+// skipGroup returns the index after the parenthesis closing the one at i.
+func (syn sqlSyntax) skipGroup(s string, i int) int {
+	if end := syn.matchingParen(s, i); end >= 0 {
+		return end + 1
 	}
 	return len(s)
 }
@@ -158,53 +215,14 @@ func nextGroup(toks []sqlToken, i int) *sqlToken {
 	return nil
 }
 
-// matchingParen returns the index of the parenthesis closing the one at
-// open, skipping quoted text; -1 when there is none.
-func matchingParen(s string, open int) int {
-	end := -1
-	scanOutsideQuotes(s, open, func(i, depth int) bool {
-		if s[i] == ')' && depth == 0 {
-			end = i
-			return false
-		}
-		return true
-	})
-	return end
-}
-
-// scanOutsideQuotes calls fn, from index from on, for every byte of s that
-// is not inside a quoted literal or identifier, with the parenthesis depth
-// after that byte; fn returns false to stop.
-func scanOutsideQuotes(s string, from int, fn func(i, depth int) bool) {
-	depth := 0
-	var quote byte
-	for i := from; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-			continue
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-			continue
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		}
-		if !fn(i, depth) {
-			return
-		}
-	}
-}
+// matchingParen is ansiSyntax.matchingParen.
+func matchingParen(s string, open int) int { return ansiSyntax.matchingParen(s, open) }
 
 // splitTopLevel splits s at sep outside quotes and parentheses.
 func splitTopLevel(s string, sep byte) []string {
 	var out []string
 	start := 0
-	scanOutsideQuotes(s, 0, func(i, depth int) bool {
+	ansiSyntax.scan(s, 0, func(i, depth int) bool {
 		if s[i] == sep && depth == 0 {
 			out = append(out, s[start:i])
 			start = i + 1
@@ -226,7 +244,7 @@ func stripOuterParens(s string) string {
 // quotes and parentheses, or -1.
 func lastTopLevel(s, sub string) int {
 	last := -1
-	scanOutsideQuotes(s, 0, func(i, depth int) bool {
+	ansiSyntax.scan(s, 0, func(i, depth int) bool {
 		if depth == 0 && strings.HasPrefix(s[i:], sub) {
 			last = i
 		}

@@ -88,24 +88,13 @@ func stripLiteralCasts(s string) string {
 			b.WriteByte(c)
 			continue
 		}
-		// Copy the literal, with doubled quotes inside.
-		j := i + 1
-		for j < len(s) {
-			if s[j] == '\'' {
-				if j+1 < len(s) && s[j+1] == '\'' {
-					j += 2
-					continue
-				}
-				break
-			}
-			j++
-		}
-		if j >= len(s) {
+		end, closed := ansiSyntax.quoted(s, i)
+		if !closed {
 			b.WriteString(s[i:])
 			break
 		}
-		b.WriteString(s[i : j+1])
-		i = j
+		b.WriteString(s[i:end])
+		i = end - 1
 		for strings.HasPrefix(s[i+1:], "::") {
 			n := castLen(s[i+3:])
 			if n == 0 {
@@ -239,7 +228,7 @@ func renameFunctions(s string, names map[string]string) string {
 		c := s[i]
 		switch {
 		case c == '\'' || c == '"' || c == '`':
-			j := skipQuoted(s, i, c)
+			j := ansiSyntax.skipQuoted(s, i)
 			b.WriteString(s[i:j])
 			i = j
 		case c == '_' || (c >= 'a' && c <= 'z'):
