@@ -11,7 +11,7 @@ import (
 func (m *Migrator) apply(ctx context.Context, opts MigrateOptions, want []*Table, then func(context.Context, bun.IDB) error) (*Plan, error) {
 	start := time.Now()
 	var plan *Plan
-	err := m.d.migrate(ctx, m.db, m.lockTimeout, func(ctx context.Context, conn bun.IDB) error {
+	err := m.Locked(ctx, func(ctx context.Context, conn bun.IDB) error {
 		var err error
 		plan, err = m.plan(ctx, conn, opts, want)
 		if err != nil {

@@ -54,9 +54,11 @@ type dialect interface {
 	// dropTables drops the tables, which may reference each other.
 	dropTables(tables []*Table) []string
 
-	// migrate runs fn under the migration lock; fn gets the connection (or
-	// transaction) to inspect and apply on. timeout bounds the wait.
-	migrate(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(ctx context.Context, conn bun.IDB) error) error
+	// locked runs fn under the migration lock, the one lock primitive
+	// (Migrator.Locked): on a connection of its own, in one transaction
+	// where DDL is transactional. fn gets the connection or transaction to
+	// inspect and apply on. timeout bounds the wait for the lock.
+	locked(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(ctx context.Context, conn bun.IDB) error) error
 	// transactional reports whether a failed plan is rolled back entirely.
 	transactional() bool
 	// features says what the dialect does differently from the default.

@@ -160,6 +160,24 @@ func (m *Migrator) MigrateThen(ctx context.Context, opts MigrateOptions, then fu
 	return m.apply(ctx, opts, want, then)
 }
 
+// Locked runs fn while holding the migration lock of the migrator's
+// database — the lock Migrate takes, so that fn runs neither during another
+// process's migration nor beside another Locked call — on a connection of
+// its own and, where DDL is transactional (PostgreSQL, SQLite), in one
+// transaction that commits when fn returns nil and rolls back otherwise. fn
+// gets that connection or transaction: run everything on it. Locked waits
+// for the lock as Migrate does (WithLockTimeout) and needs no models. This
+// is how seeding runs exactly once when replicas start together. On SQLite,
+// foreign keys are checked when the transaction commits rather than per
+// statement, and ON DELETE/UPDATE actions do not fire inside fn (see
+// docs/migrations.md).
+func (m *Migrator) Locked(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
+	if m.d == nil {
+		return m.err
+	}
+	return m.d.locked(ctx, m.db, m.lockTimeout, fn)
+}
+
 // IsActual reports whether the database matches the models: whether a
 // Migrate with default options would execute nothing.
 func (m *Migrator) IsActual(ctx context.Context) (bool, error) {

@@ -19,12 +19,12 @@ import (
 // the digest of the database name.
 const myLockName = `CONCAT('slipway.migrate:', SHA1(COALESCE(DATABASE(), '')))`
 
-// migrate takes a server-wide user lock (GET_LOCK) named after the database
+// locked takes a server-wide user lock (GET_LOCK) named after the database
 // on a dedicated connection, runs fn on that connection, and releases the
 // lock. DDL is not transactional on MySQL: each statement fn executes
 // commits on its own, and a failure leaves the statements before it
 // applied.
-func (my mysql) migrate(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(context.Context, bun.IDB) error) (err error) {
+func (my mysql) locked(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(context.Context, bun.IDB) error) (err error) {
 	fail := func(what string, err error) error { return fmt.Errorf("schema: %s: %s: %w", my.name(), what, err) }
 	conn, err := db.Conn(ctx)
 	if err != nil {

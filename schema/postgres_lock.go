@@ -16,10 +16,10 @@ import (
 // schema, so migrators of different schemas do not wait for each other.
 const pgLockKey = `('x' || left(md5('slipway.migrate:' || current_database() || ':' || coalesce(current_schema(), '')), 16))::bit(64)::bigint`
 
-// migrate runs fn in one transaction holding a transaction-scoped advisory
+// locked runs fn in one transaction holding a transaction-scoped advisory
 // lock: everything fn does commits together or not at all, and concurrent
 // migrators of the same database and schema run one after the other.
-func (pg postgres) migrate(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(context.Context, bun.IDB) error) (err error) {
+func (pg postgres) locked(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(context.Context, bun.IDB) error) (err error) {
 	fail := func(what string, err error) error { return fmt.Errorf("schema: %s: %s: %w", pg.name(), what, err) }
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {

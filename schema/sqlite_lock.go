@@ -18,7 +18,7 @@ import (
 // context stops the wait soon.
 const sqliteLockPoll = 250 * time.Millisecond
 
-// migrate runs fn on a dedicated connection in one BEGIN IMMEDIATE
+// locked runs fn on a dedicated connection in one BEGIN IMMEDIATE
 // transaction: SQLite lets one connection write at a time, so concurrent
 // migrators run one after the other, and everything fn does commits
 // together or not at all. As SQLite's documentation prescribes for table
@@ -26,7 +26,7 @@ const sqliteLockPoll = 250 * time.Millisecond
 // before the transaction begins and restored after it ends, and when the
 // transaction changed anything, PRAGMA foreign_key_check must find no
 // violation before it commits.
-func (s sqlite) migrate(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(context.Context, bun.IDB) error) (err error) {
+func (s sqlite) locked(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(context.Context, bun.IDB) error) (err error) {
 	fail := func(what string, err error) error { return fmt.Errorf("schema: %s: %s: %w", s.name(), what, err) }
 	conn, err := db.Conn(ctx)
 	if err != nil {
