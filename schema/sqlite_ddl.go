@@ -285,6 +285,8 @@ func sqliteRebuiltTable(live *Table, changes []*Change) *Table {
 			t.ForeignKeys = append(t.ForeignKeys, ch.fk)
 		case DropForeignKey:
 			t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(fk *ForeignKey) bool { return fk == ch.fk })
+		default:
+			panic(fmt.Sprintf("schema: no SQLite table rebuild for %s", ch.Kind))
 		}
 	}
 	t.Columns = slices.DeleteFunc(t.Columns, func(c *Column) bool { return dropped[c.Name] })
