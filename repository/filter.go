@@ -376,9 +376,9 @@ func (m *model) condSQL(f *bunschema.Field, op string, value any, qualify bool) 
 		case len(vals) == 0:
 			return "1 = 1", nil, nil
 		case op == "inq":
-			return col + " IN (?)", []any{ident, bun.In(vals)}, nil
+			return col + " IN (?)", []any{ident, bun.List(vals)}, nil
 		default:
-			return col + " NOT IN (?)", []any{ident, bun.In(vals)}, nil
+			return col + " NOT IN (?)", []any{ident, bun.List(vals)}, nil
 		}
 	case "like", "nlike":
 		pattern, ok := value.(string)

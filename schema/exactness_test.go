@@ -211,7 +211,7 @@ func TestNewMigrator_RejectsModelsNoDatabaseCanHold(t *testing.T) {
 			t.Parallel()
 			testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
 				log := &queryLog{}
-				db.AddQueryHook(log)
+				db = db.WithQueryHook(log)
 				_, err := schema.NewMigrator(db, tt.model).Plan(t.Context(), schema.MigrateOptions{})
 				assert.ErrorContains(t, err, tt.want)
 				assert.Zero(t, log.count(), "no query")

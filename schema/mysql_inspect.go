@@ -73,7 +73,7 @@ func myUnion(groups []myGroup, branch func(g myGroup) (string, []any)) (string, 
 // inTables is the arguments of a branch that compares its schema with the
 // group's database, then its table names with the group's tables.
 func (g myGroup) inTables() []any {
-	return append(slices.Clone(g.args), bun.In(g.names))
+	return append(slices.Clone(g.args), bun.List(g.names))
 }
 
 // myTablesBranch and myColumnsBranch read the requested tables (and views
@@ -149,7 +149,7 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 	}
 	if len(named) > 0 {
 		query += "\nUNION ALL\nSELECT 'S', SCHEMA_NAME, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)"
-		args = append(args, bun.In(named))
+		args = append(args, bun.List(named))
 	}
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -374,7 +374,7 @@ func (my mysql) readForeignKeys(ctx context.Context, db bun.IDB, groups []myGrou
 		return fmt.Sprintf(myKeyColumnsBranch, g.schema, refsSQL), append(g.inTables(), refArgs...)
 	})
 	rulesSQL, ruleArgs := myUnion(groups, func(g myGroup) (string, []any) {
-		return fmt.Sprintf(myRulesBranch, g.schema), append(slices.Clone(g.args), bun.In(names), bun.In(names))
+		return fmt.Sprintf(myRulesBranch, g.schema), append(slices.Clone(g.args), bun.List(names), bun.List(names))
 	})
 	rows, err := db.QueryContext(ctx, keys+"\nUNION ALL\n"+rulesSQL+"\nORDER BY 1, 2, 3, 4, 9", append(args, ruleArgs...)...)
 	if err != nil {

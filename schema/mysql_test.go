@@ -244,7 +244,7 @@ func TestMySQL_AllChangesToATableAreOneAlterTable(t *testing.T) {
 	mysqlExec(t, db, "ALTER TABLE items ADD COLUMN qty int NOT NULL DEFAULT 0, ADD COLUMN owner_id bigint NULL")
 	insertRows(t, db, &ownerV1{ID: 1}, &itemIndexed{ID: 1, Name: "a"})
 	log := &queryLog{}
-	db.AddQueryHook(log)
+	db = db.WithQueryHook(log)
 
 	plan, err := schema.NewMigrator(db, (*itemRich)(nil), (*ownerV1)(nil)).Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
 	require.NoError(t, err)
@@ -542,7 +542,7 @@ func TestMySQL_CatalogQueriesAreThreeWhateverTheTables(t *testing.T) {
 	many := benchModels(40)
 	mustMigrate(t, db, many...)
 	log := &queryLog{}
-	db.AddQueryHook(log)
+	db = db.WithQueryHook(log)
 	for _, models := range [][]any{many[:1], many} {
 		log.reset()
 		plan, err := schema.NewMigrator(db, models...).Plan(t.Context(), schema.MigrateOptions{})
@@ -630,7 +630,7 @@ func TestMySQL_InspectionOpensOnlyTheModelsDatabases(t *testing.T) {
 	models := []any{(*ownerV1)(nil), (*petFK)(nil), (*jsonDoc)(nil), eventsModelIn(other)}
 	mustMigrate(t, db, models...)
 	log := &queryLog{}
-	db.AddQueryHook(log)
+	db = db.WithQueryHook(log)
 	_, err := schema.NewMigrator(db, models...).Plan(t.Context(), schema.MigrateOptions{})
 	require.NoError(t, err)
 	queries := slices.Clone(log.queries)
@@ -774,7 +774,7 @@ func TestMySQL_WideningAKeyRefusedWhenTheForeignKeyCannotFollow(t *testing.T) {
 			db := testdb.Open(t, testdb.MySQL)
 			mustMigrate(t, db, (*account32)(nil), (*entry32)(nil))
 			log := &queryLog{}
-			db.AddQueryHook(log)
+			db = db.WithQueryHook(log)
 			_, err := schema.NewMigrator(db, tt.want...).Migrate(t.Context(), schema.MigrateOptions{})
 			var refused *schema.RefusedError
 			require.ErrorAs(t, err, &refused)

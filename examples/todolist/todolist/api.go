@@ -165,11 +165,6 @@ func queryError(err error) error {
 	return &apiError{status: http.StatusBadRequest, msg: err.Error()}
 }
 
-// bodyError is a body that fails validation: 422.
-func bodyError(err error) error {
-	return &apiError{status: http.StatusUnprocessableEntity, msg: err.Error()}
-}
-
 func pathID(r *http.Request) (int64, error) {
 	s := r.PathValue("id")
 	id, err := strconv.ParseInt(s, 10, 64)
