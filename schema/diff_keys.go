@@ -201,7 +201,10 @@ func (p *planner) findIndex(live *Table, ix *Index, matched map[*Index]bool) *In
 		return nil
 	}
 	for _, l := range live.Indexes {
-		if !matched[l] && indexSatisfies(l, ix) {
+		// An index the database made for a foreign key (MySQL) is not one
+		// to keep under another name: the server drops it by itself once
+		// another index can serve the foreign key.
+		if !matched[l] && !l.implicit && indexSatisfies(l, ix) {
 			return l
 		}
 	}

@@ -428,3 +428,28 @@ func TestMySQL_WideningToTextWaitsForTheIndexThatStays(t *testing.T) {
 	assert.Equal(t, "text", typ)
 	assertActual(t, db, (*noteText)(nil))
 }
+
+type petKeyed struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64    `bun:",pk"`
+	OwnerID       *int64   `bun:",unique" slipway:"index"`
+	Owner         *ownerV1 `bun:"rel:belongs-to,join:owner_id=id,on_delete:cascade"`
+}
+
+// MySQL makes an index for a foreign key that has none, and drops it by
+// itself once another index can serve the foreign key. That index does not
+// stand for an index the model declares: the model's own is created, and a
+// second run finds nothing to do.
+func TestMySQL_TheIndexMadeForAForeignKeyIsNotTheModelsIndex(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*ownerV1)(nil), (*petFK)(nil))
+	require.Contains(t, anyIndexOn(t, db, "pets", "owner_id"), "pets_owner_id_fkey", "MySQL made one for the foreign key")
+
+	m := schema.NewMigrator(db, (*ownerV1)(nil), (*petKeyed)(nil))
+	plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"AddUnique", "AddIndex"}, changeList(plan), "plan:\n%s", plan)
+	assertActual(t, db, (*ownerV1)(nil), (*petKeyed)(nil))
+	assert.Subset(t, anyIndexOn(t, db, "pets", "owner_id"), []string{"pets_owner_id_key", "pets_owner_id_idx"})
+}
