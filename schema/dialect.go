@@ -47,8 +47,10 @@ type dialect interface {
 	// constraints and the foreign keys in t.ForeignKeys.
 	createTable(t *Table) []string
 	// alterTable sets the SQL of every change to table t (withheld ones
-	// included) and returns the statements for the applied ones.
-	alterTable(t *Table, live *Table, changes []*Change) []string
+	// included) and returns the statements for the applied ones. live is
+	// the table as the statements find it; live.planned marks a table the
+	// plan itself creates.
+	alterTable(t *Table, live *Table, changes []*Change) []statement
 	createIndex(t *Table, ix *Index) string
 	dropIndex(t *Table, ix *Index) string
 	// dropTables drops the tables, which may reference each other.
@@ -57,12 +59,28 @@ type dialect interface {
 	// locked runs fn under the migration lock, the one lock primitive
 	// (Migrator.Locked): on a connection of its own, in one transaction
 	// where DDL is transactional. fn gets the connection or transaction to
-	// inspect and apply on. timeout bounds the wait for the lock.
-	locked(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(ctx context.Context, conn bun.IDB) error) error
+	// inspect and apply on. after, when not nil, runs once fn's transaction
+	// has committed, on the same connection, still under the lock.
+	locked(ctx context.Context, db *bun.DB, ls lockSettings, fn, after func(ctx context.Context, conn bun.IDB) error) error
+	// exec runs one statement of a plan on conn, bounding how long it waits
+	// for its table's lock (ls.ddl) where that wait makes the table's
+	// traffic queue behind it, and trying it again when the dialect can.
+	exec(ctx context.Context, conn bun.IDB, s statement, ls lockSettings) error
 	// transactional reports whether a failed plan is rolled back entirely.
 	transactional() bool
 	// features says what the dialect does differently from the default.
 	features() features
+}
+
+// lockSettings bound the waits of a migration for locks.
+type lockSettings struct {
+	// wait bounds the wait for the migration lock (WithLockTimeout), and the
+	// lock waits of statements that let reads and writes go on; zero or less
+	// waits as long as the context allows.
+	wait time.Duration
+	// ddl bounds each DDL statement's wait for its table's lock
+	// (WithDDLLockTimeout): while it waits, the table's traffic queues.
+	ddl time.Duration
 }
 
 // dialectFor picks the dialect from bun's dialect name.
@@ -104,6 +122,22 @@ const (
 func (f features) has(x features) bool { return f&x != 0 }
 
 // ---- optional capabilities, found by type assertion ----
+
+// onlineIndexer is implemented by dialects that build a new index of an
+// existing table without blocking its writes (PostgreSQL: CREATE INDEX
+// CONCURRENTLY, after the plan's transaction).
+type onlineIndexer interface {
+	createIndexOnline(t *Table, ix *Index) []statement
+}
+
+// blocker is implemented by dialects where some changes rewrite or scan a
+// table under a lock that blocks its writes (PostgreSQL, MySQL).
+type blocker interface {
+	// blocks says, for change c of existing table live as the dialect
+	// writes it, the lock it holds while it rewrites or scans the table
+	// ("" when it does not), and the online way to make the change instead.
+	blocks(c *Change, live *Table) (lock, instead string)
+}
 
 // inlineIndexer is implemented by dialects whose createTable writes a new
 // table's indexes into its CREATE TABLE (MySQL, where each CREATE INDEX is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/uptrace/bun"
 )
@@ -62,6 +63,7 @@ func (p *planner) diffTable(want, live *Table) *alteration {
 	p.diffPrimaryKey(want, live, a, add)
 	p.diffIndexes(want, live, a, add)
 	p.diffForeignKeys(want, live, a, add)
+	p.checkBlocking(a)
 	p.checkIndexesAfter(want, a)
 	p.checkRetypedKeys(want, a)
 
@@ -199,4 +201,70 @@ func (p *planner) diffColumn(live *Table, lc, c *Column) []*Change {
 func (a *alteration) retyped(name string) bool {
 	lc, t := a.live.Column(name), a.targets[name]
 	return lc != nil && t != nil && !lc.Type.equal(t.Type)
+}
+
+// checkBlocking marks the changes that rewrite or scan the table under a
+// lock blocking its writes, when the table is estimated above the row
+// threshold: Blocking (a destructive change keeps its class), withheld
+// unless AllowBlocking, with the changes that depend on them.
+func (p *planner) checkBlocking(a *alteration) {
+	b, ok := p.d.(blocker)
+	if !ok || p.blockRows < 0 || a.live.rows <= p.blockRows {
+		return
+	}
+	for _, c := range a.changes {
+		if c.Withheld || c.Class == WouldFail {
+			continue
+		}
+		lock, instead := b.blocks(c, a.live)
+		if lock == "" {
+			continue
+		}
+		if c.Class == Safe {
+			c.Class = Blocking
+		}
+		if p.opts.AllowBlocking {
+			continue
+		}
+		reason := fmt.Sprintf("%s on table %q, about %s rows (more than %s); instead: %s (or set AllowBlocking, in a maintenance window)",
+			lock, a.want.qualifiedName(), thousands(a.live.rows), thousands(p.blockRows), instead)
+		switch c.Kind {
+		case WidenType, ChangeType:
+			a.withholdRetype(c, reason)
+		default:
+			c.Withheld, c.Reason = true, reason
+			if c.Kind == AddColumn {
+				a.withholdDependents(c.Column)
+			}
+		}
+	}
+}
+
+// withholdDependents withholds the keys that use a column whose addition
+// is withheld.
+func (a *alteration) withholdDependents(col string) {
+	for _, c := range slices.Concat(a.changes, a.createIdx) {
+		var cols []string
+		switch {
+		case c.index != nil:
+			cols = c.index.Columns
+		case c.fk != nil && c.Kind == AddForeignKey:
+			cols = c.fk.Columns
+		case c.pk != nil && c.Kind == AddPrimaryKey:
+			cols = c.pk.Columns
+		}
+		if !c.Withheld && slices.Contains(cols, col) && (c.Kind == AddIndex || c.Kind == AddUnique || c.Kind == AddForeignKey || c.Kind == AddPrimaryKey) {
+			c.Withheld = true
+			c.Reason = fmt.Sprintf("it waits for column %q, whose addition is withheld", col)
+		}
+	}
+}
+
+// thousands writes n with thousands separators: 1,000,000.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -56,7 +56,11 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 		missing = append(missing, ix)
 	}
 	for _, l := range live.Indexes {
-		if !matched[l] && !l.implicit && !servesForeignKey(want, l) {
+		switch {
+		case matched[l]:
+		case l.invalid:
+			p.dropIndexChange(live, l, a, add, Safe, "invalid: a concurrent build of it failed, so it serves nothing")
+		case !l.implicit && !servesForeignKey(want, l):
 			p.dropIndexChange(live, l, a, add, Extra, fmt.Sprintf("the database has %s %q and model %q does not declare it", objectWord(kindForIndex(l, false)), l.Name, want.Model))
 		}
 	}
@@ -224,6 +228,9 @@ func indexNamed(t *Table, name string) *Index {
 // for. A unique constraint and a unique index on the same columns are
 // interchangeable; expression and partial indexes match by name.
 func indexSatisfies(l, ix *Index) bool {
+	if l.invalid {
+		return false
+	}
 	if ix.isExpr() {
 		return l.Name == ix.Name && l.isExpr() && l.Unique == ix.Unique
 	}
@@ -241,7 +248,7 @@ func (p *planner) diffForeignKeys(want, live *Table, a *alteration, add func(*Ch
 	var missing []*ForeignKey
 	for _, fk := range want.ForeignKeys {
 		i := slices.IndexFunc(live.ForeignKeys, func(l *ForeignKey) bool {
-			return !matched[l] && p.sameReference(fk, l) && p.sameAction(fk.OnDelete, l.OnDelete) && p.sameAction(fk.OnUpdate, l.OnUpdate)
+			return !matched[l] && !l.notValid && p.sameReference(fk, l) && p.sameAction(fk.OnDelete, l.OnDelete) && p.sameAction(fk.OnUpdate, l.OnUpdate)
 		})
 		if i < 0 {
 			missing = append(missing, fk)
@@ -278,7 +285,7 @@ func (p *planner) diffForeignKeys(want, live *Table, a *alteration, add func(*Ch
 			c.Class = WouldFail
 			c.Reason = fmt.Sprintf("foreign key %q references table %q, which does not exist and is not among the models being migrated (add its model to Models, or migrate it first)",
 				fk.Name, qualify(fk.RefSchema, fk.RefTable))
-		case replace == nil || !p.sameReference(fk, replace):
+		case replace == nil || !p.sameReference(fk, replace) || replace.notValid:
 			c.check = p.orphansCheck(live, ref, fk, a)
 		}
 		add(c)

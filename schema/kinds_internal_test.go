@@ -120,7 +120,7 @@ func renderKind(d dialect, k Kind) (sql string, err error) {
 	default:
 		c.Column = "name"
 	}
-	return strings.Join(d.alterTable(want, live, []*Change{c}), "; "), nil
+	return joinSQL(d.alterTable(want, live, []*Change{c})), nil
 }
 
 var errUnsupported = fmt.Errorf("unsupported")

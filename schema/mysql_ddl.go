@@ -119,7 +119,7 @@ func (my mysql) indexClause(ix *Index) string {
 // Foreign keys dropped in a statement that also adds foreign keys are
 // dropped by an ALTER TABLE of their own first: MySQL and MariaDB refuse
 // both in one statement.
-func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
+func (my mysql) alterTable(t, live *Table, changes []*Change) []statement {
 	attrsOf := func(name string) *myAttrs {
 		if lc := live.Column(name); lc != nil {
 			return lc.mysql
@@ -168,12 +168,12 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []string {
 			clauses = append(clauses, c.SQL)
 		}
 	}
-	var out []string
+	var out []statement
 	if len(first) > 0 {
-		out = append(out, "ALTER TABLE "+my.quoteTable(t)+" "+strings.Join(first, ", "))
+		out = append(out, statement{sql: "ALTER TABLE " + my.quoteTable(t) + " " + strings.Join(first, ", ")})
 	}
 	if len(clauses) > 0 {
-		out = append(out, "ALTER TABLE "+my.quoteTable(t)+" "+strings.Join(clauses, ", "))
+		out = append(out, statement{sql: "ALTER TABLE " + my.quoteTable(t) + " " + strings.Join(clauses, ", ")})
 	}
 	return out
 }

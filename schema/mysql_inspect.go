@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -79,7 +80,7 @@ func (g myGroup) inTables() []any {
 // myTablesBranch and myColumnsBranch read the requested tables (and views
 // and sequences under their names) and their columns.
 const (
-	myTablesBranch = `SELECT 'T', TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, NULL, NULL, NULL, NULL, NULL, NULL, 0
+	myTablesBranch = `SELECT 'T', TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COLLATION, TABLE_ROWS, NULL, NULL, NULL, NULL, NULL, 0
 FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN (?)`
 	myColumnsBranch = `SELECT 'C', TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,
 	COLLATION_NAME, COLUMN_COMMENT, GENERATION_EXPRESSION, ORDINAL_POSITION
@@ -181,7 +182,11 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 		case "T":
 			switch s3.String {
 			case "BASE TABLE", "SYSTEM VERSIONED":
-				snap.tables[key] = &Table{Schema: key.schema, Name: key.name}
+				t := &Table{Schema: key.schema, Name: key.name, rows: -1}
+				if n, err := strconv.ParseInt(s5.String, 10, 64); err == nil {
+					t.rows = n // InnoDB's estimate
+				}
+				snap.tables[key] = t
 				collations[key] = s4.String
 			default:
 				snap.others[key] = strings.ToLower(s3.String)

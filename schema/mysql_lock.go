@@ -24,7 +24,8 @@ const myLockName = `CONCAT('slipway.migrate:', SHA1(COALESCE(DATABASE(), '')))`
 // lock. DDL is not transactional on MySQL: each statement fn executes
 // commits on its own, and a failure leaves the statements before it
 // applied.
-func (my mysql) locked(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(context.Context, bun.IDB) error) (err error) {
+func (my mysql) locked(ctx context.Context, db *bun.DB, ls lockSettings, fn, after func(context.Context, bun.IDB) error) (err error) {
+	timeout := ls.wait
 	fail := func(what string, err error) error { return fmt.Errorf("schema: %s: %s: %w", my.name(), what, err) }
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -84,7 +85,16 @@ func (my mysql) locked(ctx context.Context, db *bun.DB, timeout time.Duration, f
 			}
 		}()
 	}
-	return fn(ctx, conn)
+	if err := fn(ctx, conn); err != nil || after == nil {
+		return err
+	}
+	return after(ctx, conn)
+}
+
+// exec runs one statement of a plan on the migration's connection.
+func (mysql) exec(ctx context.Context, conn bun.IDB, s statement, ls lockSettings) error {
+	_, err := conn.ExecContext(ctx, s.sql)
+	return err
 }
 
 // myLockPoll bounds each GET_LOCK call of a migrator without a lock

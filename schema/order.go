@@ -20,6 +20,9 @@ type planner struct {
 	snap *snapshot
 	// want are the selected models' tables, in registration order.
 	want []*Table
+	// blockRows is the estimated number of rows above which a blocking
+	// change is withheld (negative: none is).
+	blockRows int64
 
 	// The tables the plan creates and alters, by key, once diffed.
 	created map[tableKey]*Table
@@ -255,7 +258,7 @@ func (p *planner) plan() *Plan {
 	}
 	for _, a := range alters {
 		plan.Changes = append(plan.Changes, a.dropIdx...)
-		plan.add(a.want.qualifiedName(), p.statements(a.dropIdx, func(c *Change) string { return p.d.dropIndex(a.want, c.index) })...)
+		plan.add(a.want.qualifiedName(), p.statements(a.dropIdx, func(c *Change) []statement { return stmts(p.d.dropIndex(a.want, c.index)) })...)
 	}
 	relinks := p.unlinkForTypeChanges(plan, alters)
 	p.planSchemas(plan, creates)
@@ -266,7 +269,7 @@ func (p *planner) plan() *Plan {
 	}
 	for _, a := range alters {
 		plan.Changes = append(plan.Changes, a.createIdx...)
-		plan.add(a.want.qualifiedName(), p.statements(a.createIdx, func(c *Change) string { return p.d.createIndex(a.want, c.index) })...)
+		plan.add(a.want.qualifiedName(), p.statements(a.createIdx, func(c *Change) []statement { return p.createIndexOn(a.want, c.index) })...)
 	}
 	for _, t := range creates {
 		var idx []*Change
@@ -283,7 +286,7 @@ func (p *planner) plan() *Plan {
 			}
 			continue
 		}
-		plan.add(t.qualifiedName(), p.statements(idx, func(c *Change) string { return p.d.createIndex(t, c.index) })...)
+		plan.add(t.qualifiedName(), p.statements(idx, func(c *Change) []statement { return stmts(p.d.createIndex(t, c.index)) })...)
 	}
 	for _, a := range deferred {
 		plan.Changes = append(plan.Changes, a.changes...)
@@ -292,16 +295,36 @@ func (p *planner) plan() *Plan {
 	return plan
 }
 
-// statements sets each change's SQL with stmt and returns the applied ones.
-func (p *planner) statements(changes []*Change, stmt func(*Change) string) []string {
-	var out []string
+// statements sets each change's SQL with what stmt writes for it and
+// returns the statements of the applied ones.
+func (p *planner) statements(changes []*Change, stmt func(*Change) []statement) []statement {
+	var out []statement
 	for _, c := range changes {
-		c.SQL = stmt(c)
+		ss := stmt(c)
+		c.SQL = joinSQL(ss)
 		if !c.Withheld {
-			out = append(out, c.SQL)
+			out = append(out, ss...)
 		}
 	}
 	return out
+}
+
+// joinSQL is statements' SQL as one string, for a change's SQL field.
+func joinSQL(ss []statement) string {
+	sqls := make([]string, len(ss))
+	for i, s := range ss {
+		sqls[i] = s.sql
+	}
+	return strings.Join(sqls, "; ")
+}
+
+// createIndexOn writes a new index of an existing table: built without
+// blocking writes where the dialect can (onlineIndexer).
+func (p *planner) createIndexOn(t *Table, ix *Index) []statement {
+	if oi, ok := p.d.(onlineIndexer); ok {
+		return oi.createIndexOnline(t, ix)
+	}
+	return stmts(p.d.createIndex(t, ix))
 }
 
 // planDrops drops the tables of a rebuild, refusing when a table outside the
@@ -324,16 +347,16 @@ func (p *planner) planDrops(plan *Plan, drops []*Table) {
 		}
 		changes = append(changes, c)
 	}
-	stmts := p.d.dropTables(drops)
+	drop := p.d.dropTables(drops)
 	for _, c := range changes {
-		c.SQL = strings.Join(stmts, "; ")
+		c.SQL = strings.Join(drop, "; ")
 	}
 	plan.Changes = append(plan.Changes, changes...)
 	names := make([]string, len(drops))
 	for i, t := range drops {
 		names[i] = t.qualifiedName()
 	}
-	plan.add(strings.Join(names, ", "), stmts...)
+	plan.add(strings.Join(names, ", "), stmts(drop...)...)
 }
 
 // planSchemas creates the schemas that tables to be created name and the
@@ -351,7 +374,7 @@ func (p *planner) planSchemas(plan *Plan, creates []*Table) {
 		done[t.Schema] = true
 		c := &Change{Kind: CreateSchema, Class: Safe, Name: t.Schema, SQL: sc.createSchema(t.Schema)}
 		plan.Changes = append(plan.Changes, c)
-		plan.add(t.Schema, c.SQL)
+		plan.add(t.Schema, stmts(c.SQL)...)
 	}
 }
 
@@ -380,7 +403,7 @@ func (p *planner) planCreates(plan *Plan, creates []*Table) []*alteration {
 		remaining = slices.Delete(remaining, pick, pick+1)
 
 		inline := *t
-		inline.ForeignKeys = nil
+		inline.ForeignKeys, inline.planned = nil, true
 		c := &Change{Kind: CreateTable, Class: Safe, Table: t.qualifiedName(), To: fmt.Sprintf("%d columns", len(t.Columns))}
 		var later []*Change
 		for _, fk := range t.ForeignKeys {
@@ -400,10 +423,10 @@ func (p *planner) planCreates(plan *Plan, creates []*Table) []*alteration {
 					fk.Name, qualify(fk.RefSchema, fk.RefTable))
 			}
 		}
-		stmts := p.d.createTable(&inline)
-		c.SQL = strings.Join(stmts, "; ")
+		create := p.d.createTable(&inline)
+		c.SQL = strings.Join(create, "; ")
 		plan.Changes = append(plan.Changes, c)
-		plan.add(t.qualifiedName(), stmts...)
+		plan.add(t.qualifiedName(), stmts(create...)...)
 		delete(pending, keyOf(t.Schema, t.Name, p.snap.current))
 		created[keyOf(t.Schema, t.Name, p.snap.current)] = true
 		if len(later) > 0 {

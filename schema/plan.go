@@ -104,6 +104,14 @@ const (
 	// declare (an index, a foreign key). They are withheld unless
 	// MigrateOptions.AllowDataLoss is set.
 	Extra Class = "extra"
+	// Blocking changes rewrite or scan a big table under a lock that blocks
+	// its writes (and on PostgreSQL its reads) until they finish: changing
+	// int to bigint on PostgreSQL, adding a column with a volatile default,
+	// a type change MySQL can only do by copying the table. On a table
+	// estimated above the migrator's row threshold (WithBlockingThreshold)
+	// they are withheld unless MigrateOptions.AllowBlocking is set; the
+	// reason says which lock, roughly how many rows, and the online way.
+	Blocking Class = "blocking"
 )
 
 // Change is one difference between the models and the database, and what
@@ -220,25 +228,65 @@ type Plan struct {
 type statement struct {
 	sql   string
 	table string
+	// after is true for a statement that runs after the plan's transaction
+	// commits, outside it, still under the migration lock: one that cannot
+	// run in a transaction (PostgreSQL's CREATE INDEX CONCURRENTLY), or that
+	// should not keep its table locked for a whole transaction (VALIDATE
+	// CONSTRAINT, which scans the table).
+	after bool
+	// online is true when the statement's locks let its table's reads and
+	// writes go on, so that it may wait for them as long as the migration
+	// lock timeout allows. Every other statement waits for its table's lock
+	// at most the migrator's DDL lock timeout, and is tried again.
+	online bool
+	// onFail cleans up after the statement when it fails: the invalid index
+	// a failed concurrent build leaves behind.
+	onFail string
+}
+
+// stmts makes statements of plain SQL, run in the plan's transaction.
+func stmts(sqls ...string) []statement {
+	out := make([]statement, len(sqls))
+	for i, s := range sqls {
+		out[i] = statement{sql: s}
+	}
+	return out
 }
 
 // add appends statements that change table.
-func (p *Plan) add(table string, stmts ...string) {
-	for _, s := range stmts {
-		p.statements = append(p.statements, statement{sql: s, table: table})
+func (p *Plan) add(table string, ss ...statement) {
+	for _, s := range ss {
+		s.table = table
+		p.statements = append(p.statements, s)
 	}
+}
+
+// ordered is the plan's statements in the order Migrate executes them:
+// those of the transaction first, then those after it.
+func (p *Plan) ordered() (inTx, after []statement) {
+	for _, s := range p.statements {
+		if s.after {
+			after = append(after, s)
+		} else {
+			inTx = append(inTx, s)
+		}
+	}
+	return inTx, after
 }
 
 // SQL returns every statement Migrate executes for this plan, in order.
 // Withheld changes are not in it. Nothing is executed when the plan holds a
-// WouldFail change (see Err).
+// WouldFail change (see Err). On PostgreSQL, the statements that run after
+// the plan's transaction (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT)
+// come last; see docs/migrations.md.
 func (p *Plan) SQL() []string {
 	if p == nil {
 		return nil
 	}
-	out := make([]string, len(p.statements))
-	for i, s := range p.statements {
-		out[i] = s.sql
+	inTx, after := p.ordered()
+	out := make([]string, 0, len(p.statements))
+	for _, s := range append(inTx, after...) {
+		out = append(out, s.sql)
 	}
 	return out
 }

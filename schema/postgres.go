@@ -25,6 +25,8 @@ var (
 	_ valueCaster   = postgres{}
 	_ converter     = postgres{}
 	_ schemaCreator = postgres{}
+	_ onlineIndexer = postgres{}
+	_ blocker       = postgres{}
 )
 
 func (postgres) name() string { return "PostgreSQL" }

@@ -81,7 +81,19 @@ func (pg postgres) createTable(t *Table) []string {
 	return []string{fmt.Sprintf("CREATE TABLE %s (%s)", pg.quoteTable(t), strings.Join(defs, ", "))}
 }
 
-func (pg postgres) alterTable(t, live *Table, changes []*Change) []string {
+// alterTable writes every change to t as clauses of one ALTER TABLE, in the
+// plan's transaction. On a table that exists (not one the plan creates),
+// what would hold its lock for a scan of every row runs after the
+// transaction in a form that lets reads and writes go on:
+//
+//   - a unique constraint: CREATE UNIQUE INDEX CONCURRENTLY, then ADD
+//     CONSTRAINT ... UNIQUE USING INDEX (a moment's lock);
+//   - a foreign key: added NOT VALID in the transaction (a moment's lock),
+//     then VALIDATE CONSTRAINT, which lets writes go on;
+//   - NOT NULL: a CHECK (col IS NOT NULL) NOT VALID in the transaction,
+//     VALIDATE CONSTRAINT, then SET NOT NULL, which the validated check
+//     spares its scan, and the check dropped, in one transaction.
+func (pg postgres) alterTable(t, live *Table, changes []*Change) []statement {
 	// A column whose type changes incompatibly gets its default in the
 	// type change's clause (dropped before, set after): the old default may
 	// not convert.
@@ -91,35 +103,55 @@ func (pg postgres) alterTable(t, live *Table, changes []*Change) []string {
 			retyped[c.Column] = true
 		}
 	}
-	var clauses, after []string
+	online := !live.planned
+	var (
+		clauses []string
+		after   []statement
+	)
 	for _, c := range changes {
-		var extra string
-		c.SQL, extra = pg.clause(t, live, c)
+		clause, more := pg.clause(t, c, online)
+		sqls := make([]string, 0, 1+len(more))
+		if clause != "" {
+			sqls = append(sqls, clause)
+		}
+		for _, s := range more {
+			sqls = append(sqls, s.sql)
+		}
+		c.SQL = strings.Join(sqls, "; ")
 		if c.Withheld || ((c.Kind == SetDefault || c.Kind == DropDefault) && retyped[c.Column]) {
 			continue
 		}
-		clauses = append(clauses, c.SQL)
-		if extra != "" {
-			after = append(after, extra)
+		if clause != "" {
+			clauses = append(clauses, clause)
 		}
+		after = append(after, more...)
 	}
-	if len(clauses) == 0 {
-		return nil
+	var out []statement
+	if len(clauses) > 0 {
+		out = append(out, statement{sql: "ALTER TABLE " + pg.quoteTable(t) + " " + strings.Join(clauses, ", ")})
 	}
-	return append([]string{"ALTER TABLE " + pg.quoteTable(t) + " " + strings.Join(clauses, ", ")}, after...)
+	return append(out, after...)
 }
 
-// clause returns the ALTER TABLE clause for one change, and a statement to
-// run after the ALTER TABLE when one is needed.
-func (pg postgres) clause(t, live *Table, c *Change) (string, string) {
+// notNullCheck names the CHECK constraint that makes a column NOT NULL
+// online.
+func notNullCheck(t *Table, col string) string {
+	return shorten(t.Name+"_"+col+"_not_null", 63)
+}
+
+// clause returns the ALTER TABLE clause for one change, and the statements
+// to run after the ALTER TABLE: in the transaction, or after it (online) on
+// a table that exists.
+func (pg postgres) clause(t *Table, c *Change, online bool) (string, []statement) {
 	col := func() string { return pg.quote(c.Column) }
+	alter := "ALTER TABLE " + pg.quoteTable(t) + " "
 	switch c.Kind {
 	case AddColumn:
-		return "ADD COLUMN " + pg.columnDef(c.col), ""
+		return "ADD COLUMN " + pg.columnDef(c.col), nil
 	case DropColumn:
-		return "DROP COLUMN " + col(), ""
+		return "DROP COLUMN " + col(), nil
 	case WidenType:
-		return fmt.Sprintf("ALTER COLUMN %s TYPE %s", col(), c.col.Type), ""
+		return fmt.Sprintf("ALTER COLUMN %s TYPE %s", col(), c.col.Type), nil
 	case ChangeType:
 		// Subcommands run in passes (DROP DEFAULT, then TYPE, then SET
 		// DEFAULT), whatever their order in the statement.
@@ -136,35 +168,62 @@ func (pg postgres) clause(t, live *Table, c *Change) (string, string) {
 		if def != "" {
 			parts = append(parts, fmt.Sprintf("ALTER COLUMN %s SET DEFAULT %s", col(), def))
 		}
-		return strings.Join(parts, ", "), ""
+		return strings.Join(parts, ", "), nil
 	case SetNotNull:
-		return fmt.Sprintf("ALTER COLUMN %s SET NOT NULL", col()), ""
+		if !online {
+			return fmt.Sprintf("ALTER COLUMN %s SET NOT NULL", col()), nil
+		}
+		check := pg.quote(notNullCheck(t, c.Column))
+		return fmt.Sprintf("DROP CONSTRAINT IF EXISTS %s, ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", check, check, col()), []statement{
+			{sql: alter + "VALIDATE CONSTRAINT " + check, after: true, online: true},
+			{sql: alter + fmt.Sprintf("ALTER COLUMN %s SET NOT NULL; ", col()) + alter + "DROP CONSTRAINT " + check, after: true},
+		}
 	case DropNotNull:
-		return fmt.Sprintf("ALTER COLUMN %s DROP NOT NULL", col()), ""
+		return fmt.Sprintf("ALTER COLUMN %s DROP NOT NULL", col()), nil
 	case SetDefault:
-		return fmt.Sprintf("ALTER COLUMN %s SET DEFAULT %s", col(), c.col.defaultSQL()), ""
+		return fmt.Sprintf("ALTER COLUMN %s SET DEFAULT %s", col(), c.col.defaultSQL()), nil
 	case DropDefault:
-		return fmt.Sprintf("ALTER COLUMN %s DROP DEFAULT", col()), ""
+		return fmt.Sprintf("ALTER COLUMN %s DROP DEFAULT", col()), nil
 	case AddAutoIncrement:
 		// Start the new identity after the values already there.
 		seq := fmt.Sprintf("SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max(%s), 0) + 1, false) FROM %s",
 			quoteString(pg.quoteTable(t)), quoteString(c.Column), col(), pg.quoteTable(t))
-		return fmt.Sprintf("ALTER COLUMN %s ADD GENERATED BY DEFAULT AS IDENTITY", col()), seq
+		return fmt.Sprintf("ALTER COLUMN %s ADD GENERATED BY DEFAULT AS IDENTITY", col()), stmts(seq)
 	case DropAutoIncrement:
 		if c.old.identity {
-			return fmt.Sprintf("ALTER COLUMN %s DROP IDENTITY IF EXISTS", col()), ""
+			return fmt.Sprintf("ALTER COLUMN %s DROP IDENTITY IF EXISTS", col()), nil
 		}
-		return fmt.Sprintf("ALTER COLUMN %s DROP DEFAULT", col()), ""
+		return fmt.Sprintf("ALTER COLUMN %s DROP DEFAULT", col()), nil
 	case AddPrimaryKey:
-		return fmt.Sprintf("ADD CONSTRAINT %s PRIMARY KEY (%s)", pg.quote(shorten(t.Name+"_pkey", 63)), pg.columnList(c.pk.Columns)), ""
+		return fmt.Sprintf("ADD CONSTRAINT %s PRIMARY KEY (%s)", pg.quote(shorten(t.Name+"_pkey", 63)), pg.columnList(c.pk.Columns)), nil
 	case DropPrimaryKey, DropUnique, DropForeignKey:
-		return "DROP CONSTRAINT " + pg.quote(c.Name), ""
+		return "DROP CONSTRAINT " + pg.quote(c.Name), nil
 	case AddUnique:
-		return fmt.Sprintf("ADD CONSTRAINT %s UNIQUE (%s)", pg.quote(c.index.Name), pg.columnList(c.index.Columns)), ""
+		if !online {
+			return fmt.Sprintf("ADD CONSTRAINT %s UNIQUE (%s)", pg.quote(c.index.Name), pg.columnList(c.index.Columns)), nil
+		}
+		name := pg.quote(c.index.Name)
+		build := pg.createIndexOnline(t, &Index{Name: c.index.Name, Columns: c.index.Columns, Unique: true})
+		return "", append(build, statement{sql: alter + fmt.Sprintf("ADD CONSTRAINT %s UNIQUE USING INDEX %s", name, name), after: true})
 	case AddForeignKey:
-		return "ADD " + pg.fkDef(c.fk), ""
+		if !online {
+			return "ADD " + pg.fkDef(c.fk), nil
+		}
+		return "ADD " + pg.fkDef(c.fk) + " NOT VALID", []statement{
+			{sql: alter + "VALIDATE CONSTRAINT " + pg.quote(c.fk.Name), after: true, online: true},
+		}
 	}
 	panic(fmt.Sprintf("schema: no ALTER TABLE clause for %s", c.Kind))
+}
+
+// createIndexOnline builds an index of an existing table without blocking
+// its writes: CREATE INDEX CONCURRENTLY, which cannot run in a transaction,
+// after the plan's. A build that fails leaves an invalid index, dropped
+// again at once.
+func (pg postgres) createIndexOnline(t *Table, ix *Index) []statement {
+	create := strings.Replace(pg.createIndex(t, ix), "INDEX ", "INDEX CONCURRENTLY ", 1)
+	return []statement{{sql: create, after: true, online: true,
+		onFail: "DROP INDEX CONCURRENTLY IF EXISTS " + pg.quoteTable(&Table{Schema: t.Schema, Name: ix.Name})}}
 }
 
 func (pg postgres) createIndex(t *Table, ix *Index) string {

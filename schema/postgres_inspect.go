@@ -21,7 +21,7 @@ WITH req AS (
 	SELECT DISTINCT coalesce(nullif(r.s, ''), current_schema()) AS nsp, r.t AS rel
 	FROM unnest(?::text[], ?::text[]) AS r(s, t)
 ), rel AS (
-	SELECT c.oid, n.nspname, c.relname, c.relkind
+	SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples
 	FROM req
 	JOIN pg_namespace n ON n.nspname = req.nsp
 	JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = req.rel
@@ -32,7 +32,8 @@ SELECT current_schema(), rel.nspname, rel.relname, rel.relkind::text,
 	a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
 	pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
 	(SELECT coalesce(json_agg(DISTINCT req.nsp), '[]') FROM req
-		WHERE NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = req.nsp))::text
+		WHERE NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = req.nsp))::text,
+	CASE WHEN rel.reltuples >= 0 THEN rel.reltuples::bigint ELSE pg_relation_size(rel.oid) / 64 END
 FROM (SELECT 1) AS one
 LEFT JOIN rel ON true
 LEFT JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -45,7 +46,7 @@ ORDER BY rel.nspname, rel.relname, a.attnum`
 // that keeps the estimated cost far below jit_above_cost, since JIT
 // compilation alone would cost more than the query.
 const pgConstraintsQuery = pgRequested + `, cons AS (
-	SELECT con.oid, con.conname, con.contype, con.conrelid, con.confrelid, con.conkey, con.confkey, con.confupdtype, con.confdeltype
+	SELECT con.oid, con.conname, con.contype, con.conrelid, con.confrelid, con.conkey, con.confkey, con.confupdtype, con.confdeltype, con.convalidated
 	FROM pg_constraint con
 	WHERE con.contype IN ('p', 'u', 'f')
 		AND (con.conrelid IN (SELECT oid FROM rel) OR con.confrelid IN (SELECT oid FROM rel))
@@ -62,7 +63,7 @@ const pgConstraintsQuery = pgRequested + `, cons AS (
 )
 SELECT cn.nspname, cc.relname, cons.conname, cons.contype::text, cols.names,
 	coalesce(fn.nspname, ''), coalesce(fc.relname, ''), coalesce(refcols.names, '[]'),
-	cons.confupdtype::text, cons.confdeltype::text
+	cons.confupdtype::text, cons.confdeltype::text, cons.convalidated
 FROM cons
 JOIN pg_class cc ON cc.oid = cons.conrelid
 JOIN pg_namespace cn ON cn.oid = cc.relnamespace
@@ -79,7 +80,7 @@ SELECT rel.nspname, rel.relname, i.relname, ix.indisunique,
 		LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num
 		WHERE k.ord <= ix.indnkeyatts ORDER BY k.ord))::text,
 	coalesce(pg_get_expr(ix.indexprs, ix.indrelid), ''),
-	coalesce(pg_get_expr(ix.indpred, ix.indrelid), '')
+	coalesce(pg_get_expr(ix.indpred, ix.indrelid), ''), ix.indisvalid
 FROM rel
 JOIN pg_index ix ON ix.indrelid = rel.oid
 JOIN pg_class i ON i.oid = ix.indexrelid
@@ -121,8 +122,9 @@ func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap
 			nsp, rel, kind, col, typ, def, ident, genrted sql.NullString
 			notNull                                       sql.NullBool
 			missing                                       string
+			estimate                                      sql.NullInt64
 		)
-		if err := rows.Scan(&current, &nsp, &rel, &kind, &col, &typ, &notNull, &def, &ident, &genrted, &missing); err != nil {
+		if err := rows.Scan(&current, &nsp, &rel, &kind, &col, &typ, &notNull, &def, &ident, &genrted, &missing, &estimate); err != nil {
 			return err
 		}
 		if !current.Valid {
@@ -146,7 +148,10 @@ func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap
 		}
 		t := snap.tables[key]
 		if t == nil {
-			t = &Table{Schema: snap.display(nsp.String), Name: rel.String}
+			t = &Table{Schema: snap.display(nsp.String), Name: rel.String, rows: -1}
+			if estimate.Valid {
+				t.rows = estimate.Int64
+			}
 			snap.tables[key] = t
 		}
 		if !col.Valid {
@@ -203,9 +208,10 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 	for rows.Next() {
 		var (
 			nsp, rel, name, typ, colsJSON, refNsp, refRel, refColsJSON, upd, del string
+			validated                                                            bool
 			cols, refCols                                                        []string
 		)
-		if err := rows.Scan(&nsp, &rel, &name, &typ, &colsJSON, &refNsp, &refRel, &refColsJSON, &upd, &del); err != nil {
+		if err := rows.Scan(&nsp, &rel, &name, &typ, &colsJSON, &refNsp, &refRel, &refColsJSON, &upd, &del, &validated); err != nil {
 			return err
 		}
 		if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
@@ -232,7 +238,7 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 			}
 		case "f":
 			fk := &ForeignKey{Name: name, Columns: cols, RefSchema: snap.display(refNsp), RefTable: refRel, RefColumns: refCols,
-				OnUpdate: pgActions[upd], OnDelete: pgActions[del]}
+				OnUpdate: pgActions[upd], OnDelete: pgActions[del], notValid: !validated}
 			if t != nil {
 				t.ForeignKeys = append(t.ForeignKeys, fk)
 			}
@@ -254,10 +260,10 @@ func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap
 	for rows.Next() {
 		var (
 			nsp, rel, name, colsJSON, expr, pred string
-			unique                               bool
+			unique, valid                        bool
 			cols                                 []string
 		)
-		if err := rows.Scan(&nsp, &rel, &name, &unique, &colsJSON, &expr, &pred); err != nil {
+		if err := rows.Scan(&nsp, &rel, &name, &unique, &colsJSON, &expr, &pred, &valid); err != nil {
 			return err
 		}
 		if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
@@ -267,7 +273,7 @@ func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap
 		if t == nil {
 			continue
 		}
-		ix := &Index{Name: name, Unique: unique, Expr: expr, Where: pred}
+		ix := &Index{Name: name, Unique: unique, Expr: expr, Where: pred, invalid: !valid}
 		if expr == "" {
 			ix.Columns = cols
 		}

@@ -246,3 +246,89 @@ func pgErrorText(err error) string {
 	}
 	return s
 }
+
+// pgRewrites reports whether changing a column from one type to the other
+// rewrites the table: every type change does, but those PostgreSQL makes
+// in the catalog alone (ALTER TABLE's "binary coercible" and typmod
+// cases): a longer or unbounded varchar, varchar to text, a numeric with
+// more precision and the same scale, a time type with more precision.
+func pgRewrites(from, to ColumnType) bool {
+	if from.Array != to.Array {
+		return true
+	}
+	switch {
+	case from.Name == "varchar" && to.Name == "varchar", from.Name == "varbit" && to.Name == "varbit":
+		return to.Length() != 0 && (from.Length() == 0 || to.Length() < from.Length())
+	case from.Name == "varchar" && to.Name == "text":
+		return false
+	case from.Name == "text" && to.Name == "varchar":
+		return to.Length() != 0
+	case from.Name == "numeric" && to.Name == "numeric":
+		return len(to.Args) != 0 && (len(from.Args) == 0 || to.Scale() != from.Scale() || to.Precision() < from.Precision())
+	case from.Name == to.Name && (from.Name == "timestamp" || from.Name == "timestamptz" || from.Name == "time" || from.Name == "timetz" || from.Name == "interval"):
+		return len(to.Args) != 0 && (len(from.Args) == 0 || to.Precision() < from.Precision())
+	}
+	return !from.equal(to)
+}
+
+// pgVolatile are PostgreSQL's built-in volatile functions a default may
+// call; pgStable are functions a default calls that are not volatile. A
+// default calling a function in neither list is taken as volatile, which
+// may withhold a change that would not have rewritten the table, never the
+// other way.
+var (
+	pgVolatile = map[string]bool{
+		"random": true, "gen_random_uuid": true, "uuid_generate_v1": true, "uuid_generate_v1mc": true, "uuid_generate_v4": true,
+		"clock_timestamp": true, "timeofday": true, "nextval": true, "setval": true, "txid_current": true, "pg_current_xact_id": true,
+	}
+	pgStable = map[string]bool{
+		"now": true, "transaction_timestamp": true, "statement_timestamp": true, "current_setting": true,
+		"lower": true, "upper": true, "btrim": true, "ltrim": true, "rtrim": true, "trim": true, "concat": true, "coalesce": true,
+		"length": true, "substring": true, "substr": true, "replace": true, "to_char": true, "to_timestamp": true, "to_date": true,
+		"date_trunc": true, "make_date": true, "make_timestamp": true, "abs": true, "round": true, "floor": true, "ceil": true,
+		"greatest": true, "least": true, "md5": true, "json_build_object": true, "jsonb_build_object": true, "json_build_array": true,
+		"jsonb_build_array": true, "array": true,
+	}
+)
+
+// pgVolatileDefault reports whether a default expression calls a function
+// that may be volatile: a column added with it rewrites the table, since
+// PostgreSQL evaluates it for every row.
+func pgVolatileDefault(expr string) bool {
+	toks := lexSQL(expr)
+	for i, t := range toks {
+		if t.kind != 'w' || i+1 >= len(toks) || toks[i+1].kind != '(' {
+			continue
+		}
+		name := strings.ToLower(t.text)
+		if pgVolatile[name] || !pgStable[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// blocks says which changes rewrite or scan the table under its ACCESS
+// EXCLUSIVE lock, which blocks reads and writes until the statement ends;
+// the others, as alterTable writes them, hold it only for a moment.
+func (pg postgres) blocks(c *Change, live *Table) (lock, instead string) {
+	const rewrite = "rewrites the table under an ACCESS EXCLUSIVE lock, which blocks its reads and writes until the rewrite ends"
+	switch c.Kind {
+	case WidenType, ChangeType:
+		if pgRewrites(c.old.Type, c.col.Type) {
+			return rewrite, fmt.Sprintf("add a %s column, fill it in batches, and swap it in", c.col.Type)
+		}
+	case AddColumn:
+		if d := c.col.defaultSQL(); d != "" && !c.col.AutoIncrement && pgVolatileDefault(d) {
+			return "adding a column whose default is volatile " + rewrite,
+				"add the column without the default, set the default, then fill the rows in batches"
+		}
+		if c.col.AutoIncrement {
+			return "adding a serial or identity column " + rewrite, "add a nullable column, fill it in batches, then make it the key"
+		}
+	case AddPrimaryKey:
+		return "building a primary key scans the table under an ACCESS EXCLUSIVE lock",
+			"CREATE UNIQUE INDEX CONCURRENTLY on the columns, then ADD PRIMARY KEY USING INDEX"
+	}
+	return "", ""
+}

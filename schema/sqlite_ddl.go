@@ -125,24 +125,24 @@ func (s sqlite) createTable(t *Table) []string {
 
 // alterTable adds columns with ALTER TABLE when that is all the table needs
 // and SQLite allows it, and rebuilds the table otherwise.
-func (s sqlite) alterTable(t, live *Table, changes []*Change) []string {
+func (s sqlite) alterTable(t, live *Table, changes []*Change) []statement {
 	var applied []*Change
 	for _, c := range changes {
 		if !c.Withheld {
 			applied = append(applied, c)
 		}
 	}
-	var stmts []string
+	var out []string
 	switch {
 	case len(applied) == 0:
 	case !slices.ContainsFunc(applied, func(c *Change) bool { return !sqliteAddsDirectly(c) }):
 		for _, c := range applied {
 			c.SQL = "ALTER TABLE " + s.quoteTable(t) + " ADD COLUMN " + s.columnDef(c.col, false, "")
-			stmts = append(stmts, c.SQL)
+			out = append(out, c.SQL)
 		}
 	default:
-		stmts = s.rebuild(t, live, applied)
-		joined := strings.Join(stmts, "; ")
+		out = s.rebuild(t, live, applied)
+		joined := strings.Join(out, "; ")
 		for _, c := range applied {
 			c.SQL = joined
 		}
@@ -152,7 +152,7 @@ func (s sqlite) alterTable(t, live *Table, changes []*Change) []string {
 			c.SQL = strings.Join(s.rebuild(t, live, append(slices.Clone(applied), c)), "; ")
 		}
 	}
-	return stmts
+	return stmts(out...)
 }
 
 // sqliteAddsDirectly reports whether SQLite's ALTER TABLE ADD COLUMN can make the

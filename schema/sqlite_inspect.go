@@ -205,7 +205,7 @@ func (s sqlite) readColumns(ctx context.Context, db bun.IDB, with, arg string, i
 			in.snap.others[key] = "virtual table"
 			continue
 		case t == nil:
-			t = &Table{Schema: in.snap.display(dbName), Name: rname, createSQL: text}
+			t = &Table{Schema: in.snap.display(dbName), Name: rname, createSQL: text, rows: -1}
 			in.snap.tables[key] = t
 			in.defs[key] = sqliteParseCreateTable(text)
 		}

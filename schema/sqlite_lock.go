@@ -26,7 +26,8 @@ const sqliteLockPoll = 250 * time.Millisecond
 // before the transaction begins and restored after it ends, and when the
 // transaction changed anything, PRAGMA foreign_key_check must find no
 // violation before it commits.
-func (s sqlite) locked(ctx context.Context, db *bun.DB, timeout time.Duration, fn func(context.Context, bun.IDB) error) (err error) {
+func (s sqlite) locked(ctx context.Context, db *bun.DB, ls lockSettings, fn, after func(context.Context, bun.IDB) error) (err error) {
+	timeout := ls.wait
 	fail := func(what string, err error) error { return fmt.Errorf("schema: %s: %s: %w", s.name(), what, err) }
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -96,6 +97,13 @@ func (s sqlite) locked(ctx context.Context, db *bun.DB, timeout time.Duration, f
 	if err := fn(ctx, conn); err != nil {
 		return err
 	}
+	if after != nil {
+		// SQLite's lock is its transaction: what runs after the plan runs
+		// before COMMIT.
+		if err := after(ctx, conn); err != nil {
+			return err
+		}
+	}
 	if fkOn {
 		var after, afterVers int64
 		if err := conn.QueryRowContext(ctx, "SELECT total_changes(), schema_version FROM pragma_schema_version").Scan(&after, &afterVers); err != nil {
@@ -111,6 +119,12 @@ func (s sqlite) locked(ctx context.Context, db *bun.DB, timeout time.Duration, f
 		return fail("commit", err)
 	}
 	return nil
+}
+
+// exec runs one statement of a plan in the migration's transaction.
+func (sqlite) exec(ctx context.Context, conn bun.IDB, s statement, ls lockSettings) error {
+	_, err := conn.ExecContext(ctx, s.sql)
+	return err
 }
 
 // begin takes SQLite's write lock with BEGIN IMMEDIATE, waiting up to

@@ -27,6 +27,13 @@ type Table struct {
 	// keeps them, which a table rebuild carries over.
 	createSQL string
 	triggers  []string
+
+	// rows is the catalog's estimate of the table's rows, -1 when it has
+	// none (read from the database only).
+	rows int64
+	// planned marks the table of a CREATE TABLE in the same plan, as later
+	// statements of the plan find it.
+	planned bool
 }
 
 // Column describes one column.
@@ -170,6 +177,9 @@ type Index struct {
 	// makes one and will not drop it while the foreign key exists). It is
 	// never reported as an extra.
 	implicit bool
+	// invalid marks an index a failed concurrent build left (PostgreSQL):
+	// it serves no query and enforces nothing, and is dropped.
+	invalid bool
 }
 
 // ForeignKey is a foreign key constraint.
@@ -183,6 +193,10 @@ type ForeignKey struct {
 	// "NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT" or "RESTRICT".
 	OnDelete string
 	OnUpdate string
+
+	// notValid marks a foreign key added NOT VALID and never validated
+	// (PostgreSQL: a migration interrupted before VALIDATE CONSTRAINT).
+	notValid bool
 }
 
 // Column returns the column with the given name, or nil.
