@@ -231,10 +231,10 @@ func (pg postgres) blockers(ctx context.Context, conn bun.IDB, err error, table 
 		defer rows.Close()
 		for rows.Next() {
 			var (
-				pid           int64
-				app, state    string
-				secs          int64
-				modes         string
+				pid        int64
+				app, state string
+				secs       int64
+				modes      string
 			)
 			if rows.Scan(&pid, &app, &state, &secs, &modes) != nil {
 				break
