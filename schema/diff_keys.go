@@ -51,7 +51,11 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 		// A live index with the same name but another definition is replaced.
 		if l := indexNamed(live, ix.Name); l != nil && !matched[l] {
 			matched[l] = true
-			p.dropIndexChange(live, l, a, add, Safe, "")
+			reason := ""
+			if l.invalid {
+				reason = "invalid: a concurrent build of it failed, so it serves nothing"
+			}
+			p.dropIndexChange(live, l, a, add, Safe, reason)
 		}
 		missing = append(missing, ix)
 	}

@@ -186,6 +186,8 @@ func (c *Change) String() string {
 		fmt.Fprintf(&b, "  [withheld, %s: %s]", c.Class, c.Reason)
 	case c.Class != Safe:
 		fmt.Fprintf(&b, "  [%s]", c.Class)
+	case c.Reason != "":
+		fmt.Fprintf(&b, "  (%s)", c.Reason)
 	}
 	return b.String()
 }
