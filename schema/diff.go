@@ -208,8 +208,10 @@ func (a *alteration) retyped(name string) bool {
 // threshold: Blocking (a destructive change keeps its class), withheld
 // unless AllowBlocking, with the changes that depend on them.
 func (p *planner) checkBlocking(a *alteration) {
+	small := p.blockRows < 0 || a.live.rows <= p.blockRows
+	a.live.blockOK = small || p.opts.AllowBlocking
 	b, ok := p.d.(blocker)
-	if !ok || p.blockRows < 0 || a.live.rows <= p.blockRows {
+	if !ok || small {
 		return
 	}
 	for _, c := range a.changes {

@@ -21,6 +21,7 @@ var (
 	_ fkTypeMatcher = mysql{}
 	_ converter     = mysql{}
 	_ valueCaster   = mysql{}
+	_ blocker       = mysql{}
 	_ schemaCreator = mysql{}
 )
 

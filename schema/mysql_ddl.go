@@ -169,13 +169,67 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []statement {
 		}
 	}
 	var out []statement
+	if live.planned {
+		// Foreign keys of a table the plan creates: nothing to do online.
+		if len(clauses) > 0 {
+			out = append(out, statement{sql: "ALTER TABLE " + my.quoteTable(t) + " " + strings.Join(clauses, ", ")})
+		}
+		return out
+	}
 	if len(first) > 0 {
-		out = append(out, statement{sql: "ALTER TABLE " + my.quoteTable(t) + " " + strings.Join(first, ", ")})
+		out = append(out, statement{sql: "ALTER TABLE " + my.quoteTable(t) + " " + strings.Join(first, ", ") + ", " + myAlgorithms[myInplace], copyOK: live.blockOK})
 	}
-	if len(clauses) > 0 {
-		out = append(out, statement{sql: "ALTER TABLE " + my.quoteTable(t) + " " + strings.Join(clauses, ", ")})
+	if len(clauses) == 0 {
+		return out
 	}
-	return out
+	// The statement is made the cheapest way all its clauses allow, said
+	// in it.
+	algo := myInstant
+	var added []*ForeignKey
+	for _, c := range changes {
+		if c.Withheld || (c.Kind == DropForeignKey && addsFK) {
+			continue
+		}
+		algo = min(algo, my.algorithm(c, live))
+		if c.Kind == AddForeignKey {
+			added = append(added, c.fk)
+		}
+	}
+	if slices.ContainsFunc(changes, func(c *Change) bool { return c.Kind == AddPrimaryKey && !c.Withheld }) && algo == myCopy {
+		algo = myInplace // a primary key replaced in one statement is made in place
+		for _, c := range changes {
+			if !c.Withheld && c.Kind != DropPrimaryKey && my.algorithm(c, live) == myCopy {
+				algo = myCopy
+			}
+		}
+	}
+	alter := statement{sql: "ALTER TABLE " + my.quoteTable(t) + " " + strings.Join(clauses, ", ") + ", " + myAlgorithms[algo], copyOK: live.blockOK}
+	if len(added) > 0 && algo != myCopy {
+		// InnoDB adds a foreign key in place only with foreign_key_checks
+		// off, without looking at the rows: the prechecks did, and after
+		// the statement its rows are counted again (a write in between may
+		// have added an orphan), and the foreign keys dropped if any is.
+		alter.noFKChecks = true
+		var drops []string
+		for _, fk := range added {
+			alter.checks = append(alter.checks, my.orphansQuery(t, fk))
+			drops = append(drops, "DROP FOREIGN KEY "+my.quote(fk.Name))
+		}
+		alter.onFail = "ALTER TABLE " + my.quoteTable(t) + " " + strings.Join(drops, ", ")
+	}
+	return append(out, alter)
+}
+
+// orphansQuery counts the rows of t that foreign key fk does not hold.
+func (my mysql) orphansQuery(t *Table, fk *ForeignKey) string {
+	conds := make([]string, len(fk.Columns))
+	join := make([]string, len(fk.Columns))
+	for i, col := range fk.Columns {
+		conds[i] = "c." + my.quote(col) + " IS NOT NULL"
+		join[i] = "r." + my.quote(fk.RefColumns[i]) + " = c." + my.quote(col)
+	}
+	return fmt.Sprintf("SELECT count(*) FROM %s c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s r WHERE %s)",
+		my.quoteTable(t), strings.Join(conds, " AND "), my.quoteTable(&Table{Schema: fk.RefSchema, Name: fk.RefTable}), strings.Join(join, " AND "))
 }
 
 // foreignKeyLosingIndex returns the foreign key that drop, a dropped index,

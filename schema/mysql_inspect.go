@@ -244,6 +244,9 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 		if attrs != (myAttrs{}) {
 			c.mysql = &attrs
 		}
+		if myTextual(ct) {
+			c.charBytes = myCharBytes(r.collation)
+		}
 		t.Columns = append(t.Columns, c)
 	}
 	return mariaDB, nil
@@ -473,4 +476,19 @@ func myMarkImplicitIndexes(t *Table) {
 			}
 		}
 	}
+}
+
+// myCharBytes is how many bytes a character takes at most in a collation's
+// character set (4 when it cannot tell).
+func myCharBytes(collation string) int {
+	charset, _, _ := strings.Cut(strings.ToLower(collation), "_")
+	switch charset {
+	case "latin1", "ascii", "binary", "cp1250", "cp1251", "cp1256", "cp1257", "latin2", "latin5", "latin7", "greek", "hebrew", "koi8r", "koi8u", "swe7", "dec8", "hp8", "armscii8", "geostd8", "keybcs2", "cp850", "cp852", "cp866", "macce", "macroman", "tis620":
+		return 1
+	case "ucs2", "gbk", "big5", "sjis", "cp932", "euckr", "gb2312":
+		return 2
+	case "utf8", "utf8mb3", "ujis", "eucjpms":
+		return 3
+	}
+	return 4
 }

@@ -263,8 +263,8 @@ func TestMySQL_ReplacingAForeignKeyDropsItFirst(t *testing.T) {
 	plan, err := schema.NewMigrator(db, (*ownerV1)(nil), (*fkRuleV2)(nil)).Plan(t.Context(), schema.MigrateOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{
-		"ALTER TABLE `pets` DROP FOREIGN KEY `pets_owner_id_fkey`",
-		"ALTER TABLE `pets` ADD CONSTRAINT `pets_owner_id_fkey` FOREIGN KEY (`owner_id`) REFERENCES `owners` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION",
+		"ALTER TABLE `pets` DROP FOREIGN KEY `pets_owner_id_fkey`, ALGORITHM=INPLACE, LOCK=NONE",
+		"ALTER TABLE `pets` ADD CONSTRAINT `pets_owner_id_fkey` FOREIGN KEY (`owner_id`) REFERENCES `owners` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION, ALGORITHM=INPLACE, LOCK=NONE",
 	}, plan.SQL(), "MySQL refuses to drop and add a foreign key in one ALTER TABLE")
 }
 
@@ -728,9 +728,9 @@ func TestMySQL_WideningAKeyThatForeignKeysUse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"DropForeignKey", "WidenType", "WidenType", "AddForeignKey"}, changeList(plan))
 	assert.Equal(t, []string{
-		"ALTER TABLE `entries` DROP FOREIGN KEY `entries_account_id_fkey`",
-		"ALTER TABLE `accounts` MODIFY COLUMN `id` bigint NOT NULL AUTO_INCREMENT",
-		"ALTER TABLE `entries` MODIFY COLUMN `account_id` bigint NOT NULL, ADD CONSTRAINT `entries_account_id_fkey` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION",
+		"ALTER TABLE `entries` DROP FOREIGN KEY `entries_account_id_fkey`, ALGORITHM=INPLACE, LOCK=NONE",
+		"ALTER TABLE `accounts` MODIFY COLUMN `id` bigint NOT NULL AUTO_INCREMENT, ALGORITHM=COPY",
+		"ALTER TABLE `entries` MODIFY COLUMN `account_id` bigint NOT NULL, ADD CONSTRAINT `entries_account_id_fkey` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION, ALGORITHM=COPY",
 	}, plan.SQL(), "the foreign key comes back in the child's own ALTER TABLE")
 	assert.Equal(t, 2, countRows(t, db, "entries"))
 	fks := foreignKeysOf(t, db, "entries")

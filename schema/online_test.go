@@ -331,3 +331,117 @@ func TestPostgres_CatalogOnlyChangesAreNotBlocking(t *testing.T) {
 	assert.Equal(t, []string{"WidenType"}, changeList(plan))
 	assert.Equal(t, schema.Safe, plan.Changes[0].Class, fmt.Sprint(plan))
 }
+
+// executed lists the DDL statements a *bun.DB ran.
+func executed(db *bun.DB) (*bun.DB, *queryLog) {
+	log := &queryLog{}
+	return db.WithQueryHook(log), log
+}
+
+type itemNoted struct {
+	bun.BaseModel `bun:"table:items"`
+	ID            int64   `bun:",pk"`
+	Name          string  `bun:"type:varchar(40),notnull,default:'x'" slipway:"index"`
+	Note          *string `bun:"type:varchar(100)"`
+}
+
+// On MySQL every ALTER TABLE says how the server must make it: INSTANT
+// (the catalog only) or INPLACE with LOCK=NONE (reads and writes go on),
+// and the server, which refuses a LOCK=NONE it cannot keep, accepts it.
+func TestMySQL_ChangesAreMadeOnline(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*ownerV1)(nil), (*itemV1)(nil), (*petNoFK)(nil))
+	insertRows(t, db, &ownerV1{ID: 1}, &itemV1{ID: 1, Name: "a"}, &petNoFK{ID: 1, OwnerID: ptr[int64](1)})
+
+	hooked, log := executed(db)
+	tests := []struct {
+		name   string
+		models []any
+		want   string
+	}{
+		{"add a nullable column, a default", []any{(*itemAddNullable)(nil)}, "ALGORITHM=INSTANT"},
+		{"add an index, change a default", []any{(*itemNoted)(nil)}, "ALGORITHM=INPLACE, LOCK=NONE"},
+		{"widen a varchar within its length byte", []any{(*itemWide)(nil)}, "ALGORITHM=INSTANT"},
+		{"add a foreign key", []any{(*ownerV1)(nil), (*petFK)(nil)}, "ALGORITHM=INPLACE, LOCK=NONE"},
+		{"make a column NOT NULL", []any{(*itemNotNullNote)(nil)}, "ALGORITHM=INPLACE, LOCK=NONE"},
+	}
+	for _, tt := range tests {
+		log.reset()
+		if tt.name == "make a column NOT NULL" {
+			_, err := db.ExecContext(t.Context(), "UPDATE items SET note = 'n'")
+			require.NoError(t, err)
+		}
+		_, err := schema.NewMigrator(hooked, tt.models...).Migrate(t.Context(), schema.MigrateOptions{})
+		require.NoError(t, err, tt.name)
+		ddl := log.ddl()
+		require.NotEmpty(t, ddl, tt.name)
+		assert.Contains(t, ddl[len(ddl)-1], tt.want, tt.name)
+		assertActual(t, db, tt.models...)
+	}
+	var fks int
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT @@SESSION.foreign_key_checks").Scan(&fks))
+	assert.Equal(t, 1, fks, "foreign_key_checks is back on")
+}
+
+// A MySQL type change that copies the table is Blocking above the row
+// threshold, withheld, and copies the table only with AllowBlocking.
+func TestMySQL_CopyAboveTheThresholdIsWithheld(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*counterNarrow)(nil))
+	for i := range 300 {
+		insertRows(t, db, &counterNarrow{ID: int64(i + 1), Hits: int32(i)})
+	}
+	_, err := db.ExecContext(t.Context(), "ANALYZE TABLE counters")
+	require.NoError(t, err)
+
+	m := schema.NewMigrator(db, schema.WithBlockingThreshold(100), (*counterWide)(nil))
+	plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	require.Len(t, plan.Changes, 1)
+	assert.Equal(t, schema.Blocking, plan.Changes[0].Class)
+	assert.True(t, plan.Changes[0].Withheld)
+	assert.Contains(t, plan.Changes[0].Reason, "copies the table (ALGORITHM=COPY), which blocks its writes")
+	assert.Contains(t, plan.Changes[0].Reason, "gh-ost")
+
+	plan, err = m.Migrate(t.Context(), schema.MigrateOptions{AllowBlocking: true})
+	require.NoError(t, err)
+	assert.Contains(t, plan.SQL()[0], "ALGORITHM=COPY")
+	typ, _, _, _ := columnFacts(t, db, "counters", "hits")
+	assert.Equal(t, "bigint(20)", typ)
+}
+
+// An ALTER TABLE waiting for a metadata lock behind an open transaction
+// gives up after the DDL lock timeout and is tried again; when the lock
+// cannot be had, the error names the table and the open transactions.
+func TestMySQL_LockWaitIsTriedAgainAndNamesTheTransactions(t *testing.T) {
+	t.Parallel()
+	url := testdb.MySQLURL(t)
+	db, other := testdb.OpenURL(t, url), testdb.OpenURL(t, url)
+	mustMigrate(t, db, (*itemV1)(nil))
+	insertRows(t, db, &itemV1{ID: 1, Name: "a"})
+
+	writer, err := other.BeginTx(t.Context(), nil)
+	require.NoError(t, err)
+	_, err = writer.ExecContext(t.Context(), "UPDATE items SET name = 'b' WHERE id = 1")
+	require.NoError(t, err)
+
+	m := schema.NewMigrator(db, schema.WithDDLLockTimeout(time.Second), (*itemAddNullable)(nil))
+	_, err = m.Migrate(t.Context(), schema.MigrateOptions{})
+	var applyErr *schema.ApplyError
+	require.True(t, errors.As(err, &applyErr), "%v", err)
+	assert.ErrorContains(t, err, `could not take the metadata lock of table "items" within 1s, 5 times`)
+	assert.ErrorContains(t, err, "in a transaction for")
+	assert.ErrorContains(t, err, "raise WithDDLLockTimeout")
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Migrate(context.Background(), schema.MigrateOptions{})
+		done <- err
+	}()
+	time.Sleep(1500 * time.Millisecond) // a try or two
+	require.NoError(t, writer.Commit())
+	require.NoError(t, <-done)
+	assert.Contains(t, columnNames(t, db, "items"), "note")
+}

@@ -244,6 +244,15 @@ type statement struct {
 	// onFail cleans up after the statement when it fails: the invalid index
 	// a failed concurrent build leaves behind.
 	onFail string
+
+	// MySQL: noFKChecks runs the statement with foreign_key_checks off, so
+	// that it adds foreign keys in place (without a table copy); each of
+	// checks must then count no row, else onFail undoes the statement.
+	// copyOK lets the statement copy the table when the server cannot make
+	// it in place: the table is small, or the migration allows blocking.
+	noFKChecks bool
+	checks     []string
+	copyOK     bool
 }
 
 // stmts makes statements of plain SQL, run in the plan's transaction.

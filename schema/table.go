@@ -34,6 +34,9 @@ type Table struct {
 	// planned marks the table of a CREATE TABLE in the same plan, as later
 	// statements of the plan find it.
 	planned bool
+	// blockOK is true when the plan may block the table's writes: it is
+	// below the row threshold, or the migration allows blocking.
+	blockOK bool
 }
 
 // Column describes one column.
@@ -59,6 +62,7 @@ type Column struct {
 	rawDefault string   // the default as written (model tag or catalog), for DDL
 	generated  string   // expression of a generated column (read from the database)
 	mysql      *myAttrs // MySQL: what a MODIFY COLUMN must repeat (collation, comment)
+	charBytes  int      // MySQL: the most bytes a character of a text column takes
 }
 
 // defaultSQL is the default expression to write into DDL.
