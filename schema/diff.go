@@ -63,8 +63,11 @@ func (p *planner) diffTable(want, live *Table) *alteration {
 	p.diffPrimaryKey(want, live, a, add)
 	p.diffIndexes(want, live, a, add)
 	p.diffForeignKeys(want, live, a, add)
+	// Decisions that withhold changes after the fact, then the prechecks,
+	// which judge the values as the applied changes leave them.
 	p.checkBlocking(a)
 	p.checkIndexesAfter(want, a)
+	p.attachKeyChecks(live, a)
 	p.checkRetypedKeys(want, a)
 
 	// Drop before add within one ALTER TABLE (a dialect may rely on it).
@@ -235,9 +238,31 @@ func (p *planner) checkBlocking(a *alteration) {
 			a.withholdRetype(c, reason)
 		default:
 			c.Withheld, c.Reason = true, reason
-			if c.Kind == AddColumn {
-				a.withholdDependents(c.Column)
-			}
+		}
+	}
+	for _, c := range a.changes {
+		if c.Kind == AddColumn && c.Withheld {
+			a.withholdDependents(c.Column)
+		}
+	}
+}
+
+// attachKeyChecks gives the new keys that asked for one the precheck of
+// the rows they must hold: no duplicates under a primary key or unique
+// key, no orphans under a foreign key — as the applied changes leave the
+// values.
+func (p *planner) attachKeyChecks(live *Table, a *alteration) {
+	for _, c := range slices.Concat(a.changes, a.createIdx) {
+		if !c.checkRows || c.Withheld || c.Class == WouldFail {
+			continue
+		}
+		switch c.Kind {
+		case AddPrimaryKey:
+			c.check = p.duplicatesCheck(live, &Index{Columns: c.pk.Columns, Unique: true}, true, a)
+		case AddUnique, AddIndex:
+			c.check = p.duplicatesCheck(live, c.index, false, a)
+		case AddForeignKey:
+			c.check = p.orphansCheck(live, p.snap.table(c.fk.RefSchema, c.fk.RefTable), c.fk, a)
 		}
 	}
 }

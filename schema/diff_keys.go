@@ -28,9 +28,7 @@ func (p *planner) diffPrimaryKey(want, live *Table, a *alteration, add func(*Cha
 		add(&Change{Kind: DropPrimaryKey, Class: class, Name: live.PrimaryKey.Name, From: "(" + strings.Join(liveCols, ", ") + ")", pk: live.PrimaryKey, Reason: reason})
 	}
 	if want.PrimaryKey != nil {
-		ix := &Index{Columns: wantCols, Unique: true}
-		c := &Change{Kind: AddPrimaryKey, Class: Safe, To: "(" + strings.Join(wantCols, ", ") + ")", pk: want.PrimaryKey,
-			check: p.duplicatesCheck(live, ix, true, a)}
+		c := &Change{Kind: AddPrimaryKey, Class: Safe, To: "(" + strings.Join(wantCols, ", ") + ")", pk: want.PrimaryKey, checkRows: true}
 		if live.PrimaryKey != nil {
 			c.Class, c.Reason = Destructive, "changing the primary key rewrites the table's identity"
 		}
@@ -70,9 +68,7 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 	}
 	for _, ix := range missing {
 		c := &Change{Kind: kindForIndex(ix, true), Class: Safe, Table: want.qualifiedName(), Name: ix.Name, To: describeIndex(ix), index: ix}
-		if ix.Unique && !ix.isExpr() {
-			c.check = p.duplicatesCheck(live, ix, false, a)
-		}
+		c.checkRows = ix.Unique && !ix.isExpr()
 		if ix.Constraint {
 			add(c)
 		} else {
@@ -290,7 +286,7 @@ func (p *planner) diffForeignKeys(want, live *Table, a *alteration, add func(*Ch
 			c.Reason = fmt.Sprintf("foreign key %q references table %q, which does not exist and is not among the models being migrated (add its model to Models, or migrate it first)",
 				fk.Name, qualify(fk.RefSchema, fk.RefTable))
 		case replace == nil || !p.sameReference(fk, replace) || replace.notValid:
-			c.check = p.orphansCheck(live, ref, fk, a)
+			c.checkRows = true
 		}
 		add(c)
 	}

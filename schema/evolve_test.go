@@ -51,12 +51,20 @@ func TestEvolution(t *testing.T) {
 		require.NoError(t, err, "SLIPWAY_EVOLVE_SEED")
 		fixed = []uint64{n}
 	}
+	modes := []struct {
+		name  string
+		allow bool
+		// blockRows is the migrator's blocking threshold: 0 withholds
+		// every blocking change, on tables of any size.
+		blockRows int64
+	}{
+		{"keep", false, schema.DefaultBlockingThreshold},
+		{"allow-data-loss", true, schema.DefaultBlockingThreshold},
+		{"no-blocking", true, 0},
+	}
 	for _, d := range testdb.Dialects {
-		for _, allow := range []bool{false, true} {
-			mode := "keep"
-			if allow {
-				mode = "allow-data-loss"
-			}
+		for _, md := range modes {
+			mode, allow := md.name, md.allow
 			t.Run(string(d)+"/"+mode, func(t *testing.T) {
 				t.Parallel()
 				list := fixed
@@ -72,7 +80,8 @@ func TestEvolution(t *testing.T) {
 				for _, seed := range list {
 					t.Logf("seed %d, %d steps", seed, steps)
 					db := testdb.Open(t, d)
-					e := &evolution{t: t, db: db, d: d, seed: seed, allow: allow, rng: rand.New(rand.NewPCG(seed, seed^0x5deece66d))}
+					e := &evolution{t: t, db: db, d: d, seed: seed, allow: allow, mode: mode, blockRows: md.blockRows,
+						rng: rand.New(rand.NewPCG(seed, seed^0x5deece66d))}
 					e.run(steps)
 				}
 			})
@@ -318,7 +327,10 @@ type evolution struct {
 	d     testdb.Dialect
 	seed  uint64
 	allow bool
-	rng   *rand.Rand
+	mode  string
+	// blockRows is the migrator's blocking threshold.
+	blockRows int64
+	rng       *rand.Rand
 	spec  *evoSpec
 	step  int
 	log   []string // what each step did, for the failure message
@@ -327,10 +339,7 @@ type evolution struct {
 
 func (e *evolution) fatalf(format string, args ...any) {
 	e.t.Helper()
-	mode := "keep"
-	if e.allow {
-		mode = "allow-data-loss"
-	}
+	mode := e.mode
 	history := e.log
 	if len(history) > 25 {
 		history = history[len(history)-25:]
@@ -354,7 +363,7 @@ func (e *evolution) run(steps int) {
 		before := e.catalog(ctx)
 		data := e.rows(ctx)
 
-		m := schema.NewMigrator(e.db, next.models()...)
+		m := schema.NewMigrator(e.db, append(next.models(), schema.WithBlockingThreshold(e.blockRows))...)
 		if _, err := m.Tables(); err != nil {
 			// A model the dialect cannot build: reported before any I/O.
 			e.log = append(e.log, fmt.Sprintf("%d: %s -> model error: %v", e.step, strings.Join(did, "; "), firstLine(err)))

@@ -445,3 +445,49 @@ func TestMySQL_LockWaitIsTriedAgainAndNamesTheTransactions(t *testing.T) {
 	require.NoError(t, <-done)
 	assert.Contains(t, columnNames(t, db, "items"), "note")
 }
+
+// Validating the check behind SET NOT NULL, over a table big enough for the
+// scan to be seen, takes SHARE UPDATE EXCLUSIVE only, which lets reads and
+// writes go on; ACCESS EXCLUSIVE is held only by the moment's ALTER TABLEs.
+func TestPostgres_ValidationTakesShareUpdateExclusive(t *testing.T) {
+	t.Parallel()
+	plain, named := pgMigratorURL(t, "slipway_validate")
+	db, other := testdb.OpenURL(t, named), testdb.OpenURL(t, plain)
+	mustMigrate(t, db, (*itemNullableNote)(nil))
+	_, err := db.ExecContext(t.Context(), "INSERT INTO items (id, name, note) SELECT g, 'n', 'x' FROM generate_series(1, 2000000) g")
+	require.NoError(t, err)
+
+	type seen struct{ query, mode string }
+	var locks []seen
+	done := make(chan error, 1)
+	go func() {
+		_, err := schema.NewMigrator(db, (*itemNotNullNote)(nil)).Migrate(context.Background(), schema.MigrateOptions{})
+		done <- err
+	}()
+	for running := true; running; {
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+			running = false
+		default:
+			rows, err := other.QueryContext(t.Context(), `SELECT a.query, l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+				WHERE a.application_name = 'slipway_validate' AND a.state = 'active' AND l.granted AND l.relation = to_regclass('items')`)
+			require.NoError(t, err)
+			for rows.Next() {
+				var l seen
+				require.NoError(t, rows.Scan(&l.query, &l.mode))
+				locks = append(locks, l)
+			}
+			require.NoError(t, rows.Close())
+		}
+	}
+	validating := 0
+	for _, l := range locks {
+		if strings.Contains(l.query, "VALIDATE CONSTRAINT") {
+			validating++
+			assert.Equal(t, "ShareUpdateExclusiveLock", l.mode, "while validating")
+		}
+	}
+	assert.NotZero(t, validating, "the validation was seen running (locks seen: %d)", len(locks))
+	assert.False(t, columnOf(t, db, "items", "note").Nullable)
+}

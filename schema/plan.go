@@ -148,6 +148,10 @@ type Change struct {
 	fk               *ForeignKey
 	pk               *PrimaryKey
 	check            *precheck
+	// checkRows asks for a precheck of the rows a new key must hold
+	// (duplicates, orphans), built once the table's other decisions are
+	// made (see attachKeyChecks).
+	checkRows bool
 	// probe converts the live values of a column whose type changes, as a
 	// precheck that fails rather than counts; see converter.
 	probe func(ctx context.Context, db bun.IDB) (string, error)
