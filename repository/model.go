@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	bunschema "github.com/uptrace/bun/schema"
 )
 
@@ -21,6 +22,8 @@ type model struct {
 	rels   map[string]*bunschema.Relation // by JSON name and Go name
 	known  []string                       // JSON names of fields, for messages
 	pk     *bunschema.Field
+
+	dialect dialect.Name
 }
 
 // newModel reads T's bun metadata. bun panics on malformed models; the
@@ -35,7 +38,7 @@ func newModel(db *bun.DB, typ reflect.Type) (m *model, err error) {
 		return nil, fmt.Errorf("repository: model %s is not a struct", typ)
 	}
 	t := db.Table(typ)
-	m = &model{name: typ.Name(), typ: typ, table: t, fields: map[string]*bunschema.Field{}, rels: map[string]*bunschema.Relation{}}
+	m = &model{name: typ.Name(), typ: typ, table: t, fields: map[string]*bunschema.Field{}, rels: map[string]*bunschema.Relation{}, dialect: db.Dialect().Name()}
 	for _, f := range t.Fields {
 		js := jsonName(f.StructField)
 		for _, n := range []string{js, f.GoName, f.Name} {
@@ -114,6 +117,9 @@ func (m *model) primaryKey(op string) (*bunschema.Field, error) {
 func (m *model) convert(f *bunschema.Field, v any, where string) (any, error) {
 	if v == nil {
 		return nil, nil
+	}
+	if s, ok := v.(string); ok && strings.ContainsRune(s, 0) {
+		return nil, &FieldError{Model: m.name, Field: jsonOrGo(f), In: where, Reason: "the value contains a NUL character, which no supported database stores in text"}
 	}
 	target := f.StructField.Type
 	rv := reflect.ValueOf(v)
