@@ -431,3 +431,48 @@ func names[T interface{ *Doctor | *Patient }](rows []T) []string {
 	}
 	return out
 }
+
+func TestLimits_Check(t *testing.T) {
+	t.Parallel()
+	many := func(n int) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = `{"title": "x"}`
+		}
+		return `{"where": {"or": [` + strings.Join(parts, ",") + `]}}`
+	}
+	tests := []struct {
+		name  string
+		give  string
+		limit repository.Limits
+		want  string
+	}{
+		{name: "conditions", give: many(201), want: "the where has more than 200 conditions; the limit is 200 (conditions)"},
+		{name: "depth", give: `{"where": {"or": [{"and": [{"or": [{"and": [{"or": [{"and": [{"or": [{"and": [{"title": "x"}]}]}]}]}]}]}]}]}}`, want: "and/or are nested 9 deep; the limit is 8 (depth)"},
+		{name: "values", give: `{"where": {"id": {"inq": [1, 2, 3]}}}`, limit: repository.Limits{Values: 2}, want: `inq of "id" has 3 values; the limit is 2 (values)`},
+		{name: "includes", give: `{"include": [{"relation": "a", "scope": {"include": [{"relation": "b", "scope": {}}]}}]}`, limit: repository.Limits{Includes: 2}, want: "include scopes are nested 3 deep; the limit is 2 (includes)"},
+		{name: "scopes count", give: `{"where": {"a": 1}, "include": [{"relation": "a", "scope": {"where": {"b": 1, "c": 2}}}]}`, limit: repository.Limits{Conditions: 2}, want: "more than 2 conditions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := repository.ParseFilter([]byte(tt.give))
+			require.NoError(t, err)
+			err = tt.limit.Check(f)
+			var le *repository.LimitError
+			require.ErrorAs(t, err, &le)
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
+	for _, ok := range []struct {
+		give  string
+		limit repository.Limits
+	}{
+		{give: many(200)},
+		{give: many(201), limit: repository.Limits{Conditions: 500}},
+		{give: many(5000), limit: repository.Limits{Conditions: -1}},
+	} {
+		f, err := repository.ParseFilter([]byte(ok.give))
+		require.NoError(t, err)
+		assert.NoError(t, ok.limit.Check(f))
+	}
+}
