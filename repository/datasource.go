@@ -88,6 +88,10 @@ func (s *SQL) DB() *bun.DB { return s.db }
 // URL returns the database URL with its password hidden.
 func (s *SQL) URL() string { return s.url }
 
+// Target returns where the datasource points, for logs: its URL with the
+// password and secret parameters hidden.
+func (s *SQL) Target() string { return s.url }
+
 // Dialect returns bun's name for the database: "pg", "mysql" or "sqlite".
 func (s *SQL) Dialect() string { return s.dialect }
 
@@ -256,6 +260,15 @@ func (h *HTTP) Name() string { return h.name }
 
 // Configured reports whether the datasource has a base URL.
 func (h *HTTP) Configured() bool { return h.base != nil }
+
+// Target returns where the datasource points, for logs: its base URL with
+// credentials hidden, or "(not configured)".
+func (h *HTTP) Target() string {
+	if h.base == nil {
+		return "(not configured)"
+	}
+	return dburl.Redact(h.base.String())
+}
 
 // URL resolves a path and query against the base URL.
 func (h *HTTP) URL(path string, query url.Values) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -131,6 +132,9 @@ func (m *model) convert(f *bunschema.Field, v any, where string) (any, error) {
 		p.Elem().Set(rv)
 		return p.Interface(), nil
 	}
+	if s, ok := v.(string); ok {
+		v = fromText(s, target)
+	}
 	// Anything else goes through JSON, which refuses what would be lost
 	// (3.7 into an integer, 300 into an int8, "x" into a boolean).
 	data, err := json.Marshal(v)
@@ -142,6 +146,26 @@ func (m *model) convert(f *bunschema.Field, v any, where string) (any, error) {
 		return nil, &FieldError{Model: m.name, Field: jsonOrGo(f), In: where, Reason: fmt.Sprintf("value %s is not a valid %s", data, typeWord(target))}
 	}
 	return out.Elem().Interface(), nil
+}
+
+// fromText reads a string as the number or boolean a numeric or boolean
+// field wants, as a query string (?where[priority]=2) sends every value;
+// anything else is left as it is.
+func fromText(s string, target reflect.Type) any {
+	for target.Kind() == reflect.Pointer {
+		target = target.Elem()
+	}
+	switch {
+	case isNumberish(target.Kind()):
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return json.Number(s)
+		}
+	case target.Kind() == reflect.Bool:
+		if b, err := strconv.ParseBool(s); err == nil && (s == "true" || s == "false") {
+			return b
+		}
+	}
+	return s
 }
 
 func isNumberish(k reflect.Kind) bool {

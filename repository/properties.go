@@ -242,3 +242,88 @@ func constraintOf(r dburl.Refusal) Constraint {
 	}
 	return ""
 }
+
+// ModelInfo describes a model for the REST layer: its stored properties
+// and its relations.
+type ModelInfo struct {
+	Name       string       // Go type name
+	Type       reflect.Type // the struct type
+	Properties []Property   // in field order
+	Relations  []Relation   // sorted by name
+}
+
+// RelationKind is the kind of a relation, named as in LoopBack.
+type RelationKind string
+
+// The relation kinds.
+const (
+	BelongsToKind      RelationKind = "belongsTo"
+	HasOneKind         RelationKind = "hasOne"
+	HasManyKind        RelationKind = "hasMany"
+	HasManyThroughKind RelationKind = "hasManyThrough"
+)
+
+// Relation describes one relation of a model.
+type Relation struct {
+	Name   string       // JSON name of the relation field
+	Kind   RelationKind // belongsTo, hasOne, hasMany or hasManyThrough
+	Target reflect.Type // the related model's struct type
+	// Key is the JSON name of the property holding the foreign key: on
+	// the model for belongsTo, on the target for hasOne and hasMany; ""
+	// for hasManyThrough.
+	Key string
+}
+
+// Describe describes the model with the live column sizes (see
+// Properties), and returns the error of reading them, if any, beside a
+// description from the model alone.
+func (r *Repository[T]) Describe(ctx context.Context) (*ModelInfo, error) {
+	err := r.readSizes(ctx)
+	return r.m.info(r.properties()), err
+}
+
+// Describe describes a model — a typed nil pointer such as (*Todo)(nil) —
+// as it declares itself, without reading the database. It fails for a
+// model bun rejects.
+func (s *SQL) Describe(model any) (*ModelInfo, error) {
+	if err := s.registerThrough(goType(model)); err != nil {
+		return nil, err
+	}
+	m, err := newModel(s.db, goType(model))
+	if err != nil {
+		return nil, err
+	}
+	props := make([]Property, 0, len(m.table.Fields))
+	for _, f := range m.table.Fields {
+		props = append(props, m.property(f))
+	}
+	return m.info(props), nil
+}
+
+func (m *model) info(props []Property) *ModelInfo {
+	info := &ModelInfo{Name: m.name, Type: m.typ, Properties: props}
+	for _, name := range sortedRelations(m) {
+		rel := m.rels[name]
+		r := Relation{Name: name, Target: rel.JoinTable.Type}
+		switch rel.Type {
+		case bunschema.BelongsToRelation:
+			r.Kind = BelongsToKind
+		case bunschema.HasOneRelation:
+			r.Kind = HasOneKind
+		case bunschema.HasManyRelation:
+			r.Kind = HasManyKind
+		case bunschema.ManyToManyRelation:
+			r.Kind = HasManyThroughKind
+		}
+		if len(rel.BasePKs) == 1 && len(rel.JoinPKs) == 1 {
+			switch r.Kind {
+			case BelongsToKind:
+				r.Key = jsonOrGo(rel.BasePKs[0])
+			case HasOneKind, HasManyKind:
+				r.Key = jsonOrGo(rel.JoinPKs[0])
+			}
+		}
+		info.Relations = append(info.Relations, r)
+	}
+	return info
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 
+	"github.com/uptrace/bun"
 	bunschema "github.com/uptrace/bun/schema"
 )
 
@@ -58,6 +60,14 @@ func (h *toTargets[S, T]) key(ctx context.Context, sourceID any, op string) (Whe
 	}
 	value := h.rel.BasePKs[0].Value(reflect.ValueOf(src).Elem()).Interface()
 	return Where{h.rel.JoinPKs[0].Name: Cond{"eq": value}}, value, nil
+}
+
+// SourceKey returns the value of the source's key that its targets hold in
+// their foreign key — usually its id — or an error wrapping ErrNotFound
+// when there is no source with that id.
+func (h *toTargets[S, T]) SourceKey(ctx context.Context, sourceID any) (any, error) {
+	_, v, err := h.key(ctx, sourceID, "find")
+	return v, err
 }
 
 func unwrapNotFound(err error) error {
@@ -254,4 +264,58 @@ func and(a, b Where) Where {
 		return b
 	}
 	return Where{"and": []Where{a, b}}
+}
+
+// MissingReference is a foreign key of a belongs-to relation that points at
+// no row.
+type MissingReference struct {
+	Field    string // JSON name of the foreign key property
+	Relation string // JSON name of the relation
+	Target   string // Go type name of the target model
+	Value    any    // the key's value
+}
+
+// MissingReferences returns the belongs-to relations of v whose foreign key
+// is set but names no row, among the keys named in fields (JSON names;
+// every key when fields is empty), with one query per set key. The
+// database's foreign keys refuse such a write anyway, with an error that
+// does not say which field is wrong; this does, before the write.
+func (r *Repository[T]) MissingReferences(ctx context.Context, v *T, fields []string) ([]MissingReference, error) {
+	row := reflect.ValueOf(v).Elem()
+	var out []MissingReference
+	for _, name := range sortedRelations(r.m) {
+		rel := r.m.rels[name]
+		if rel.Type != bunschema.BelongsToRelation || len(rel.BasePKs) != 1 || len(rel.JoinPKs) != 1 {
+			continue
+		}
+		fk := rel.BasePKs[0]
+		if len(fields) > 0 && !slices.Contains(fields, jsonOrGo(fk)) {
+			continue
+		}
+		value := indirect(fk.Value(row))
+		if !value.IsValid() {
+			continue
+		}
+		ok, err := r.db(ctx).NewSelect().Model(reflect.New(rel.JoinTable.Type).Interface()).
+			Where("? = ?", bun.Ident(rel.JoinPKs[0].Name), value.Interface()).Exists(ctx)
+		if err != nil {
+			return nil, r.m.fail("check references", err)
+		}
+		if !ok {
+			out = append(out, MissingReference{Field: jsonOrGo(fk), Relation: name, Target: rel.JoinTable.Type.Name(), Value: value.Interface()})
+		}
+	}
+	return out, nil
+}
+
+// sortedRelations returns the JSON names of m's relations, sorted.
+func sortedRelations(m *model) []string {
+	var names []string
+	for name, rel := range m.rels {
+		if name == relationName(rel) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
