@@ -23,7 +23,7 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // nulPattern is the pattern text properties declare: no NUL character,
 // which no supported database stores in text.
-const nulPattern = `^[^\u0000]*$`
+const nulPattern = `^[^\x00]*$`
 
 // readBody reads a request body of at most max bytes that holds a JSON
 // value: too large is 413, empty, null or not JSON is 400.

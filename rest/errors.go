@@ -176,8 +176,6 @@ func fromRepository(err error, param string, write bool) error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: constraintCode(ce.Constraint), Message: fmt.Sprintf("%s: the database refused the values (%s)", ce.Model, ce.Constraint), Err: err}
 	case errors.As(err, &ce):
 		return &Error{Status: http.StatusBadRequest, Code: "INVALID_PARAMETER_VALUE", Message: fmt.Sprintf("Invalid data for parameter %q: the database cannot compare the values given (%s)", param, ce.Constraint), Err: err}
-	case errors.Is(err, repository.ErrConflict):
-		return &Error{Status: http.StatusConflict, Code: "CONFLICT", Message: conflictMessage(err), Err: err}
 	}
 	return err
 }
@@ -206,13 +204,6 @@ func constraintCode(c repository.Constraint) string {
 		return "CHECK_CONSTRAINT_VIOLATION"
 	}
 	return "DATA_TYPE_MISMATCH"
-}
-
-// conflictMessage is the repository's explanation without its package
-// prefix and sentinel suffix.
-func conflictMessage(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "repository: ")
-	return strings.TrimSuffix(msg, ": "+repository.ErrConflict.Error())
 }
 
 // internal is the 500 a client sees for any error that is not its own:

@@ -36,13 +36,14 @@ type ServerParams struct {
 func Module(cfg Config) fx.Option {
 	return fx.Module("slipway.rest",
 		fx.Provide(func(p ServerParams) (*Server, error) {
-			if cfg.DataSources == nil && p.Registry != nil {
-				cfg.DataSources = p.Registry.DataSources()
+			c := cfg // the option may serve several applications
+			if c.DataSources == nil && p.Registry != nil {
+				c.DataSources = p.Registry.DataSources()
 			}
-			if cfg.Logger == nil {
-				cfg.Logger = p.Logger
+			if c.Logger == nil {
+				c.Logger = p.Logger
 			}
-			return NewServer(cfg, p.Routes...)
+			return NewServer(c, p.Routes...)
 		}),
 		fx.Provide(fx.Annotate(func(s *Server) boot.Listener { return s }, fx.ResultTags(`group:"`+boot.ListenersGroup+`"`))),
 		fx.Invoke(func(lc fx.Lifecycle, s *Server) {

@@ -259,8 +259,11 @@ func relationKey[S any](source *repository.Repository[S], relation string) strin
 // relationError maps an error of a relation call: a missing source or
 // target is 404 (the source was checked first, so it is the target).
 func relationError(err error, target, source string, id any, write bool) error {
-	if errors.Is(err, repository.ErrNotFound) {
+	switch {
+	case errors.Is(err, repository.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: "ENTITY_NOT_FOUND", Message: fmt.Sprintf("Entity not found: %s of %s with id %v", target, source, id)}
+	case errors.Is(err, repository.ErrConflict):
+		return &Error{Status: http.StatusConflict, Code: "CONFLICT", Message: fmt.Sprintf("%s %v has a %s already: patch it, or delete it first", source, id, target), Err: err}
 	}
 	param := "filter"
 	if write {

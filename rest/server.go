@@ -86,12 +86,13 @@ type Server struct {
 	ops    []*operation
 	routes []Routes
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards the models and the document
 	models   map[reflect.Type]*model
 	complete bool      // models carry the live column sizes
 	tried    time.Time // last attempt to read them
 	doc      []byte
 
+	lnMu sync.Mutex // guards the listener and the http.Server
 	ln   net.Listener
 	http *http.Server
 }
@@ -371,8 +372,8 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 // does nothing. The error is one line: "rest: listen on 127.0.0.1:3000:
 // bind: address already in use".
 func (s *Server) Listen(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
 	if s.ln != nil {
 		return nil
 	}
@@ -392,8 +393,8 @@ func (s *Server) Listen(ctx context.Context) error {
 // Addr returns the address the server listens on once Listen succeeded
 // (the chosen port for ":0"), "" before.
 func (s *Server) Addr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
 	if s.ln == nil {
 		return ""
 	}
@@ -407,8 +408,8 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.refresh(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
 	if s.http != nil {
 		return errors.New("rest: start: already started")
 	}
@@ -429,10 +430,10 @@ func (s *Server) Start(ctx context.Context) error {
 
 // Stop stops serving gracefully: requests under way finish within ctx.
 func (s *Server) Stop(ctx context.Context) error {
-	s.mu.Lock()
+	s.lnMu.Lock()
 	srv, ln := s.http, s.ln
 	s.http, s.ln = nil, nil
-	s.mu.Unlock()
+	s.lnMu.Unlock()
 	if srv == nil {
 		if ln != nil {
 			return ln.Close()
@@ -448,8 +449,8 @@ func (s *Server) Stop(ctx context.Context) error {
 // Close releases the address taken by Listen when the server was never
 // started; after Start, use Stop.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
 	if s.ln == nil || s.http != nil {
 		return nil
 	}
