@@ -188,89 +188,92 @@ func (c *Controller[T]) updateAll(k *call) error {
 	return k.json(http.StatusOK, map[string]int64{"count": n})
 }
 
-func (c *Controller[T]) findByID(k *call) error {
+// byID runs do with the path's id: a bad id is 400, ErrNotFound from do a
+// 404 naming the model, other errors are mapped as param's (write: the
+// body's).
+func (c *Controller[T]) byID(k *call, param string, write bool, do func(id any) error) error {
 	id, err := pathID(k, c.typ())
 	if err != nil {
 		return err
 	}
-	f, err := filterParam(k.r.URL.Query(), "filter", k.s.cfg.Limits)
-	if err != nil {
-		return err
-	}
-	if f.Where != nil {
-		return invalidParam("filter", "finding by id takes no where (use fields and include)")
-	}
-	v, err := c.repo.FindByID(k.r.Context(), id, f)
+	err = do(id)
 	if errors.Is(err, repository.ErrNotFound) {
 		return notFound(c.repo.Model(), id)
 	}
 	if err != nil {
-		return fromRepository(err, "filter", false)
+		return fromRepository(err, param, write)
 	}
-	return writeRows(k, c.repo, f, v)
+	return nil
 }
 
-func (c *Controller[T]) updateByID(k *call) error {
-	id, err := pathID(k, c.typ())
-	if err != nil {
-		return err
-	}
-	v, set, err := decode(k, c.repo, bodyRules{partial: true}, c.checks)
-	if err != nil {
-		return err
-	}
-	if len(set) == 0 { // nothing to change; still 404 for an unknown id
-		ok, err := c.repo.Exists(k.r.Context(), id)
+func (c *Controller[T]) findByID(k *call) error {
+	return c.byID(k, "filter", false, func(id any) error {
+		f, err := filterWithoutWhere(k, "finding by id")
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return notFound(c.repo.Model(), id)
+		v, err := c.repo.FindByID(k.r.Context(), id, f)
+		if err != nil {
+			return err
+		}
+		return writeRows(k, c.repo, f, v)
+	})
+}
+
+// filterWithoutWhere reads a filter that takes fields and include only.
+func filterWithoutWhere(k *call, what string) (*repository.Filter, error) {
+	f, err := filterParam(k.r.URL.Query(), "filter", k.s.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	if f.Where != nil {
+		return nil, invalidParam("filter", what+" takes no where (use fields and include)")
+	}
+	return f, nil
+}
+
+func (c *Controller[T]) updateByID(k *call) error {
+	return c.byID(k, "body", true, func(id any) error {
+		v, set, err := decode(k, c.repo, bodyRules{partial: true}, c.checks)
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(set) > 0:
+			err = c.repo.UpdateByID(k.r.Context(), id, patchOf(k, c.repo, v, set))
+		default: // nothing to change; still 404 for an unknown id
+			var ok bool
+			if ok, err = c.repo.Exists(k.r.Context(), id); err == nil && !ok {
+				err = repository.ErrNotFound
+			}
+		}
+		if err != nil {
+			return err
 		}
 		return k.noContent()
-	}
-	err = c.repo.UpdateByID(k.r.Context(), id, patchOf(k, c.repo, v, set))
-	if errors.Is(err, repository.ErrNotFound) {
-		return notFound(c.repo.Model(), id)
-	}
-	if err != nil {
-		return fromRepository(err, "body", true)
-	}
-	return k.noContent()
+	})
 }
 
 func (c *Controller[T]) replaceByID(k *call) error {
-	id, err := pathID(k, c.typ())
-	if err != nil {
-		return err
-	}
-	v, _, err := decode(k, c.repo, bodyRules{}, c.checks)
-	if err != nil {
-		return err
-	}
-	err = c.repo.ReplaceByID(k.r.Context(), id, v)
-	if errors.Is(err, repository.ErrNotFound) {
-		return notFound(c.repo.Model(), id)
-	}
-	if err != nil {
-		return fromRepository(err, "body", true)
-	}
-	return k.noContent()
+	return c.byID(k, "body", true, func(id any) error {
+		v, _, err := decode(k, c.repo, bodyRules{}, c.checks)
+		if err != nil {
+			return err
+		}
+		if err := c.repo.ReplaceByID(k.r.Context(), id, v); err != nil {
+			return err
+		}
+		return k.noContent()
+	})
 }
 
 func (c *Controller[T]) deleteByID(k *call) error {
-	id, err := pathID(k, c.typ())
-	if err != nil {
-		return err
-	}
-	err = c.repo.DeleteByID(k.r.Context(), id)
-	if errors.Is(err, repository.ErrNotFound) {
-		return notFound(c.repo.Model(), id)
-	}
-	if err != nil {
-		return fromRepository(err, "id", true)
-	}
-	return k.noContent()
+	return c.byID(k, "id", true, func(id any) error {
+		if err := c.repo.DeleteByID(k.r.Context(), id); err != nil {
+			return err
+		}
+		return k.noContent()
+	})
 }
 
 // decode reads, validates and decodes a body of T, then runs the checks

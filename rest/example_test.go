@@ -29,19 +29,17 @@ type Note struct {
 	Done  bool   `bun:"done,notnull,default:false" json:"done"`
 }
 
-// A repository served without fx: LoopBack's CRUD routes, validation from
-// the model, and answers that show only the fields a filter selects.
-func ExampleNewController() {
+// notesOnSQLite returns the repository of Note on a new SQLite file, its
+// table created, and a function that removes it all.
+func notesOnSQLite() (*repository.Repository[Note], func()) {
 	dir, err := os.MkdirTemp("", "slipway-example-")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
 	ds, err := repository.Open("db", "sqlite:"+filepath.Join(dir, "notes.db"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ds.Close()
 	notes, err := repository.New[Note](ds)
 	if err != nil {
 		log.Fatal(err)
@@ -49,6 +47,14 @@ func ExampleNewController() {
 	if _, err := ds.MigrateSchema(context.Background(), schema.MigrateOptions{}, nil, nil); err != nil {
 		log.Fatal(err)
 	}
+	return notes, func() { _ = ds.Close(); _ = os.RemoveAll(dir) }
+}
+
+// A repository served without fx: LoopBack's CRUD routes, validation from
+// the model, and answers that show only the fields a filter selects.
+func ExampleNewController() {
+	notes, done := notesOnSQLite()
+	defer done()
 	routes, err := rest.NewController(notes, "/notes")
 	if err != nil {
 		log.Fatal(err)
@@ -112,20 +118,8 @@ func ExampleModule() {
 
 // The OpenAPI document of the routes, as GET /openapi.json serves it.
 func ExampleServer_Document() {
-	dir, err := os.MkdirTemp("", "slipway-example-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	ds, err := repository.Open("db", "sqlite:"+filepath.Join(dir, "notes.db"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer ds.Close()
-	notes, err := repository.New[Note](ds)
-	if err != nil {
-		log.Fatal(err)
-	}
+	notes, done := notesOnSQLite()
+	defer done()
 	routes, err := rest.NewController(notes, "/notes")
 	if err != nil {
 		log.Fatal(err)

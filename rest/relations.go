@@ -20,148 +20,166 @@ import (
 // An unknown source id is 404. A body may hold the foreign key the route
 // sets only with that value. PATCH and DELETE answer {"count": n}.
 
+// relation is what the repository's has-many, has-many-through and
+// has-one relations offer.
+type relation[S, T any] interface {
+	Source() *repository.Repository[S]
+	Target() *repository.Repository[T]
+	Name() string
+	Create(ctx context.Context, sourceID any, v *T) error
+	Patch(ctx context.Context, sourceID any, patch repository.Patch, where repository.Where) (int64, error)
+	Delete(ctx context.Context, sourceID any, where repository.Where) (int64, error)
+}
+
+// relationController serves a relation's GET, POST, PATCH and DELETE. GET
+// answers a list (find) or, for has-one, one row (get).
+type relationController[S, T any] struct {
+	rel       relation[S, T]
+	path      string
+	checks    []Check[T]
+	find      func(ctx context.Context, sourceID any, f *repository.Filter) ([]*T, error)
+	get       func(ctx context.Context, sourceID any, f *repository.Filter) (*T, error)
+	sourceKey func(ctx context.Context, sourceID any) (any, error) // nil: the body sets no key of the route
+}
+
+// newRelationController checks the arguments of a relation controller's
+// constructor, named by name.
+func newRelationController[S, T any](name string, rel relation[S, T], isNil bool, path string, checks []Check[T]) (relationController[S, T], error) {
+	if isNil {
+		return relationController[S, T]{}, fmt.Errorf("rest: %s: nil relation", name)
+	}
+	if err := checkPath(path, true); err != nil {
+		return relationController[S, T]{}, err
+	}
+	return relationController[S, T]{rel: rel, path: path, checks: checks}, nil
+}
+
+func (c *relationController[S, T]) sources() []modelSource {
+	return []modelSource{repoSource(c.rel.Source()), repoSource(c.rel.Target())}
+}
+
 // HasManyController serves a has-many relation: the todos of a todo list.
 type HasManyController[S, T any] struct {
-	rel    *repository.HasMany[S, T]
-	path   string
-	checks []Check[T]
+	relationController[S, T]
 }
 
 // NewHasManyController returns the routes of rel at path.
 func NewHasManyController[S, T any](rel *repository.HasMany[S, T], path string, checks ...Check[T]) (*HasManyController[S, T], error) {
-	if rel == nil {
-		return nil, errors.New("rest: NewHasManyController: nil relation")
-	}
-	if err := checkPath(path, true); err != nil {
+	c, err := newRelationController[S, T]("NewHasManyController", rel, rel == nil, path, checks)
+	if err != nil {
 		return nil, err
 	}
-	return &HasManyController[S, T]{rel: rel, path: path, checks: checks}, nil
-}
-
-func (h *HasManyController[S, T]) sources() []modelSource {
-	return []modelSource{repoSource(h.rel.Source()), repoSource(h.rel.Target())}
-}
-
-func (h *HasManyController[S, T]) operations() []*operation {
-	return toManyOperations(h.rel.Source(), h.rel.Target(), h.rel.Name(), h.path, toManyHandlers[T]{
-		find:   func(k *call, id any, f *repository.Filter) (any, error) { return h.rel.Find(k.r.Context(), id, f) },
-		create: h.create,
-		patch: func(k *call, id any, p repository.Patch, w repository.Where) (int64, error) {
-			return h.rel.Patch(k.r.Context(), id, p, w)
-		},
-		delete: func(k *call, id any, w repository.Where) (int64, error) { return h.rel.Delete(k.r.Context(), id, w) },
-		rules: func(ctx context.Context, id any) (bodyRules, error) {
-			return fixedKey(ctx, h.rel.Source(), h.rel.Name(), id, h.rel.SourceKey)
-		},
-		checks: h.checks,
-	})
-}
-
-func (h *HasManyController[S, T]) create(k *call, id any, rules bodyRules) error {
-	v, _, err := decode(k, h.rel.Target(), rules, h.checks)
-	if err != nil {
-		return err
-	}
-	if err := h.rel.Create(k.r.Context(), id, v); err != nil {
-		return relationError(err, h.rel.Target().Model(), h.rel.Source().Model(), id, true)
-	}
-	return writeRows(k, h.rel.Target(), nil, v)
+	c.find, c.sourceKey = rel.Find, rel.SourceKey
+	return &HasManyController[S, T]{c}, nil
 }
 
 // HasManyThroughController serves a has-many-through relation: the patients
 // of a doctor through appointments. POST creates the target and links it.
 type HasManyThroughController[S, T any] struct {
-	rel    *repository.HasManyThrough[S, T]
-	path   string
-	checks []Check[T]
+	relationController[S, T]
 }
 
 // NewHasManyThroughController returns the routes of rel at path.
 func NewHasManyThroughController[S, T any](rel *repository.HasManyThrough[S, T], path string, checks ...Check[T]) (*HasManyThroughController[S, T], error) {
-	if rel == nil {
-		return nil, errors.New("rest: NewHasManyThroughController: nil relation")
-	}
-	if err := checkPath(path, true); err != nil {
+	c, err := newRelationController[S, T]("NewHasManyThroughController", rel, rel == nil, path, checks)
+	if err != nil {
 		return nil, err
 	}
-	return &HasManyThroughController[S, T]{rel: rel, path: path, checks: checks}, nil
+	c.find = rel.Find
+	return &HasManyThroughController[S, T]{c}, nil
 }
 
-func (h *HasManyThroughController[S, T]) sources() []modelSource {
-	return []modelSource{repoSource(h.rel.Source()), repoSource(h.rel.Target())}
+// HasOneController serves a has-one relation: the image of a todo list.
+// POST answers 409 when the source has its target already.
+type HasOneController[S, T any] struct {
+	relationController[S, T]
 }
 
-func (h *HasManyThroughController[S, T]) operations() []*operation {
-	return toManyOperations(h.rel.Source(), h.rel.Target(), h.rel.Name(), h.path, toManyHandlers[T]{
-		find: func(k *call, id any, f *repository.Filter) (any, error) { return h.rel.Find(k.r.Context(), id, f) },
-		create: func(k *call, id any, rules bodyRules) error {
-			v, _, err := decode(k, h.rel.Target(), rules, h.checks)
-			if err != nil {
-				return err
-			}
-			if err := h.rel.Create(k.r.Context(), id, v); err != nil {
-				return relationError(err, h.rel.Target().Model(), h.rel.Source().Model(), id, true)
-			}
-			return writeRows(k, h.rel.Target(), nil, v)
-		},
-		patch: func(k *call, id any, p repository.Patch, w repository.Where) (int64, error) {
-			return h.rel.Patch(k.r.Context(), id, p, w)
-		},
-		delete: func(k *call, id any, w repository.Where) (int64, error) { return h.rel.Delete(k.r.Context(), id, w) },
-		rules:  func(context.Context, any) (bodyRules, error) { return bodyRules{}, nil },
-		checks: h.checks,
-	})
+// NewHasOneController returns the routes of rel at path.
+func NewHasOneController[S, T any](rel *repository.HasOne[S, T], path string, checks ...Check[T]) (*HasOneController[S, T], error) {
+	c, err := newRelationController[S, T]("NewHasOneController", rel, rel == nil, path, checks)
+	if err != nil {
+		return nil, err
+	}
+	c.get, c.sourceKey = rel.Get, rel.SourceKey
+	return &HasOneController[S, T]{c}, nil
 }
 
-// toManyHandlers are what a to-many relation does; toManyOperations turns
-// them into routes.
-type toManyHandlers[T any] struct {
-	find   func(k *call, id any, f *repository.Filter) (any, error)
-	create func(k *call, id any, rules bodyRules) error
-	patch  func(k *call, id any, p repository.Patch, w repository.Where) (int64, error)
-	delete func(k *call, id any, w repository.Where) (int64, error)
-	rules  func(ctx context.Context, id any) (bodyRules, error)
-	checks []Check[T]
+// rules is the body rule of the route: the target's foreign key, which the
+// route sets, may be absent or equal the source's key.
+func (c *relationController[S, T]) rules(ctx context.Context, id any) (bodyRules, error) {
+	key := relationKey(c.rel.Source(), c.rel.Name())
+	if key == "" || c.sourceKey == nil {
+		return bodyRules{}, nil
+	}
+	v, err := c.sourceKey(ctx, id)
+	if err != nil {
+		return bodyRules{}, err
+	}
+	return bodyRules{fixed: map[string]any{key: reflect.Indirect(reflect.ValueOf(v)).Interface()}}, nil
 }
 
-func toManyOperations[S, T any](source *repository.Repository[S], target *repository.Repository[T], relation, path string, h toManyHandlers[T]) []*operation {
+func (c *relationController[S, T]) operations() []*operation {
+	source, target := c.rel.Source(), c.rel.Target()
 	s, t := reflect.TypeFor[S](), reflect.TypeFor[T]()
+	relName := c.rel.Name()
 	tag := source.Model() + target.Model() + "Controller"
 	id := idDoc(s)
 	src := sourceOf(source)
+	fail := func(err error, sid any, write bool) error {
+		return relationError(err, target.Model(), source.Model(), sid, write)
+	}
+	get := &operation{method: "GET", path: c.path, tag: tag, summary: "Find the " + relName + " of a " + source.Model(),
+		params: []paramDoc{id, filterDoc(t, true)}, status: 200,
+		handle: func(k *call) error {
+			sid, err := src(k)
+			if err != nil {
+				return err
+			}
+			f, err := filterParam(k.r.URL.Query(), "filter", k.s.cfg.Limits)
+			if err != nil {
+				return err
+			}
+			var rows any
+			if c.find != nil {
+				rows, err = c.find(k.r.Context(), sid, f)
+			} else {
+				rows, err = c.get(k.r.Context(), sid, f)
+			}
+			if err != nil {
+				return fail(err, sid, false)
+			}
+			return writeRows(k, target, f, rows)
+		}}
+	if c.find != nil {
+		get.id, get.response, get.describe = tag+".find", listSchema(t), "Array of "+target.Model()+" model instances of a "+source.Model()
+	} else {
+		get.id, get.response, get.describe = tag+".get", rowSchema(t, relationsVariant), target.Model()+" model instance"
+	}
 	return []*operation{
-		{method: "GET", path: path, id: tag + ".find", tag: tag, summary: "Find the " + relation + " of a " + source.Model(),
-			params: []paramDoc{id, filterDoc(t, true)}, status: 200, response: listSchema(t), describe: "Array of " + target.Model() + " model instances of a " + source.Model(),
+		get,
+		{method: "POST", path: c.path, id: tag + ".create", tag: tag, summary: "Create a " + target.Model() + " in the " + relName + " of a " + source.Model(),
+			params: []paramDoc{id}, body: bodySchema(t, newVariant, relationKey(source, relName), source.Model()), status: 200, response: rowSchema(t, plainVariant), describe: target.Model() + " model instance",
 			handle: func(k *call) error {
 				sid, err := src(k)
 				if err != nil {
 					return err
 				}
-				f, err := filterParam(k.r.URL.Query(), "filter", k.s.cfg.Limits)
+				rules, err := c.rules(k.r.Context(), sid)
+				if err != nil {
+					return fail(err, sid, false)
+				}
+				v, _, err := decode(k, target, rules, c.checks)
 				if err != nil {
 					return err
 				}
-				rows, err := h.find(k, sid, f)
-				if err != nil {
-					return relationError(err, target.Model(), source.Model(), sid, false)
+				if err := c.rel.Create(k.r.Context(), sid, v); err != nil {
+					return fail(err, sid, true)
 				}
-				return writeRows(k, target, f, rows)
+				return writeRows(k, target, nil, v)
 			}},
-		{method: "POST", path: path, id: tag + ".create", tag: tag, summary: "Create a " + target.Model() + " in the " + relation + " of a " + source.Model(),
-			params: []paramDoc{id}, body: bodySchema(t, newVariant, relationKey(source, relation), source.Model()), status: 200, response: rowSchema(t, plainVariant), describe: target.Model() + " model instance",
-			handle: func(k *call) error {
-				sid, err := src(k)
-				if err != nil {
-					return err
-				}
-				rules, err := h.rules(k.r.Context(), sid)
-				if err != nil {
-					return relationError(err, target.Model(), source.Model(), sid, false)
-				}
-				return h.create(k, sid, rules)
-			}},
-		{method: "PATCH", path: path, id: tag + ".patch", tag: tag, summary: "Update the " + relation + " of a " + source.Model() + " matching where",
-			params: []paramDoc{id, whereDoc(t)}, body: bodySchema(t, partialVariant), status: 200, response: countSchema, describe: source.Model() + "." + relation + " PATCH success count",
+		{method: "PATCH", path: c.path, id: tag + ".patch", tag: tag, summary: "Update the " + relName + " of a " + source.Model() + " matching where",
+			params: []paramDoc{id, whereDoc(t)}, body: bodySchema(t, partialVariant), status: 200, response: countSchema, describe: source.Model() + "." + relName + " PATCH success count",
 			handle: func(k *call) error {
 				sid, err := src(k)
 				if err != nil {
@@ -171,25 +189,25 @@ func toManyOperations[S, T any](source *repository.Repository[S], target *reposi
 				if err != nil {
 					return err
 				}
-				rules, err := h.rules(k.r.Context(), sid)
+				rules, err := c.rules(k.r.Context(), sid)
 				if err != nil {
-					return relationError(err, target.Model(), source.Model(), sid, false)
+					return fail(err, sid, false)
 				}
 				rules.partial = true
-				v, set, err := decode(k, target, rules, h.checks)
+				v, set, err := decode(k, target, rules, c.checks)
 				if err != nil {
 					return err
 				}
 				var n int64
 				if set = without(set, fixedNames(rules)...); len(set) > 0 {
-					if n, err = h.patch(k, sid, patchOf(k, target, v, set), where); err != nil {
-						return relationError(err, target.Model(), source.Model(), sid, true)
+					if n, err = c.rel.Patch(k.r.Context(), sid, patchOf(k, target, v, set), where); err != nil {
+						return fail(err, sid, true)
 					}
 				}
 				return k.json(http.StatusOK, map[string]int64{"count": n})
 			}},
-		{method: "DELETE", path: path, id: tag + ".delete", tag: tag, summary: "Delete the " + relation + " of a " + source.Model() + " matching where",
-			params: []paramDoc{id, whereDoc(t)}, status: 200, response: countSchema, describe: source.Model() + "." + relation + " DELETE success count",
+		{method: "DELETE", path: c.path, id: tag + ".delete", tag: tag, summary: "Delete the " + relName + " of a " + source.Model() + " matching where",
+			params: []paramDoc{id, whereDoc(t)}, status: 200, response: countSchema, describe: source.Model() + "." + relName + " DELETE success count",
 			handle: func(k *call) error {
 				sid, err := src(k)
 				if err != nil {
@@ -199,9 +217,9 @@ func toManyOperations[S, T any](source *repository.Repository[S], target *reposi
 				if err != nil {
 					return err
 				}
-				n, err := h.delete(k, sid, where)
+				n, err := c.rel.Delete(k.r.Context(), sid, where)
 				if err != nil {
-					return relationError(err, target.Model(), source.Model(), sid, true)
+					return fail(err, sid, true)
 				}
 				return k.json(http.StatusOK, map[string]int64{"count": n})
 			}},
@@ -225,20 +243,6 @@ func sourceOf[S any](source *repository.Repository[S]) func(k *call) (any, error
 		}
 		return id, nil
 	}
-}
-
-// fixedKey is the body rule of a relation that sets the target's foreign
-// key: it may be absent, or equal the source's key.
-func fixedKey[S any](ctx context.Context, source *repository.Repository[S], relation string, id any, sourceKey func(context.Context, any) (any, error)) (bodyRules, error) {
-	key := relationKey(source, relation)
-	if key == "" {
-		return bodyRules{}, nil
-	}
-	v, err := sourceKey(ctx, id)
-	if err != nil {
-		return bodyRules{}, err
-	}
-	return bodyRules{fixed: map[string]any{key: reflect.Indirect(reflect.ValueOf(v)).Interface()}}, nil
 }
 
 // relationKey is the JSON name of the target's foreign key of a has-many
@@ -270,73 +274,6 @@ func relationError(err error, target, source string, id any, write bool) error {
 		param = "where"
 	}
 	return fromRepository(err, param, write)
-}
-
-// HasOneController serves a has-one relation: the image of a todo list.
-type HasOneController[S, T any] struct {
-	rel    *repository.HasOne[S, T]
-	path   string
-	checks []Check[T]
-}
-
-// NewHasOneController returns the routes of rel at path.
-func NewHasOneController[S, T any](rel *repository.HasOne[S, T], path string, checks ...Check[T]) (*HasOneController[S, T], error) {
-	if rel == nil {
-		return nil, errors.New("rest: NewHasOneController: nil relation")
-	}
-	if err := checkPath(path, true); err != nil {
-		return nil, err
-	}
-	return &HasOneController[S, T]{rel: rel, path: path, checks: checks}, nil
-}
-
-func (h *HasOneController[S, T]) sources() []modelSource {
-	return []modelSource{repoSource(h.rel.Source()), repoSource(h.rel.Target())}
-}
-
-func (h *HasOneController[S, T]) operations() []*operation {
-	ops := toManyOperations(h.rel.Source(), h.rel.Target(), h.rel.Name(), h.path, toManyHandlers[T]{
-		create: func(k *call, id any, rules bodyRules) error {
-			v, _, err := decode(k, h.rel.Target(), rules, h.checks)
-			if err != nil {
-				return err
-			}
-			if err := h.rel.Create(k.r.Context(), id, v); err != nil {
-				return relationError(err, h.rel.Target().Model(), h.rel.Source().Model(), id, true)
-			}
-			return writeRows(k, h.rel.Target(), nil, v)
-		},
-		patch: func(k *call, id any, p repository.Patch, w repository.Where) (int64, error) {
-			return h.rel.Patch(k.r.Context(), id, p, w)
-		},
-		delete: func(k *call, id any, w repository.Where) (int64, error) { return h.rel.Delete(k.r.Context(), id, w) },
-		rules: func(ctx context.Context, id any) (bodyRules, error) {
-			return fixedKey(ctx, h.rel.Source(), h.rel.Name(), id, h.rel.SourceKey)
-		},
-		checks: h.checks,
-	})
-	t := reflect.TypeFor[T]()
-	get := ops[0]
-	get.summary = "Find the " + h.rel.Name() + " of a " + h.rel.Source().Model()
-	get.response, get.describe = rowSchema(t, relationsVariant), h.rel.Target().Model()+" model instance"
-	src := sourceOf(h.rel.Source())
-	get.handle = func(k *call) error {
-		sid, err := src(k)
-		if err != nil {
-			return err
-		}
-		f, err := filterParam(k.r.URL.Query(), "filter", k.s.cfg.Limits)
-		if err != nil {
-			return err
-		}
-		v, err := h.rel.Get(k.r.Context(), sid, f)
-		if err != nil {
-			return relationError(err, h.rel.Target().Model(), h.rel.Source().Model(), sid, false)
-		}
-		return writeRows(k, h.rel.Target(), f, v)
-	}
-	ops[0].id = ops[0].tag + ".get"
-	return ops
 }
 
 // BelongsToController serves a belongs-to relation: the list of a todo.
@@ -373,12 +310,9 @@ func (b *BelongsToController[S, T]) operations() []*operation {
 			if err != nil {
 				return err
 			}
-			f, err := filterParam(k.r.URL.Query(), "filter", k.s.cfg.Limits)
+			f, err := filterWithoutWhere(k, "a belongs-to relation")
 			if err != nil {
 				return err
-			}
-			if f.Where != nil {
-				return invalidParam("filter", "a belongs-to relation takes no where (use fields and include)")
 			}
 			v, err := b.rel.Get(k.r.Context(), sid, f)
 			if err != nil {
