@@ -40,7 +40,7 @@ func (r *Repository[T]) Projection(f *Filter) (*Projection, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.proj, nil
+	return &c.proj, nil
 }
 
 // Fields returns the JSON names of the properties the projection holds, in

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,11 +93,11 @@ func (m *model) property(f *bunschema.Field) Property {
 }
 
 // liveSizes holds the lengths of a model's text columns as the database
-// reports them, read once.
+// reports them, read once, and the properties they give.
 type liveSizes struct {
-	mu     sync.Mutex
-	read   bool
-	length map[string]int // column -> characters
+	mu    sync.Mutex
+	read  bool
+	props []Property // what writes check; replaced, never changed in place
 }
 
 // Properties describes the model's stored fields, in field order. Where the
@@ -107,16 +108,26 @@ type liveSizes struct {
 // model says with the error, and reads again next time.
 func (r *Repository[T]) Properties(ctx context.Context) ([]Property, error) {
 	err := r.readSizes(ctx)
-	return r.properties(), err
+	return slices.Clone(r.properties()), err
 }
 
+// properties returns the properties writes check; callers must not change
+// the slice.
 func (r *Repository[T]) properties() []Property {
 	r.sizes.mu.Lock()
-	live := r.sizes.length
-	r.sizes.mu.Unlock()
-	props := make([]Property, 0, len(r.m.table.Fields))
-	for _, f := range r.m.table.Fields {
-		p := r.m.property(f)
+	defer r.sizes.mu.Unlock()
+	if r.sizes.props == nil {
+		r.sizes.props = r.m.properties(nil)
+	}
+	return r.sizes.props
+}
+
+// properties describes the model's fields, with the live lengths of text
+// columns whose type the model does not declare.
+func (m *model) properties(live map[string]int) []Property {
+	props := make([]Property, 0, len(m.table.Fields))
+	for _, f := range m.table.Fields {
+		p := m.property(f)
 		if _, declared := f.Tag.Option("type"); !declared && isText(f) {
 			if n, ok := live[f.Name]; ok {
 				p.MaxLength = n
@@ -140,13 +151,13 @@ func (r *Repository[T]) readSizes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("repository: %q: read column sizes: %w", r.m.name, err)
 	}
-	r.sizes.length = map[string]int{}
+	live := map[string]int{}
 	for _, c := range t.Columns {
 		if n := typeLength(c.Type.String()); n > 0 {
-			r.sizes.length[c.Name] = n
+			live[c.Name] = n
 		}
 	}
-	r.sizes.read = true
+	r.sizes.props, r.sizes.read = r.m.properties(live), true
 	return nil
 }
 
@@ -293,11 +304,7 @@ func (s *SQL) Describe(model any) (*ModelInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	props := make([]Property, 0, len(m.table.Fields))
-	for _, f := range m.table.Fields {
-		props = append(props, m.property(f))
-	}
-	return m.info(props), nil
+	return m.info(m.properties(nil)), nil
 }
 
 func (m *model) info(props []Property) *ModelInfo {

@@ -50,7 +50,7 @@ type compiled struct {
 	offset    int
 	columns   []string // nil selects every column
 	includes  []compiledInclude
-	proj      *Projection
+	proj      Projection
 }
 
 // compiledInclude is one relation to load with the rows.
@@ -64,7 +64,7 @@ type compiledInclude struct {
 // select but the repository needs — the primary key, the keys that attach
 // included rows — are selected too; the projection still leaves them out.
 func compile(models *modelCache, m *model, f *Filter) (*compiled, error) {
-	c := &compiled{proj: &Projection{m: m}}
+	c := &compiled{proj: Projection{m: m}}
 	if f == nil {
 		return c, nil
 	}
@@ -102,7 +102,7 @@ func compile(models *modelCache, m *model, f *Filter) (*compiled, error) {
 			name:   relationName(rel),
 			field:  rel.Field,
 			toMany: rel.Type == bunschema.HasManyRelation || rel.Type == bunschema.ManyToManyRelation,
-			proj:   scope.proj,
+			proj:   &scope.proj,
 		})
 	}
 	shown, err := m.selection(f.Fields)

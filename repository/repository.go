@@ -189,8 +189,10 @@ func (r *Repository[T]) Find(ctx context.Context, f *Filter) ([]*T, error) {
 	if rows == nil {
 		rows = []*T{}
 	}
-	if err := loadIncludes(ctx, db, reflect.ValueOf(rows), c.includes); err != nil {
-		return nil, r.m.fail("find", err)
+	if len(c.includes) > 0 {
+		if err := loadIncludes(ctx, db, reflect.ValueOf(rows), c.includes); err != nil {
+			return nil, r.m.fail("find", err)
+		}
 	}
 	return rows, nil
 }
