@@ -24,9 +24,10 @@ import (
 //	a := app.New(
 //		boot.DefaultDataSource("sqlite:app.db"),
 //		boot.Repository[Todo]("db"),
-//		fx.Invoke(registerRoutes),
+//		rest.Module(rest.Config{}), rest.Model[Todo]("/todos"),
 //	)
 //	if err := a.Boot(ctx); err != nil { ... }
+//	if err := a.Listen(ctx); err != nil { ... }
 //	if err := a.MigrateSchema(ctx, schema.MigrateOptions{}); err != nil { ... }
 //	if err := a.Start(ctx); err != nil { ... }
 //
