@@ -66,8 +66,9 @@ func jsonSyntax(data []byte) string {
 // properties: a route's fixed values (a relation's foreign key, set by the
 // route) may be absent, or must equal the value.
 type bodyRules struct {
-	partial bool           // PATCH: nothing is required
-	fixed   map[string]any // JSON name -> the value the route sets
+	partial  bool           // PATCH: nothing is required
+	fixed    map[string]any // JSON name -> the value the route sets
+	readOnly []string       // JSON names the body may not hold (a key, on update-all)
 }
 
 // validate checks a JSON body against the model as LoopBack's AJV does —
@@ -94,13 +95,13 @@ func (m *model) validate(data []byte, rules bodyRules) ([]string, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if p, ok := m.byKey[k]; !ok || p.Generated {
+		if p, ok := m.byKey[k]; !ok || p.Generated || slices.Contains(rules.readOnly, k) {
 			details = append(details, Detail{Path: "", Code: "additionalProperties", Message: "must NOT have additional properties", Info: map[string]any{"additionalProperty": k}})
 		}
 	}
 	for _, p := range m.writable() {
 		value, ok := raw[p.Name]
-		if !ok {
+		if !ok || slices.Contains(rules.readOnly, p.Name) {
 			continue
 		}
 		if fixed, isFixed := rules.fixed[p.Name]; isFixed {

@@ -175,7 +175,7 @@ func (c *Controller[T]) updateAll(k *call) error {
 	if err != nil {
 		return err
 	}
-	v, set, err := decode(k, c.repo, bodyRules{partial: true}, c.checks)
+	v, set, err := decode(k, c.repo, bodyRules{partial: true, readOnly: c.keyNames(k)}, c.checks)
 	if err != nil {
 		return err
 	}
@@ -220,6 +220,23 @@ func (c *Controller[T]) findByID(k *call) error {
 	})
 }
 
+// keyRule is the body rule of a by-id route: a key the client sets (not a
+// generated one) may be in the body only with the path's value.
+func (c *Controller[T]) keyRule(k *call, id any) bodyRules {
+	if m := k.s.model(c.typ()); m.id != nil && !m.id.Generated {
+		return bodyRules{fixed: map[string]any{m.id.Name: id}}
+	}
+	return bodyRules{}
+}
+
+// keyNames are the keys a client sets, which update-all may not change.
+func (c *Controller[T]) keyNames(k *call) []string {
+	if m := k.s.model(c.typ()); m.id != nil && !m.id.Generated {
+		return []string{m.id.Name}
+	}
+	return nil
+}
+
 // filterWithoutWhere reads a filter that takes fields and include only.
 func filterWithoutWhere(k *call, what string) (*repository.Filter, error) {
 	f, err := filterParam(k.r.URL.Query(), "filter", k.s.cfg.Limits)
@@ -234,10 +251,13 @@ func filterWithoutWhere(k *call, what string) (*repository.Filter, error) {
 
 func (c *Controller[T]) updateByID(k *call) error {
 	return c.byID(k, "body", true, func(id any) error {
-		v, set, err := decode(k, c.repo, bodyRules{partial: true}, c.checks)
+		rules := c.keyRule(k, id)
+		rules.partial = true
+		v, set, err := decode(k, c.repo, rules, c.checks)
 		if err != nil {
 			return err
 		}
+		set = without(set, fixedNames(rules)...)
 		switch {
 		case len(set) > 0:
 			err = c.repo.UpdateByID(k.r.Context(), id, patchOf(k, c.repo, v, set))
@@ -256,7 +276,7 @@ func (c *Controller[T]) updateByID(k *call) error {
 
 func (c *Controller[T]) replaceByID(k *call) error {
 	return c.byID(k, "body", true, func(id any) error {
-		v, _, err := decode(k, c.repo, bodyRules{}, c.checks)
+		v, _, err := decode(k, c.repo, c.keyRule(k, id), c.checks)
 		if err != nil {
 			return err
 		}

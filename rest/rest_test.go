@@ -11,10 +11,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/slipwaygo/slipway/internal/testdb"
 	"github.com/slipwaygo/slipway/repository"
 	"github.com/slipwaygo/slipway/rest"
+	"github.com/slipwaygo/slipway/schema"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -266,6 +268,9 @@ func TestErrors_StatusesAndShapes(t *testing.T) {
 			{name: "not found", method: "GET", path: "/todos/9999", status: 404, errName: "NotFoundError", code: "ENTITY_NOT_FOUND", contains: "Entity not found: Todo with id 9999"},
 			{name: "not found through a relation", method: "GET", path: "/todo-lists/9999/todos", status: 404, errName: "NotFoundError", code: "ENTITY_NOT_FOUND", contains: "Entity not found: TodoList with id 9999"},
 			{name: "no route", method: "GET", path: "/nowhere", status: 404, errName: "NotFoundError", contains: `Endpoint "GET /nowhere" not found.`},
+			{name: "bad regular expression", method: "GET", path: "/todos?filter=" + q(`{"where":{"title":{"regexp":"(unclosed"}}}`), status: 400, errName: "BadRequestError", code: "INVALID_PARAMETER_VALUE", contains: `parameter "filter"`},
+			{name: "value of the wrong type in where", method: "GET", path: "/todos/count?where=" + q(`{"priority":40000}`), status: 400, errName: "BadRequestError", code: "INVALID_PARAMETER_VALUE", contains: `"priority" of Todo`},
+			{name: "date in where", method: "GET", path: "/todos/count?where=" + q(`{"dueAt":{"gt":"soon"}}`), status: 400, errName: "BadRequestError", code: "INVALID_PARAMETER_VALUE", contains: `"dueAt" of Todo`},
 			{name: "like on a number", method: "GET", path: "/todos?filter=" + q(`{"where":{"priority":{"like":"1%"}}}`), status: 400, errName: "BadRequestError", code: "INVALID_PARAMETER_VALUE", contains: "applies to text fields only"},
 		}
 		for _, tt := range tests {
@@ -404,4 +409,39 @@ func TestServer_LogsEveryRequest(t *testing.T) {
 	out := f.log.String()
 	assert.Contains(t, out, `msg="rest: request" method=GET path=/todos status=200`)
 	assert.Contains(t, out, `msg="rest: request" method=GET path=/todos/9999 status=404`)
+}
+
+type Tag struct {
+	bun.BaseModel `bun:"table:tags"`
+	Code          string `bun:"code,pk,type:varchar(8)" json:"code"`
+	Label         string `bun:"label,notnull" json:"label"`
+}
+
+// A key the client chooses is sent on create, and is the path's on the
+// routes by id: a body may not move a row to another key.
+func TestController_ClientChosenKey(t *testing.T) {
+	t.Parallel()
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ds, err := repository.Open("db", testdb.URL(t, d))
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = ds.Close() })
+			tags := must(repository.New[Tag](ds))
+			_, err = ds.MigrateSchema(t.Context(), schema.MigrateOptions{}, nil, nil)
+			require.NoError(t, err)
+			c := &client{t: t, base: serve(t, must(rest.NewServer(rest.Config{}, must(rest.NewController(tags, "/tags")))))}
+			e := c.fails(422, "POST", "/tags", `{"label":"x"}`)
+			assert.Equal(t, "required", e.Error.Details[0].Code, "the key is required")
+			c.ok(200, "POST", "/tags", `{"code":"go","label":"Go"}`)
+			c.fails(409, "POST", "/tags", `{"code":"go","label":"again"}`)
+			c.ok(204, "PATCH", "/tags/go", `{"code":"go","label":"Golang"}`)
+			assert.Equal(t, "const", c.fails(422, "PATCH", "/tags/go", `{"code":"rust"}`).Error.Details[0].Code)
+			assert.Equal(t, "const", c.fails(422, "PUT", "/tags/go", `{"code":"rust","label":"x"}`).Error.Details[0].Code)
+			c.ok(204, "PUT", "/tags/go", `{"label":"Go"}`)
+			assert.Equal(t, "additionalProperties", c.fails(422, "PATCH", "/tags", `{"code":"x"}`).Error.Details[0].Code)
+			assert.JSONEq(t, `[{"code":"go","label":"Go"}]`, c.ok(200, "GET", "/tags", ""))
+			c.fails(404, "GET", "/tags/rust", "")
+		})
+	}
 }

@@ -193,14 +193,16 @@ func describeAll(ctx context.Context, routes []Routes, live bool) (map[reflect.T
 }
 
 // refresh reads the live column sizes if they were not read yet, at most
-// every few seconds while the database cannot be reached.
+// every few seconds while the database cannot be reached. The reading
+// holds no lock: requests meanwhile use the models as they are.
 func (s *Server) refresh(ctx context.Context) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.complete || time.Since(s.tried) < 5*time.Second {
+		s.mu.Unlock()
 		return
 	}
 	s.tried = time.Now()
+	s.mu.Unlock()
 	models, err := describeAll(ctx, s.routes, true)
 	if models == nil {
 		s.log.ErrorContext(ctx, "rest: describing the models", "error", err)
@@ -209,6 +211,8 @@ func (s *Server) refresh(ctx context.Context) {
 	if err != nil {
 		s.log.DebugContext(ctx, "rest: column sizes not read yet", "error", err)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.models, s.complete, s.doc = models, err == nil, nil
 }
 
