@@ -112,14 +112,18 @@ func TestMain_StartLogNamesTheDatabaseWithoutThePassword(t *testing.T) {
 	t.Parallel()
 	u, err := url.Parse(testdb.URL(t, testdb.Postgres))
 	require.NoError(t, err)
-	u.User = url.UserPassword(u.User.Username(), "s3cr3t-pass") // the test server trusts local connections
+	pass, ok := u.User.Password()
+	if !ok { // a server that trusts local connections ignores it
+		pass = "s3cr3t-pass"
+		u.User = url.UserPassword(u.User.Username(), pass)
+	}
 	cmd, _, stderr := child(t, "DATABASE_URL="+u.String(), "PORT=0")
 	require.NoError(t, cmd.Start())
 	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "listening") }, 30*time.Second, 20*time.Millisecond)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), stderr.String())
 	assert.Contains(t, stderr.String(), `datasource=db target="postgres://`+u.User.Username()+":xxxxx@"+u.Host)
-	assert.NotContains(t, stderr.String(), "s3cr3t-pass")
+	assert.NotContains(t, stderr.String(), pass)
 }
 
 func TestMain_DefaultDatabaseIsSQLiteInWorkingDir(t *testing.T) {
