@@ -82,8 +82,10 @@ func TestOpenAPI_ValidatedByLibopenapiValidator(t *testing.T) {
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err = cmd.Run()
-		if strings.Contains(out.String(), "toolchain") && os.Getenv("CI") != "true" {
-			t.Skipf("the validator needs a newer Go toolchain: %s", out.String())
+		if err != nil && strings.HasPrefix(out.String(), "go: ") && os.Getenv("CI") != "true" {
+			// The go command could not build the validator: no Go 1.26
+			// toolchain, or its modules cannot be downloaded here.
+			t.Skipf("cannot build the OpenAPI validator (internal/oascheck): %s", strings.TrimSpace(out.String()))
 		}
 		require.NoError(t, err, "libopenapi-validator:\n%s", out.String())
 		assert.Contains(t, out.String(), "ok: the document is valid OpenAPI 3.1")
