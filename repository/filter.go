@@ -24,11 +24,15 @@ import (
 // names work too). An unknown field, operator or relation is a *FieldError;
 // values are converted to the field's Go type before they reach SQL.
 type Filter struct {
-	Where   Where
-	Order   []string // "field", "field ASC" or "field DESC"
-	Limit   int      // 0 means no limit
-	Offset  int      // rows to skip ("skip" in JSON works too)
-	Fields  []string // the fields to select; empty selects every field
+	Where  Where
+	Order  []string // "field", "field ASC" or "field DESC"
+	Limit  int      // 0 means no limit
+	Offset int      // rows to skip ("skip" in JSON works too)
+	// Fields are the fields to read; empty reads every field, and a name
+	// with a leading "-" leaves a field out ({"desc": false} in JSON).
+	// The other fields of the rows Find returns are zero values that were
+	// never read: see Repository.Projection.
+	Fields  []string
 	Include []Include
 }
 
@@ -41,14 +45,18 @@ type Filter struct {
 //	Where{"or": []Where{{"isComplete": true}, {"desc": nil}}} // nil means IS NULL
 //
 // Operators: eq, neq, gt, gte, lt, lte, inq and nin (a list), between (a
-// list of two), like and nlike (a pattern with % and _).
+// list of two), like and nlike (a pattern with % and _, case-sensitive),
+// ilike and nilike (the same, ignoring case), regexp ("^mil" or
+// "/^mil/i"). Text compares case-sensitively and exactly on every database;
+// see the package documentation.
 type Where map[string]any
 
 // Cond maps operators to values for one field of a Where.
 type Cond = map[string]any
 
 // Include loads a relation with the results, optionally narrowed by a
-// scope (its where, order, limit and fields apply to the related rows).
+// scope (its where, order, limit and fields apply to the related rows, and
+// its limit and offset to those of each row).
 type Include struct {
 	Relation string
 	Scope    *Filter
