@@ -445,3 +445,45 @@ func TestController_ClientChosenKey(t *testing.T) {
 		})
 	}
 }
+
+func TestFilter_ExplodedFormLimits(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, testdb.SQLite, rest.Config{})
+	tests := []struct {
+		give string
+		want string
+	}{
+		{give: "filter[fields][99999]=title", want: "index 99999 is over 1000"},
+		{give: "filter[where]x=1", want: `is not of the form filter[key][key]...`},
+		{give: "filter[where[title]=x", want: `unknown key "where[title"`},
+		{give: "filter" + strings.Repeat("[a]", 17) + "=x", want: "nested deeper than 16"},
+		{give: "filter[limit]=ten", want: "limit"},
+		{give: "filter=1&filter=2", want: "given more than once"},
+	}
+	for _, tt := range tests {
+		e := f.c.fails(400, "GET", "/todos?"+tt.give, "")
+		assert.Contains(t, e.Message, tt.want, tt.give)
+	}
+}
+
+func TestNewController_RejectsBadPaths(t *testing.T) {
+	t.Parallel()
+	ds, err := repository.Open("db", "sqlite::memory:")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ds.Close() })
+	todos := must(repository.New[Todo](ds))
+	lists := must(repository.New[TodoList](ds))
+	for _, path := range []string{"todos", "/todos/", "/todos/{id}"} {
+		_, err := rest.NewController(todos, path)
+		assert.Error(t, err, path)
+	}
+	rel := must(repository.NewHasMany(lists, todos, "todos"))
+	for _, path := range []string{"/todo-lists/todos", "/todo-lists/{id}/{id}", "/todo-lists/{listId}/todos"} {
+		_, err := rest.NewHasManyController(rel, path)
+		assert.Error(t, err, path)
+	}
+	_, err = rest.NewHasManyController[TodoList, Todo](nil, "/x/{id}/y")
+	assert.EqualError(t, err, "rest: NewHasManyController: nil relation")
+	_, err = rest.NewServer(rest.Config{}, must(rest.NewController(todos, "/todos")), must(rest.NewController(todos, "/todos")))
+	assert.EqualError(t, err, "rest: two routes for POST /todos")
+}
