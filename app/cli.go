@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ Flags:
   --models A,B       only these models (Go type or table names)
   --allow-data-loss  apply destructive changes (narrowing types, dropping columns,
                      indexes and foreign keys the models no longer declare)
+  --allow-blocking   apply blocking changes (rewriting or scanning a big table
+                     under a lock that blocks its writes): for a maintenance window
   -h, --help         show this help
 `
 
@@ -57,6 +60,7 @@ func MigrateCommand(ctx context.Context, a Migrater, args []string, stdout, stde
 	fs.BoolVar(&opts.Rebuild, "rebuild", false, "")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "")
 	fs.BoolVar(&opts.AllowDataLoss, "allow-data-loss", false, "")
+	fs.BoolVar(&opts.AllowBlocking, "allow-blocking", false, "")
 	fs.StringVar(&models, "models", "", "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -119,7 +123,7 @@ func printReport(w io.Writer, r Report, dryRun bool) {
 		fmt.Fprintf(w, "%s: migrated %s, %d %s applied", r.DataSource, p.Dialect, applied, plural(applied, "change"))
 	}
 	if withheld > 0 {
-		fmt.Fprintf(w, ", %d withheld (use --allow-data-loss to apply)", withheld)
+		fmt.Fprintf(w, ", %d withheld%s", withheld, withheldHint(p))
 	}
 	if len(r.Hooks) > 0 {
 		fmt.Fprintf(w, ", hooks: %s", strings.Join(r.Hooks, ", "))
@@ -134,6 +138,27 @@ func printReport(w io.Writer, r Report, dryRun bool) {
 	for _, c := range p.Withheld() {
 		fmt.Fprintf(w, "  withheld %s\n", c)
 	}
+}
+
+// withheldHint names the flags that would apply the withheld changes.
+func withheldHint(p *schema.Plan) string {
+	var flags []string
+	for _, c := range p.Withheld() {
+		flag := ""
+		switch c.Class {
+		case schema.Destructive, schema.Extra:
+			flag = "--allow-data-loss"
+		case schema.Blocking:
+			flag = "--allow-blocking"
+		}
+		if flag != "" && !slices.Contains(flags, flag) {
+			flags = append(flags, flag)
+		}
+	}
+	if len(flags) == 0 {
+		return ""
+	}
+	return " (use " + strings.Join(flags, " and ") + " to apply)"
 }
 
 func plural(n int, word string) string {

@@ -319,7 +319,7 @@ func (s *SQL) Locked(ctx context.Context, log *slog.Logger, fn func(ctx context.
 	if err := s.ready(ctx); err != nil {
 		return err
 	}
-	_, err := schema.NewMigrator(s.db, schema.WithLogger(log)).MigrateThen(ctx, schema.MigrateOptions{},
+	err := schema.NewMigrator(s.db, schema.WithLogger(log)).Locked(ctx,
 		func(ctx context.Context, conn bun.IDB) error { return fn(WithDB(ctx, s, conn)) })
 	return scrub(err, s)
 }

@@ -232,7 +232,7 @@ func loadThrough(ctx context.Context, db bun.IDB, parents reflect.Value, inc com
 		rows := reflect.New(reflect.SliceOf(reflect.PointerTo(rel.M2MTable.Type)))
 		err := db.NewSelect().Model(rows.Interface()).
 			Column(linkBase.Name, linkTarget.Name).
-			Where("? IN (?)", bun.Ident(linkBase.Name), bun.In(values)).
+			Where("? IN (?)", bun.Ident(linkBase.Name), bun.List(values)).
 			Scan(ctx)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -299,7 +299,7 @@ func loadThrough(ctx context.Context, db bun.IDB, parents reflect.Value, inc com
 // scope's limit and offset apply.
 func queryTargets(ctx context.Context, db bun.IDB, inc compiledInclude, key *bunschema.Field, values []any, paged bool) (reflect.Value, error) {
 	rows := reflect.New(reflect.SliceOf(reflect.PointerTo(inc.target.typ)))
-	q := db.NewSelect().Model(rows.Interface()).Where("?TableAlias.? IN (?)", bun.Ident(key.Name), bun.In(values))
+	q := db.NewSelect().Model(rows.Interface()).Where("?TableAlias.? IN (?)", bun.Ident(key.Name), bun.List(values))
 	if paged {
 		q = inc.scope.apply(q)
 	} else {

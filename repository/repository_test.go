@@ -156,6 +156,7 @@ func TestRepository_CreateAllIsOneStatement(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, f *fixture) {
 		log := &queryLog{}
+		//lint:ignore SA1019 the hook must be on the datasource's own *bun.DB, which the repository uses; WithQueryHook returns a copy
 		f.ds.DB().AddQueryHook(log)
 		batch := []*Todo{{Title: "x"}, {Title: "y"}, {Title: "z"}}
 		require.NoError(t, f.todos.CreateAll(t.Context(), batch))
@@ -279,6 +280,7 @@ func TestRepository_RejectsUnknownNamesBeforeSQL(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, f *fixture) {
 		log := &queryLog{}
+		//lint:ignore SA1019 the hook must be on the datasource's own *bun.DB, which the repository uses; WithQueryHook returns a copy
 		f.ds.DB().AddQueryHook(log)
 		tests := []struct {
 			name string

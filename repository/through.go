@@ -194,7 +194,7 @@ func (h *HasManyThrough[S, T]) Delete(ctx context.Context, sourceID any, where W
 		}
 		join := h.rel.M2MJoinPKs[0]
 		_, err = h.source.db(ctx).NewDelete().Model(reflect.New(h.through.typ).Interface()).
-			Where("? IN (?)", bun.Ident(join.Name), bun.In(ids)).Exec(ctx)
+			Where("? IN (?)", bun.Ident(join.Name), bun.List(ids)).Exec(ctx)
 		if err != nil {
 			return h.through.fail("delete", err)
 		}

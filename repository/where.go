@@ -212,9 +212,9 @@ func (m *model) condSQL(f *bunschema.Field, op string, value any, qualify bool) 
 		case text != nil:
 			return text.in(vals, op == "nin")
 		case op == "inq":
-			return col + " IN (?)", []any{ident, bun.In(vals)}, nil
+			return col + " IN (?)", []any{ident, bun.List(vals)}, nil
 		default:
-			return col + " NOT IN (?)", []any{ident, bun.In(vals)}, nil
+			return col + " NOT IN (?)", []any{ident, bun.List(vals)}, nil
 		}
 	case "like", "nlike", "ilike", "nilike", "regexp":
 		if text == nil {
@@ -332,7 +332,7 @@ type pgText struct {
 func (t pgText) eq(v any) (string, []any, error)  { return t.col + " = ?", []any{t.ident, v}, nil }
 func (t pgText) neq(v any) (string, []any, error) { return t.col + " <> ?", []any{t.ident, v}, nil }
 func (t pgText) in(vals []any, negate bool) (string, []any, error) {
-	return t.col + " " + not(negate) + "IN (?)", []any{t.ident, bun.In(vals)}, nil
+	return t.col + " " + not(negate) + "IN (?)", []any{t.ident, bun.List(vals)}, nil
 }
 func (t pgText) like(p string, negate bool) (string, []any, error) {
 	return t.col + " " + not(negate) + "LIKE ?", []any{t.ident, p}, nil
@@ -363,7 +363,7 @@ func (t sqliteText) neq(v any) (string, []any, error) {
 	return t.col + " <> ? COLLATE BINARY", []any{t.ident, v}, nil
 }
 func (t sqliteText) in(vals []any, negate bool) (string, []any, error) {
-	return t.col + " COLLATE BINARY " + not(negate) + "IN (?)", []any{t.ident, bun.In(vals)}, nil
+	return t.col + " COLLATE BINARY " + not(negate) + "IN (?)", []any{t.ident, bun.List(vals)}, nil
 }
 func (t sqliteText) like(p string, negate bool) (string, []any, error) {
 	return t.col + " " + not(negate) + "GLOB ?", []any{t.ident, likeToGlob(p)}, nil

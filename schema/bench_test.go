@@ -76,7 +76,7 @@ func benchActual(b *testing.B, run func(context.Context, *schema.Migrator) (*sch
 					b.Fatal(err)
 				}
 				counter := &queryCounter{}
-				db.AddQueryHook(counter)
+				db = db.WithQueryHook(counter)
 				m := schema.NewMigrator(db, models...)
 				b.ResetTimer()
 				for b.Loop() {

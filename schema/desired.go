@@ -37,13 +37,6 @@ type Indexer interface {
 //	List  *List  `bun:"rel:belongs-to,join:list_id=id" slipway:"nofk"` // no foreign key for this relation
 const tagName = "slipway"
 
-// indexChecker is implemented by dialects that cannot build every index a
-// model may declare (MySQL: no partial or expression indexes, no plain
-// index on a text column). checkIndex says why and what to do instead.
-type indexChecker interface {
-	checkIndex(t *Table, ix *Index) error
-}
-
 // model is one registered model and the table it asks for.
 type model struct {
 	typ   reflect.Type
@@ -190,12 +183,6 @@ func desiredTable(db *bun.DB, d dialect, bt *bunschema.Table, modelName string) 
 		}
 	}
 	return t, nil
-}
-
-// tableChecker is a dialect that cannot hold every table a model may
-// describe (SQLite generates values only for an INTEGER PRIMARY KEY).
-type tableChecker interface {
-	checkTable(t *Table) error
 }
 
 // splitTableName separates bun's "schema.table" spelling.

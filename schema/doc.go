@@ -59,7 +59,8 @@
 // left. Concurrent migrators, such as replicas starting together, run one
 // after the other; the later ones find nothing to do. [Migrator.MigrateThen]
 // runs a function (seeding data) inside the same lock (and, on PostgreSQL
-// and SQLite, transaction).
+// and SQLite, transaction); [Migrator.Locked] runs one under the lock
+// without migrating.
 //
 // # Discovery
 //

@@ -254,7 +254,7 @@ func TestMigrate_DryRunChangesNothing(t *testing.T) {
 	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
 		mustMigrate(t, db, (*itemV1)(nil))
 		log := &queryLog{}
-		db.AddQueryHook(log)
+		db = db.WithQueryHook(log)
 
 		for _, opts := range []schema.MigrateOptions{
 			{DryRun: true},
@@ -276,7 +276,7 @@ func TestMigrate_SecondRunIssuesNoDDL(t *testing.T) {
 	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
 		log := &queryLog{}
-		db.AddQueryHook(log)
+		db = db.WithQueryHook(log)
 		m := schema.NewMigrator(db, (*everyType)(nil), (*ownerV1)(nil), (*petFK)(nil))
 		_, err := m.Migrate(t.Context(), schema.MigrateOptions{})
 		require.NoError(t, err)
@@ -297,7 +297,7 @@ func TestPlan_CatalogQueriesDoNotGrowWithTables(t *testing.T) {
 		many := []any{(*ownerV1)(nil), (*petFK)(nil), (*itemV1)(nil), (*counterV1)(nil), (*everyType)(nil), (*customerTestV1)(nil), (*unrelatedNote)(nil)}
 		mustMigrate(t, db, many...)
 		log := &queryLog{}
-		db.AddQueryHook(log)
+		db = db.WithQueryHook(log)
 
 		_, err := schema.NewMigrator(db, few...).Plan(t.Context(), schema.MigrateOptions{})
 		require.NoError(t, err)
@@ -349,7 +349,7 @@ func TestMigrate_RefusedErrorListsEveryChange(t *testing.T) {
 		mustMigrate(t, db, (*itemNullableName)(nil), (*ownerV1)(nil), (*petNoFK)(nil))
 		insertRows(t, db, &itemNullableName{ID: 1}, &petNoFK{ID: 1, OwnerID: ptr[int64](5)})
 		log := &queryLog{}
-		db.AddQueryHook(log)
+		db = db.WithQueryHook(log)
 
 		_, err := schema.NewMigrator(db, (*itemV1)(nil), (*ownerV1)(nil), (*petFK)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
 		var refused *schema.RefusedError

@@ -37,6 +37,11 @@ type ApplyError struct {
 	// RolledBack is true when the database undid the whole plan (PostgreSQL,
 	// SQLite). On MySQL, statements before the failing one stay applied.
 	RolledBack bool
+	// Committed is true for a statement that ran after the plan's
+	// transaction had committed (PostgreSQL's CREATE INDEX CONCURRENTLY,
+	// VALIDATE CONSTRAINT): the transaction's changes stay applied, and
+	// running the migration again finishes what is left.
+	Committed bool
 	// Interrupted is true when the context ended while the statement ran.
 	// Where the plan is not rolled back (MySQL), the server may have
 	// completed the statement anyway: running the migration again finds
@@ -49,6 +54,8 @@ func (e *ApplyError) Error() string {
 	outcome := "the plan was rolled back"
 	switch {
 	case e.RolledBack:
+	case e.Committed:
+		outcome = "the plan's transaction had committed and this statement ran after it; what it did not do is undone (an invalid index dropped): run the migration again, it finishes what is left"
 	case e.Interrupted:
 		outcome = "interrupted: the statement may have been applied on the server, and those before it stay applied; run the migration again, it applies what is left"
 	default:

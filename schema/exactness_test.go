@@ -211,7 +211,7 @@ func TestNewMigrator_RejectsModelsNoDatabaseCanHold(t *testing.T) {
 			t.Parallel()
 			testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
 				log := &queryLog{}
-				db.AddQueryHook(log)
+				db = db.WithQueryHook(log)
 				_, err := schema.NewMigrator(db, tt.model).Plan(t.Context(), schema.MigrateOptions{})
 				assert.ErrorContains(t, err, tt.want)
 				assert.Zero(t, log.count(), "no query")
@@ -356,4 +356,100 @@ func TestMySQL_InterruptedStatementMayHaveBeenApplied(t *testing.T) {
 	require.NoError(t, err)
 	assertActual(t, db, (*itemWide)(nil))
 	assert.Equal(t, 60, columnOf(t, db, "items", "name").Length)
+}
+
+type scoreDouble struct {
+	bun.BaseModel `bun:"table:scores"`
+	ID            int64   `bun:",pk"`
+	Value         float64 `bun:"type:double precision,notnull,unique"`
+}
+
+type scoreInt struct {
+	bun.BaseModel `bun:"table:scores"`
+	ID            int64 `bun:",pk"`
+	Value         int64 `bun:"type:integer,notnull,unique"`
+}
+
+// Converting to an integer rounds: two values may become one under a
+// unique key. PostgreSQL and MySQL check the converted values first.
+func TestMigrate_ConversionThatMergesUniqueValuesIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, d := range []testdb.Dialect{testdb.Postgres, testdb.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			db := testdb.Open(t, d)
+			mustMigrate(t, db, (*scoreDouble)(nil))
+			insertRows(t, db, &scoreDouble{ID: 1, Value: 2.25}, &scoreDouble{ID: 2, Value: 2.125})
+
+			plan, err := schema.NewMigrator(db, (*scoreInt)(nil)).Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+			var refused *schema.RefusedError
+			require.True(t, errors.As(err, &refused), "%v", err)
+			assert.Equal(t, []string{"ChangeType(would fail)"}, changeList(plan))
+			assert.ErrorContains(t, err, `cannot change column "value" to `)
+			assert.ErrorContains(t, err, `would be duplicated in unique "scores_value_key"`)
+			assertActual(t, db, (*scoreDouble)(nil))
+		})
+	}
+}
+
+type noteIndexed struct {
+	bun.BaseModel `bun:"table:notes"`
+	ID            int64  `bun:",pk"`
+	Body          string `bun:"type:varchar(200),notnull" slipway:"index"`
+}
+
+type noteText struct {
+	bun.BaseModel `bun:"table:notes"`
+	ID            int64  `bun:",pk"`
+	Body          string `bun:"type:text,notnull"`
+}
+
+// MySQL indexes a TEXT column only by a prefix. The model widens an indexed
+// varchar to text and no longer declares the index: the index stays (its
+// drop is withheld), so the widening waits for it, and applies once the
+// index may go.
+func TestMySQL_WideningToTextWaitsForTheIndexThatStays(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*noteIndexed)(nil))
+	insertRows(t, db, &noteIndexed{ID: 1, Body: "x"})
+
+	m := schema.NewMigrator(db, (*noteText)(nil))
+	plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DropIndex(withheld)", "WidenType(withheld)"}, changeList(plan), "plan:\n%s", plan)
+	assert.Contains(t, plan.String(), `index "notes_body_idx" on the column stays (its drop is withheld), and MySQL cannot index a text column as it is`)
+	assertActual(t, db, (*noteText)(nil))
+
+	plan, err = m.Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DropIndex", "WidenType"}, changeList(plan), "plan:\n%s", plan)
+	typ, _, _, _ := columnFacts(t, db, "notes", "body")
+	assert.Equal(t, "text", typ)
+	assertActual(t, db, (*noteText)(nil))
+}
+
+type petKeyed struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64    `bun:",pk"`
+	OwnerID       *int64   `bun:",unique" slipway:"index"`
+	Owner         *ownerV1 `bun:"rel:belongs-to,join:owner_id=id,on_delete:cascade"`
+}
+
+// MySQL makes an index for a foreign key that has none, and drops it by
+// itself once another index can serve the foreign key. That index does not
+// stand for an index the model declares: the model's own is created, and a
+// second run finds nothing to do.
+func TestMySQL_TheIndexMadeForAForeignKeyIsNotTheModelsIndex(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*ownerV1)(nil), (*petFK)(nil))
+	require.Contains(t, anyIndexOn(t, db, "pets", "owner_id"), "pets_owner_id_fkey", "MySQL made one for the foreign key")
+
+	m := schema.NewMigrator(db, (*ownerV1)(nil), (*petKeyed)(nil))
+	plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"AddUnique", "AddIndex"}, changeList(plan), "plan:\n%s", plan)
+	assertActual(t, db, (*ownerV1)(nil), (*petKeyed)(nil))
+	assert.Subset(t, anyIndexOn(t, db, "pets", "owner_id"), []string{"pets_owner_id_key", "pets_owner_id_idx"})
 }

@@ -18,13 +18,3 @@ const DefaultLockTimeout = 5 * time.Minute
 // ErrLockTimeout is returned (wrapped) when the migration lock could not be
 // taken within the lock timeout: another migrator holds it.
 var ErrLockTimeout = errors.New("timed out waiting for the migration lock")
-
-// sqlState returns the SQLSTATE of a driver error that carries one (pgx's
-// *pgconn.PgError does).
-func sqlState(err error) string {
-	var s interface{ SQLState() string }
-	if errors.As(err, &s) {
-		return s.SQLState()
-	}
-	return ""
-}

@@ -27,6 +27,10 @@ type MigrateOptions struct {
 	// dropping a column, an index or a foreign key the models no longer
 	// declare) instead of withholding them.
 	AllowDataLoss bool
+	// AllowBlocking applies blocking changes (a rewrite or scan of a big
+	// table under a lock that blocks its writes) instead of withholding
+	// them: for a maintenance window.
+	AllowBlocking bool
 }
 
 // Migrator brings one database in line with a set of bun models.
@@ -37,6 +41,8 @@ type Migrator struct {
 	err         error // a bad model or dialect, reported by every method
 	log         *slog.Logger
 	lockTimeout time.Duration
+	ddlTimeout  time.Duration
+	blockRows   int64
 }
 
 // Option configures a Migrator. Options are passed to NewMigrator among the
@@ -61,6 +67,48 @@ func WithLockTimeout(d time.Duration) Option {
 	return func(m *Migrator) { m.lockTimeout = d }
 }
 
+// DefaultDDLLockTimeout is how long a DDL statement waits for its table's
+// lock before it is given up and tried again (WithDDLLockTimeout).
+const DefaultDDLLockTimeout = 2 * time.Second
+
+// WithDDLLockTimeout sets how long each DDL statement may wait for its
+// table's lock (DefaultDDLLockTimeout when not set). While an ALTER TABLE
+// waits behind an open transaction, every read and write of the table
+// queues behind the ALTER: keep this short. A statement that times out is
+// tried again a few times, with growing pauses (on PostgreSQL the whole
+// transaction is); if it still cannot have the lock, Migrate fails naming
+// the table and the sessions that hold locks on it. Statements whose locks
+// let reads and writes go on (CREATE INDEX CONCURRENTLY, VALIDATE
+// CONSTRAINT) wait up to the lock timeout instead. Zero or less keeps the
+// default.
+func WithDDLLockTimeout(d time.Duration) Option {
+	return func(m *Migrator) {
+		if d > 0 {
+			m.ddlTimeout = d
+		}
+	}
+}
+
+// DefaultBlockingThreshold is the estimated number of rows above which a
+// change that rewrites or scans a table under a lock blocking its writes is
+// withheld (WithBlockingThreshold): rewriting 50,000 rows takes about a
+// fifth of a second on a current server.
+const DefaultBlockingThreshold = 50_000
+
+// WithBlockingThreshold sets the estimated number of rows (the catalog's
+// estimate: PostgreSQL's reltuples, InnoDB's TABLE_ROWS) above which a
+// blocking change is withheld unless MigrateOptions.AllowBlocking is set
+// (DefaultBlockingThreshold when not set). A negative value withholds none:
+// every blocking change is applied.
+func WithBlockingThreshold(rows int64) Option {
+	return func(m *Migrator) { m.blockRows = rows }
+}
+
+// locks are the migrator's lock waits.
+func (m *Migrator) locks() lockSettings {
+	return lockSettings{wait: m.lockTimeout, ddl: m.ddlTimeout}
+}
+
 // NewMigrator returns a migrator for db and the given bun models, passed as
 // typed nil pointers: NewMigrator(db, (*Todo)(nil), (*TodoList)(nil)).
 // Options (WithLogger, WithLockTimeout) may be passed among the models.
@@ -69,7 +117,8 @@ func WithLockTimeout(d time.Duration) Option {
 // Slipway does not support, makes every method of the migrator return an
 // error naming it.
 func NewMigrator(db *bun.DB, models ...any) *Migrator {
-	m := &Migrator{db: db, log: slog.New(slog.DiscardHandler), lockTimeout: DefaultLockTimeout}
+	m := &Migrator{db: db, log: slog.New(slog.DiscardHandler), lockTimeout: DefaultLockTimeout, ddlTimeout: DefaultDDLLockTimeout,
+		blockRows: DefaultBlockingThreshold}
 	if db == nil {
 		m.err = fmt.Errorf("schema: NewMigrator: nil *bun.DB")
 		return m
@@ -160,6 +209,24 @@ func (m *Migrator) MigrateThen(ctx context.Context, opts MigrateOptions, then fu
 	return m.apply(ctx, opts, want, then)
 }
 
+// Locked runs fn while holding the migration lock of the migrator's
+// database — the lock Migrate takes, so that fn runs neither during another
+// process's migration nor beside another Locked call — on a connection of
+// its own and, where DDL is transactional (PostgreSQL, SQLite), in one
+// transaction that commits when fn returns nil and rolls back otherwise. fn
+// gets that connection or transaction: run everything on it. Locked waits
+// for the lock as Migrate does (WithLockTimeout) and needs no models. This
+// is how seeding runs exactly once when replicas start together. On SQLite,
+// foreign keys are checked when the transaction commits rather than per
+// statement, and ON DELETE/UPDATE actions do not fire inside fn (see
+// docs/migrations.md).
+func (m *Migrator) Locked(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
+	if m.d == nil {
+		return m.err
+	}
+	return m.d.locked(ctx, m.db, m.locks(), fn, nil)
+}
+
 // IsActual reports whether the database matches the models: whether a
 // Migrate with default options would execute nothing.
 func (m *Migrator) IsActual(ctx context.Context) (bool, error) {
@@ -220,7 +287,7 @@ func (m *Migrator) plan(ctx context.Context, db bun.IDB, opts MigrateOptions, wa
 	if err != nil {
 		return nil, fmt.Errorf("schema: %s: %w", m.d.name(), err)
 	}
-	p := &planner{d: m.d, opts: opts, snap: snap, want: want}
+	p := &planner{d: m.d, opts: opts, snap: snap, want: want, blockRows: m.blockRows}
 	plan := p.plan()
 	if err := runPrechecks(ctx, db, plan); err != nil {
 		return nil, fmt.Errorf("schema: %s: %w", m.d.name(), err)

@@ -275,7 +275,7 @@ func TestMySQLAlterTableOneModifyPerColumn(t *testing.T) {
 		return ct
 	}
 	live := &Table{Name: "items", Columns: []*Column{
-		{Name: "name", Type: typ("varchar(60)"), Nullable: true, mysql: &mysqlAttrs{collation: "utf8mb4_bin", comment: "the name"}},
+		{Name: "name", Type: typ("varchar(60)"), Nullable: true, mysql: &myAttrs{collation: "utf8mb4_bin", comment: "the name"}},
 		{Name: "qty", Type: typ("int"), Nullable: true},
 	}}
 	wantName := &Column{Name: "name", Type: typ("varchar(40)"), Default: "'x'", rawDefault: "'x'"}
@@ -289,13 +289,22 @@ func TestMySQLAlterTableOneModifyPerColumn(t *testing.T) {
 		{Kind: AddIndex, Name: "items_qty_idx", index: &Index{Name: "items_qty_idx", Columns: []string{"qty"}}},
 	}
 	setTargets(changes)
-	stmts := my.alterTable(want, live, changes)
+	stmts := sqlsOf(my.alterTable(want, live, changes))
 	require.Len(t, stmts, 1)
 	assert.Equal(t, "ALTER TABLE `items` MODIFY COLUMN `name` varchar(60) COLLATE utf8mb4_bin NOT NULL DEFAULT 'x' COMMENT 'the name', "+
-		"MODIFY COLUMN `qty` bigint NULL, ADD INDEX `items_qty_idx` (`qty`)", stmts[0])
+		"MODIFY COLUMN `qty` bigint NULL, ADD INDEX `items_qty_idx` (`qty`), ALGORITHM=COPY", stmts[0], "a type change copies the table")
 	assert.Equal(t, "MODIFY COLUMN `name` varchar(40) COLLATE utf8mb4_bin NOT NULL DEFAULT 'x' COMMENT 'the name'", changes[0].SQL,
 		"a withheld change shows what it would run")
 	assert.Equal(t, changes[1].SQL, changes[2].SQL)
+}
+
+// sqlsOf is statements' SQL.
+func sqlsOf(ss []statement) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.sql)
+	}
+	return out
 }
 
 // setTargets gives column changes the target the planner gives them: the
@@ -329,18 +338,18 @@ func TestMySQLAlterTableDropsForeignKeysFirstWhenAddingSome(t *testing.T) {
 	live := &Table{Name: "pets", ForeignKeys: []*ForeignKey{old},
 		Indexes: []*Index{{Name: "pets_owner_id_fkey", Columns: []string{"owner_id"}, implicit: true}}}
 	want := &Table{Name: "pets", ForeignKeys: []*ForeignKey{&repl}}
-	stmts := my.alterTable(want, live, []*Change{
+	stmts := sqlsOf(my.alterTable(want, live, []*Change{
 		{Kind: DropForeignKey, Name: old.Name, fk: old},
 		{Kind: AddForeignKey, Name: repl.Name, fk: &repl},
-	})
+	}))
 	assert.Equal(t, []string{
-		"ALTER TABLE `pets` DROP FOREIGN KEY `pets_owner_id_fkey`",
-		"ALTER TABLE `pets` ADD CONSTRAINT `pets_owner_id_fkey` FOREIGN KEY (`owner_id`) REFERENCES `owners` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION",
+		"ALTER TABLE `pets` DROP FOREIGN KEY `pets_owner_id_fkey`, ALGORITHM=INPLACE, LOCK=NONE",
+		"ALTER TABLE `pets` ADD CONSTRAINT `pets_owner_id_fkey` FOREIGN KEY (`owner_id`) REFERENCES `owners` (`id`) ON DELETE SET NULL ON UPDATE NO ACTION, ALGORITHM=INPLACE, LOCK=NONE",
 	}, stmts, "the index the foreign key uses stays for the new one")
 
 	// Dropped for good, the foreign key takes the index MySQL made for it along.
-	stmts = my.alterTable(&Table{Name: "pets"}, live, []*Change{{Kind: DropForeignKey, Name: old.Name, fk: old}})
-	assert.Equal(t, []string{"ALTER TABLE `pets` DROP FOREIGN KEY `pets_owner_id_fkey`, DROP INDEX `pets_owner_id_fkey`"}, stmts)
+	stmts = sqlsOf(my.alterTable(&Table{Name: "pets"}, live, []*Change{{Kind: DropForeignKey, Name: old.Name, fk: old}}))
+	assert.Equal(t, []string{"ALTER TABLE `pets` DROP FOREIGN KEY `pets_owner_id_fkey`, DROP INDEX `pets_owner_id_fkey`, ALGORITHM=INPLACE, LOCK=NONE"}, stmts)
 }
 
 func TestMySQLDropTablesOrder(t *testing.T) {

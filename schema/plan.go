@@ -3,14 +3,60 @@ package schema
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
-	"time"
 
 	"github.com/uptrace/bun"
 )
+
+func defaultWord(d string) string {
+	if d == "" {
+		return "no default"
+	}
+	return "DEFAULT " + d
+}
+
+// describeColumn renders a column definition for a plan.
+func describeColumn(c *Column) string {
+	s := c.Type.String()
+	if !c.Nullable {
+		s += " NOT NULL"
+	}
+	if c.AutoIncrement {
+		s += " auto-increment"
+	}
+	if c.Default != "" {
+		s += " DEFAULT " + c.Default
+	}
+	return s
+}
+
+func describeIndex(ix *Index) string {
+	var s string
+	switch {
+	case ix.Expr != "":
+		s = "(" + ix.Expr + ")"
+	default:
+		s = "(" + strings.Join(ix.Columns, ", ") + ")"
+	}
+	if ix.Unique && !ix.Constraint {
+		s = "UNIQUE " + s
+	}
+	if ix.Where != "" {
+		s += " WHERE " + ix.Where
+	}
+	return s
+}
+
+func describeFK(fk *ForeignKey) string {
+	s := fmt.Sprintf("(%s) -> %s (%s)", strings.Join(fk.Columns, ", "), qualify(fk.RefSchema, fk.RefTable), strings.Join(fk.RefColumns, ", "))
+	if fk.OnDelete != "NO ACTION" {
+		s += " ON DELETE " + fk.OnDelete
+	}
+	if fk.OnUpdate != "NO ACTION" {
+		s += " ON UPDATE " + fk.OnUpdate
+	}
+	return s
+}
 
 // Kind says what a change does. Kinds read as sentences: AddColumn,
 // WidenType, DropForeignKey.
@@ -58,6 +104,14 @@ const (
 	// declare (an index, a foreign key). They are withheld unless
 	// MigrateOptions.AllowDataLoss is set.
 	Extra Class = "extra"
+	// Blocking changes rewrite or scan a big table under a lock that blocks
+	// its writes (and on PostgreSQL its reads) until they finish: changing
+	// int to bigint on PostgreSQL, adding a column with a volatile default,
+	// a type change MySQL can only do by copying the table. On a table
+	// estimated above the migrator's row threshold (WithBlockingThreshold)
+	// they are withheld unless MigrateOptions.AllowBlocking is set; the
+	// reason says which lock, roughly how many rows, and the online way.
+	Blocking Class = "blocking"
 )
 
 // Change is one difference between the models and the database, and what
@@ -132,6 +186,8 @@ func (c *Change) String() string {
 		fmt.Fprintf(&b, "  [withheld, %s: %s]", c.Class, c.Reason)
 	case c.Class != Safe:
 		fmt.Fprintf(&b, "  [%s]", c.Class)
+	case c.Reason != "":
+		fmt.Fprintf(&b, "  (%s)", c.Reason)
 	}
 	return b.String()
 }
@@ -174,25 +230,74 @@ type Plan struct {
 type statement struct {
 	sql   string
 	table string
+	// after is true for a statement that runs after the plan's transaction
+	// commits, outside it, still under the migration lock: one that cannot
+	// run in a transaction (PostgreSQL's CREATE INDEX CONCURRENTLY), or that
+	// should not keep its table locked for a whole transaction (VALIDATE
+	// CONSTRAINT, which scans the table).
+	after bool
+	// online is true when the statement's locks let its table's reads and
+	// writes go on, so that it may wait for them as long as the migration
+	// lock timeout allows. Every other statement waits for its table's lock
+	// at most the migrator's DDL lock timeout, and is tried again.
+	online bool
+	// onFail cleans up after the statement when it fails: the invalid index
+	// a failed concurrent build leaves behind.
+	onFail string
+
+	// MySQL: noFKChecks runs the statement with foreign_key_checks off, so
+	// that it adds foreign keys in place (without a table copy); each of
+	// checks must then count no row, else onFail undoes the statement.
+	// copyOK lets the statement copy the table when the server cannot make
+	// it in place: the table is small, or the migration allows blocking.
+	noFKChecks bool
+	checks     []string
+	copyOK     bool
+}
+
+// stmts makes statements of plain SQL, run in the plan's transaction.
+func stmts(sqls ...string) []statement {
+	out := make([]statement, len(sqls))
+	for i, s := range sqls {
+		out[i] = statement{sql: s}
+	}
+	return out
 }
 
 // add appends statements that change table.
-func (p *Plan) add(table string, stmts ...string) {
-	for _, s := range stmts {
-		p.statements = append(p.statements, statement{sql: s, table: table})
+func (p *Plan) add(table string, ss ...statement) {
+	for _, s := range ss {
+		s.table = table
+		p.statements = append(p.statements, s)
 	}
+}
+
+// ordered is the plan's statements in the order Migrate executes them:
+// those of the transaction first, then those after it.
+func (p *Plan) ordered() (inTx, after []statement) {
+	for _, s := range p.statements {
+		if s.after {
+			after = append(after, s)
+		} else {
+			inTx = append(inTx, s)
+		}
+	}
+	return inTx, after
 }
 
 // SQL returns every statement Migrate executes for this plan, in order.
 // Withheld changes are not in it. Nothing is executed when the plan holds a
-// WouldFail change (see Err).
+// WouldFail change (see Err). On PostgreSQL, the statements that run after
+// the plan's transaction (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT)
+// come last; see docs/migrations.md.
 func (p *Plan) SQL() []string {
 	if p == nil {
 		return nil
 	}
-	out := make([]string, len(p.statements))
-	for i, s := range p.statements {
-		out[i] = s.sql
+	inTx, after := p.ordered()
+	out := make([]string, 0, len(p.statements))
+	for _, s := range append(inTx, after...) {
+		out = append(out, s.sql)
 	}
 	return out
 }
@@ -278,60 +383,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// UpSQL renders the plan as the contents of a versioned migration file:
-// a header naming the dialect and the changes as comments, then every
-// statement terminated by a semicolon, safe to run as written by a tool that
-// stops at the first error. On SQLite the statements are wrapped as Migrate
-// runs them: foreign key enforcement off (a table rebuild drops the old
-// table, which would otherwise fire ON DELETE actions), one transaction, and
-// a foreign key check that rolls everything back on a violation; a SQLite
-// file must therefore run outside a transaction of the tool's own.
-func (p *Plan) UpSQL() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "-- Generated by Slipway for %s.\n", p.Dialect)
-	for _, c := range p.Changes {
-		fmt.Fprintf(&b, "-- %s\n", c.String())
-	}
-	stmts := p.SQL()
-	if e, ok := p.d.(exportEnveloper); ok && len(stmts) > 0 {
-		stmts = e.exportEnvelope(stmts)
-	}
-	for _, s := range stmts {
-		b.WriteString(s)
-		b.WriteString(";\n")
-	}
-	return b.String()
-}
-
-// exportEnveloper is implemented by dialects whose exported statements need
-// statements around them to run safely outside Migrate (SQLite).
-type exportEnveloper interface {
-	exportEnvelope(stmts []string) []string
-}
-
-var fileNameUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_]+`)
-
-// WriteUpFile writes UpSQL to dir as "<version>_<name>.up.sql", where version
-// is the current UTC time as YYYYMMDDHHMMSS (the naming golang-migrate and
-// goose read), and returns the file's path. It refuses to overwrite a file.
-func (p *Plan) WriteUpFile(dir, name string) (string, error) {
-	name = strings.Trim(fileNameUnsafe.ReplaceAllString(name, "_"), "_")
-	if name == "" {
-		name = "slipway"
-	}
-	path := filepath.Join(dir, time.Now().UTC().Format("20060102150405")+"_"+name+".up.sql")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return "", fmt.Errorf("schema: write plan: %w", err)
-	}
-	_, err = f.WriteString(p.UpSQL())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", fmt.Errorf("schema: write plan: %w", err)
-	}
-	return path, nil
 }

@@ -109,7 +109,7 @@ func TestSQLiteWidens(t *testing.T) {
 }
 
 func TestParseCreateTable(t *testing.T) {
-	def := parseCreateTable(`CREATE TABLE "odd(name" (
+	def := sqliteParseCreateTable(`CREATE TABLE "odd(name" (
 		-- a comment, with a comma
 		"id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
 		[code] varchar(10) COLLATE NOCASE CONSTRAINT "code_key" UNIQUE CHECK (length(code) > 1),
@@ -137,7 +137,7 @@ func TestParseCreateTable(t *testing.T) {
 
 	var missing *sqliteTableDef
 	assert.Empty(t, missing.column("x").extra, "a table without a definition has no extras")
-	assert.NotPanics(t, func() { parseCreateTable("CREATE TABLE broken (a, b") })
+	assert.NotPanics(t, func() { sqliteParseCreateTable("CREATE TABLE broken (a, b") })
 }
 
 func TestParseCreateIndex(t *testing.T) {
@@ -156,7 +156,7 @@ func TestParseCreateIndex(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
-			key, where, plain := parseCreateIndex(tt.give)
+			key, where, plain := sqliteParseCreateIndex(tt.give)
 			assert.Equal(t, tt.wantKey, key)
 			assert.Equal(t, tt.wantWhere, where)
 			assert.Equal(t, tt.wantPlain, plain)
@@ -175,6 +175,6 @@ func TestSQLiteDefaultSQL(t *testing.T) {
 		{give: "(1) + (2)", want: "((1) + (2))"},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, sqliteDefaultSQL(tt.give), tt.give)
+		assert.Equal(t, tt.want, sqliteDefaultExpr(tt.give), tt.give)
 	}
 }

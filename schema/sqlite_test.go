@@ -361,7 +361,7 @@ func TestSQLite_InspectionIsThreeQueriesWhateverTheTables(t *testing.T) {
 	models := benchModels(60)
 	mustMigrate(t, db, models...)
 	log := &queryLog{}
-	db.AddQueryHook(log)
+	db = db.WithQueryHook(log)
 	for _, n := range []int{1, 60} {
 		log.reset()
 		plan, err := schema.NewMigrator(db, models[:n]...).Plan(t.Context(), schema.MigrateOptions{})

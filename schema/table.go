@@ -27,6 +27,16 @@ type Table struct {
 	// keeps them, which a table rebuild carries over.
 	createSQL string
 	triggers  []string
+
+	// rows is the catalog's estimate of the table's rows, -1 when it has
+	// none (read from the database only).
+	rows int64
+	// planned marks the table of a CREATE TABLE in the same plan, as later
+	// statements of the plan find it.
+	planned bool
+	// blockOK is true when the plan may block the table's writes: it is
+	// below the row threshold, or the migration allows blocking.
+	blockOK bool
 }
 
 // Column describes one column.
@@ -48,10 +58,11 @@ type Column struct {
 	// read from the database.
 	Field string
 
-	identity   bool        // PostgreSQL: an identity column rather than a serial one
-	rawDefault string      // the default as written (model tag or catalog), for DDL
-	generated  string      // expression of a generated column (read from the database)
-	mysql      *mysqlAttrs // MySQL: what a MODIFY COLUMN must repeat (collation, comment)
+	identity   bool     // PostgreSQL: an identity column rather than a serial one
+	rawDefault string   // the default as written (model tag or catalog), for DDL
+	generated  string   // expression of a generated column (read from the database)
+	mysql      *myAttrs // MySQL: what a MODIFY COLUMN must repeat (collation, comment)
+	charBytes  int      // MySQL: the most bytes a character of a text column takes
 }
 
 // defaultSQL is the default expression to write into DDL.
@@ -170,6 +181,9 @@ type Index struct {
 	// makes one and will not drop it while the foreign key exists). It is
 	// never reported as an extra.
 	implicit bool
+	// invalid marks an index a failed concurrent build left (PostgreSQL):
+	// it serves no query and enforces nothing, and is dropped.
+	invalid bool
 }
 
 // ForeignKey is a foreign key constraint.
@@ -183,6 +197,10 @@ type ForeignKey struct {
 	// "NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT" or "RESTRICT".
 	OnDelete string
 	OnUpdate string
+
+	// notValid marks a foreign key added NOT VALID and never validated
+	// (PostgreSQL: a migration interrupted before VALIDATE CONSTRAINT).
+	notValid bool
 }
 
 // Column returns the column with the given name, or nil.

@@ -9,6 +9,18 @@ import (
 // Helpers for parsing type names and default expressions, shared by the
 // dialects.
 
+// numericWidens: numeric(p,s) -> numeric(p2,s2) keeps every value when it
+// keeps as many integer and fractional digits; unconstrained numeric keeps all.
+func numericWidens(from, to ColumnType) bool {
+	if len(to.Args) == 0 {
+		return true
+	}
+	if len(from.Args) == 0 {
+		return false
+	}
+	return to.Scale() >= from.Scale() && to.Precision()-to.Scale() >= from.Precision()-from.Scale()
+}
+
 // splitType splits "timestamp(3) with time zone" into the base name
 // "timestamp with time zone" and the arguments ["3"], and strips array
 // suffixes ("[]", "[3]"). The input is trimmed and its whitespace collapsed;
@@ -43,70 +55,6 @@ func splitType(s string) (base string, args []string, array bool, err error) {
 	return base, args, array, nil
 }
 
-// matchingParen returns the index of the parenthesis closing the one at
-// open, skipping quoted text; -1 when there is none.
-func matchingParen(s string, open int) int {
-	end := -1
-	scanOutsideQuotes(s, open, func(i, depth int) bool {
-		if s[i] == ')' && depth == 0 {
-			end = i
-			return false
-		}
-		return true
-	})
-	return end
-}
-
-// scanOutsideQuotes calls fn, from index from on, for every byte of s that
-// is not inside a quoted literal or identifier, with the parenthesis depth
-// after that byte; fn returns false to stop.
-func scanOutsideQuotes(s string, from int, fn func(i, depth int) bool) {
-	depth := 0
-	var quote byte
-	for i := from; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-			continue
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-			continue
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		}
-		if !fn(i, depth) {
-			return
-		}
-	}
-}
-
-// splitTopLevel splits s at sep outside quotes and parentheses.
-func splitTopLevel(s string, sep byte) []string {
-	var out []string
-	start := 0
-	scanOutsideQuotes(s, 0, func(i, depth int) bool {
-		if s[i] == sep && depth == 0 {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-		return true
-	})
-	return append(out, s[start:])
-}
-
-// stripOuterParens removes parentheses enclosing the whole expression.
-func stripOuterParens(s string) string {
-	for len(s) >= 2 && s[0] == '(' && matchingParen(s, 0) == len(s)-1 {
-		s = strings.TrimSpace(s[1 : len(s)-1])
-	}
-	return s
-}
-
 var castType = regexp.MustCompile(`^(?i)[a-z_][a-z0-9_ ]*(\([0-9, ]*\))?( with(out)? time zone)?(\[\])*$`)
 
 // stripTrailingCast removes a top-level "::type" suffix, repeatedly.
@@ -118,19 +66,6 @@ func stripTrailingCast(s string) string {
 		}
 		s = strings.TrimSpace(s[:i])
 	}
-}
-
-// lastTopLevel returns the index of the last occurrence of sub outside
-// quotes and parentheses, or -1.
-func lastTopLevel(s, sub string) int {
-	last := -1
-	scanOutsideQuotes(s, 0, func(i, depth int) bool {
-		if depth == 0 && strings.HasPrefix(s[i:], sub) {
-			last = i
-		}
-		return true
-	})
-	return last
 }
 
 // multiWordTypes are the type names with spaces a cast may name.
@@ -153,24 +88,13 @@ func stripLiteralCasts(s string) string {
 			b.WriteByte(c)
 			continue
 		}
-		// Copy the literal, with doubled quotes inside.
-		j := i + 1
-		for j < len(s) {
-			if s[j] == '\'' {
-				if j+1 < len(s) && s[j+1] == '\'' {
-					j += 2
-					continue
-				}
-				break
-			}
-			j++
-		}
-		if j >= len(s) {
+		end, closed := ansiSyntax.quoted(s, i)
+		if !closed {
 			b.WriteString(s[i:])
 			break
 		}
-		b.WriteString(s[i : j+1])
-		i = j
+		b.WriteString(s[i:end])
+		i = end - 1
 		for strings.HasPrefix(s[i+1:], "::") {
 			n := castLen(s[i+3:])
 			if n == 0 {
@@ -208,30 +132,6 @@ func castLen(s string) int {
 		n += 2
 	}
 	return n
-}
-
-// isQuoted reports whether s is one single-quoted SQL string literal.
-func isQuoted(s string) bool {
-	if len(s) < 2 || s[0] != '\'' || s[len(s)-1] != '\'' {
-		return false
-	}
-	for i := 1; i < len(s)-1; i++ {
-		if s[i] == '\'' {
-			if s[i+1] != '\'' {
-				return false
-			}
-			i++
-		}
-	}
-	return true
-}
-
-func unquote(s string) string {
-	return strings.ReplaceAll(s[1:len(s)-1], "''", "'")
-}
-
-func quoteString(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 var number = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
@@ -328,7 +228,7 @@ func renameFunctions(s string, names map[string]string) string {
 		c := s[i]
 		switch {
 		case c == '\'' || c == '"' || c == '`':
-			j := skipQuoted(s, i, c)
+			j := ansiSyntax.skipQuoted(s, i)
 			b.WriteString(s[i:j])
 			i = j
 		case c == '_' || (c >= 'a' && c <= 'z'):
@@ -352,24 +252,4 @@ func renameFunctions(s string, names map[string]string) string {
 		}
 	}
 	return b.String()
-}
-
-// rowsWord renders a row count found by a precheck, which counts at most
-// checkLimit+1 rows.
-func rowsWord(n int64) string {
-	switch {
-	case n > checkLimit:
-		return fmt.Sprintf("more than %d rows", checkLimit)
-	case n == 1:
-		return "1 row"
-	default:
-		return fmt.Sprintf("%d rows", n)
-	}
-}
-
-func verb(n int64, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
