@@ -130,16 +130,6 @@ func newModel(info *repository.ModelInfo) *model {
 	return m
 }
 
-// relation returns the relation named name.
-func (m *model) relation(name string) (repository.Relation, bool) {
-	for _, r := range m.rels {
-		if r.Name == name {
-			return r, true
-		}
-	}
-	return repository.Relation{}, false
-}
-
 // writable returns the properties a client sends: not generated.
 func (m *model) writable() []*prop {
 	var out []*prop

@@ -249,4 +249,4 @@ func hook() fx.Option {
 	)
 }
 
-var _ = []any{migrator, printPlan, gettingStarted, severalDatasources, openRepository, crud, filters, relations, transaction, hook}
+var _ = []any{migrator, printPlan, gettingStarted, severalDatasources, openRepository, crud, filters, relations, hasManyThrough, transaction, hook}
