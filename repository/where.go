@@ -444,10 +444,19 @@ func (t mysqlText) in(vals []any, negate bool) (string, []any, error) {
 		holders[i] = t.exact("?")
 		args = append(args, v)
 	}
-	return t.exact(t.col) + " " + not(negate) + "IN (" + strings.Join(holders, ", ") + ")", args, nil
+	exact := t.exact(t.col) + " " + not(negate) + "IN (" + strings.Join(holders, ", ") + ")"
+	if negate {
+		return exact, args, nil
+	}
+	// The collation's IN first: a superset an index can serve.
+	return "(" + t.col + " IN (?) AND " + exact + ")", append([]any{t.ident, bun.List(vals)}, args...), nil
 }
 func (t mysqlText) like(p string, negate bool) (string, []any, error) {
-	return t.bin() + " " + not(negate) + "LIKE CONVERT(? USING utf8mb4)", []any{t.ident, p}, nil
+	if negate {
+		return t.bin() + " NOT LIKE CONVERT(? USING utf8mb4)", []any{t.ident, p}, nil
+	}
+	// The collation's LIKE first: a superset an index can serve for a prefix.
+	return "(" + t.col + " LIKE ? AND " + t.bin() + " LIKE CONVERT(? USING utf8mb4))", []any{t.ident, p, t.ident, p}, nil
 }
 func (t mysqlText) ilike(p string, negate bool) (string, []any, error) {
 	return "LOWER(CONVERT(" + t.col + " USING utf8mb4)) COLLATE utf8mb4_bin " + not(negate) + "LIKE LOWER(CONVERT(? USING utf8mb4))", []any{t.ident, p}, nil
