@@ -85,19 +85,23 @@ func (g *gen) note(t *Table, format string, args ...any) string {
 	return msg
 }
 
-// specs describes a model per table and view.
+// specs describes a model per table and view: names first, then columns,
+// then keys and relations (which need the columns of the models they point
+// to).
 func (g *gen) specs() []*modelSpec {
 	typeNames := names{"Models": true, "Views": true}
 	byTable := map[*Table]*modelSpec{}
-	var models []*modelSpec
+	var (
+		models []*modelSpec
+		scopes []*modelScope
+	)
 	all := slices.Concat(g.disc.Tables, g.disc.Views)
 	for _, t := range all {
 		m := &modelSpec{table: t.Name, view: slices.Contains(g.disc.Views, t)}
 		if t.Schema != "" {
 			m.table = t.Schema + "." + t.Name
 		}
-		name := typeNameFor(t.Name)
-		m.typeName = typeNames.take(name, typeNameFor(t.Schema+"_"+t.Name))
+		m.typeName = typeNames.take(typeNameFor(t.Name), typeNameFor(t.Schema+"_"+t.Name))
 		if t.PrimaryKey != nil {
 			m.pk = t.PrimaryKey.Columns
 		}
@@ -105,13 +109,36 @@ func (g *gen) specs() []*modelSpec {
 		models = append(models, m)
 	}
 	for _, t := range all {
-		g.describe(t, byTable[t], byTable)
+		scopes = append(scopes, g.describeColumns(t, byTable[t]))
+	}
+	for i, t := range all {
+		sc := scopes[i]
+		g.keys(t, sc.m, sc.byColumn)
+		for _, fk := range t.ForeignKeys {
+			g.relation(t, fk, sc, byTable)
+		}
+		if len(sc.m.indexes) > 0 && sc.fieldNames["Indexes"] {
+			// A field may not share the name of the Indexes method.
+			for _, f := range sc.m.fields {
+				if f.name == "Indexes" {
+					f.name = sc.fieldNames.take("IndexesField")
+				}
+			}
+		}
 	}
 	return models
 }
 
-// describe fills in the fields and indexes of the model of t.
-func (g *gen) describe(t *Table, m *modelSpec, byTable map[*Table]*modelSpec) {
+// modelScope is a model being described, with the names it has handed out.
+type modelScope struct {
+	m                     *modelSpec
+	byColumn              map[string]*fieldSpec
+	fieldNames, jsonNames names
+}
+
+// describeColumns fills in the doc comment and the column fields of the
+// model of t.
+func (g *gen) describeColumns(t *Table, m *modelSpec) *modelScope {
 	kind := "table"
 	if m.view {
 		kind = "view"
@@ -123,33 +150,22 @@ func (g *gen) describe(t *Table, m *modelSpec, byTable map[*Table]*modelSpec) {
 	if strings.Contains(t.Name, ".") {
 		m.doc += " " + g.note(t, "the name has a dot, which bun reads as schema.table: rename the table or give the model its table name by hand")
 	}
-	fieldNames := names{"BaseModel": true}
-	jsonNames := names{}
-	byColumn := map[string]*fieldSpec{}
+	sc := &modelScope{m: m, byColumn: map[string]*fieldSpec{}, fieldNames: names{"BaseModel": true}, jsonNames: names{}}
+	var all []string
 	for _, c := range t.Columns {
 		f := g.column(t, c)
-		f.name = fieldNames.take(exportedName(c.Name))
-		f.json = jsonNames.take(jsonName(c.Name), strings.ToLower(f.name))
-		byColumn[c.Name] = f
+		f.name = sc.fieldNames.take(exportedName(c.Name))
+		f.json = sc.jsonNames.take(jsonName(c.Name), strings.ToLower(f.name))
+		sc.byColumn[c.Name] = f
 		m.fields = append(m.fields, f)
+		all = append(all, c.Name)
 	}
 	if t.PrimaryKey != nil {
-		if order, ok := orderColumns(m.columns(), [][]string{t.PrimaryKey.Columns}); ok {
+		if order, ok := orderColumns(all, [][]string{t.PrimaryKey.Columns}); ok {
 			m.orderFields(order)
 		}
 	}
-	g.keys(t, m, byColumn)
-	for _, fk := range t.ForeignKeys {
-		g.relation(t, fk, m, byColumn, byTable, fieldNames, jsonNames)
-	}
-	if len(m.indexes) > 0 && fieldNames["Indexes"] {
-		// A field may not share the name of the Indexes method.
-		for _, f := range m.fields {
-			if f.name == "Indexes" {
-				f.name = fieldNames.take("IndexesField")
-			}
-		}
-	}
+	return sc
 }
 
 // column describes the field of one column.
@@ -289,7 +305,8 @@ func (g *gen) leaveOut(t *Table, m *modelSpec, format string, args ...any) {
 }
 
 // relation adds the belongs-to relation of a foreign key.
-func (g *gen) relation(t *Table, fk *ForeignKey, m *modelSpec, byColumn map[string]*fieldSpec, byTable map[*Table]*modelSpec, fieldNames, jsonNames names) {
+func (g *gen) relation(t *Table, fk *ForeignKey, sc *modelScope, byTable map[*Table]*modelSpec) {
+	m, byColumn := sc.m, sc.byColumn
 	var ref *modelSpec
 	for rt, rm := range byTable {
 		if !rm.view && rt.Name == fk.RefTable && (rt.Schema == fk.RefSchema) {
@@ -326,8 +343,8 @@ func (g *gen) relation(t *Table, fk *ForeignKey, m *modelSpec, byColumn map[stri
 		}
 	}
 	f := &fieldSpec{ref: ref, bun: relationTag(fk)}
-	f.name = fieldNames.take(base, base+"Rel", ref.typeName+"Rel")
-	f.json = jsonNames.take(jsonName(f.name)) + ",omitempty"
+	f.name = sc.fieldNames.take(base, base+"Rel", ref.typeName+"Rel")
+	f.json = sc.jsonNames.take(jsonName(f.name)) + ",omitempty"
 	m.fields = append(m.fields, f)
 }
 
