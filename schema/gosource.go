@@ -336,13 +336,20 @@ func (g *gen) relation(t *Table, fk *ForeignKey, sc *modelScope, byTable map[*Ta
 		g.leaveOut(t, m, "foreign key %q (%s): %s; the migrator keeps it as it is", fk.Name, describeFK(fk), why)
 		return
 	}
+	comment := ""
+	if slices.ContainsFunc(fk.Columns, func(c string) bool { return slices.Contains(m.pk, c) }) {
+		// bun (and so Slipway) makes no foreign key for a relation over
+		// primary key columns: the relation serves queries only.
+		comment = g.note(t, "foreign key %q (%s) is over primary key columns, for which bun's relations declare no foreign key; the relation below serves queries, and the migrator keeps the foreign key as it is (it would not create it)",
+			fk.Name, describeFK(fk))
+	}
 	base := ref.typeName
 	if len(fk.Columns) == 1 {
 		if n := strings.TrimSuffix(exportedName(fk.Columns[0]), "ID"); n != "" {
 			base = n
 		}
 	}
-	f := &fieldSpec{ref: ref, bun: relationTag(fk)}
+	f := &fieldSpec{ref: ref, bun: relationTag(fk), comment: comment}
 	f.name = sc.fieldNames.take(base, base+"Rel", ref.typeName+"Rel")
 	f.json = sc.jsonNames.take(jsonName(f.name)) + ",omitempty"
 	m.fields = append(m.fields, f)

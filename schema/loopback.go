@@ -890,6 +890,9 @@ func (b *lbBuilder) foreignKey(m *lbModel, kv jsonMember, fieldNames names) {
 	case !joinable(col) || !joinable(refCol):
 		b.fail(m.name, "", "%s: a column name has a character bun's join option cannot hold", what)
 		return
+	case slices.Contains(m.spec.pk, col):
+		b.fail(m.name, "", "%s: foreignKey %q is an id, and a model declares no foreign key over its primary key (bun's relations make none)", what, foreignKey)
+		return
 	}
 	fk.Columns, fk.RefColumns = []string{col}, []string{refCol}
 	f := &fieldSpec{ref: ref.spec, bun: relationTag(fk)}

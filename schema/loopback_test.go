@@ -182,6 +182,8 @@ func TestLoopBackModels_Errors(t *testing.T) {
 			`schema: LoopBack model "A": foreign key "fk": entity "B" is not among the definitions`},
 		{"bad action", `{"name": "A", "foreignKeys": {"fk": {"entity": "A", "foreignKey": "parent", "onDelete": "explode"}}, "properties": {"parent": {"type": "number"}}}`,
 			`schema: LoopBack model "A": foreign key "fk": onDelete "explode" is not a referential action`},
+		{"foreign key over an id", `{"name": "A", "foreignKeys": {"fk": {"entity": "A", "foreignKey": "id"}}, "properties": {"id": {"type": "number", "id": 1}}}`,
+			`schema: LoopBack model "A": foreign key "fk": foreignKey "id" is an id, and a model declares no foreign key over its primary key`},
 		{"generated string", `{"name": "A", "properties": {"code": {"type": "string", "id": true, "generated": true}}}`,
 			`schema: LoopBack model "A": property "code": "generated" is supported on an integer id`},
 		{"two properties on one column", `{"name": "A", "properties": {"x": {"type": "number"}, "y": {"type": "number", "sqlite3": {"columnName": "x"}}}}`,

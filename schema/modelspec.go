@@ -56,24 +56,21 @@ type goType struct {
 }
 
 var (
-	goBool     = goType{src: "bool", typ: reflect.TypeFor[bool]()}
-	goInt8     = goType{src: "int8", typ: reflect.TypeFor[int8]()}
-	goInt16    = goType{src: "int16", typ: reflect.TypeFor[int16]()}
-	goInt32    = goType{src: "int32", typ: reflect.TypeFor[int32]()}
-	goInt64    = goType{src: "int64", typ: reflect.TypeFor[int64]()}
-	goUint8    = goType{src: "uint8", typ: reflect.TypeFor[uint8]()}
-	goUint16   = goType{src: "uint16", typ: reflect.TypeFor[uint16]()}
-	goUint32   = goType{src: "uint32", typ: reflect.TypeFor[uint32]()}
-	goUint64   = goType{src: "uint64", typ: reflect.TypeFor[uint64]()}
-	goFloat32  = goType{src: "float32", typ: reflect.TypeFor[float32]()}
-	goFloat64  = goType{src: "float64", typ: reflect.TypeFor[float64]()}
-	goString   = goType{src: "string", typ: reflect.TypeFor[string]()}
-	goBytes    = goType{src: "[]byte", typ: reflect.TypeFor[[]byte](), nilable: true}
-	goTime     = goType{src: "time.Time", typ: reflect.TypeFor[time.Time](), pkg: "time"}
-	goJSON     = goType{src: "json.RawMessage", typ: reflect.TypeFor[json.RawMessage](), pkg: "encoding/json", nilable: true}
-	goAny      = goType{src: "any", typ: reflect.TypeFor[any](), nilable: true}
-	goMap      = goType{src: "map[string]any", typ: reflect.TypeFor[map[string]any](), nilable: true}
-	goSliceAny = goType{src: "[]any", typ: reflect.TypeFor[[]any](), nilable: true}
+	goBool    = goType{src: "bool", typ: reflect.TypeFor[bool]()}
+	goInt8    = goType{src: "int8", typ: reflect.TypeFor[int8]()}
+	goInt16   = goType{src: "int16", typ: reflect.TypeFor[int16]()}
+	goInt32   = goType{src: "int32", typ: reflect.TypeFor[int32]()}
+	goInt64   = goType{src: "int64", typ: reflect.TypeFor[int64]()}
+	goUint8   = goType{src: "uint8", typ: reflect.TypeFor[uint8]()}
+	goUint16  = goType{src: "uint16", typ: reflect.TypeFor[uint16]()}
+	goUint32  = goType{src: "uint32", typ: reflect.TypeFor[uint32]()}
+	goUint64  = goType{src: "uint64", typ: reflect.TypeFor[uint64]()}
+	goFloat32 = goType{src: "float32", typ: reflect.TypeFor[float32]()}
+	goFloat64 = goType{src: "float64", typ: reflect.TypeFor[float64]()}
+	goString  = goType{src: "string", typ: reflect.TypeFor[string]()}
+	goBytes   = goType{src: "[]byte", typ: reflect.TypeFor[[]byte](), nilable: true}
+	goTime    = goType{src: "time.Time", typ: reflect.TypeFor[time.Time](), pkg: "time"}
+	goJSON    = goType{src: "json.RawMessage", typ: reflect.TypeFor[json.RawMessage](), pkg: "encoding/json", nilable: true}
 )
 
 // sliceOf is the slice type of t, for a PostgreSQL array.
