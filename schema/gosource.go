@@ -340,7 +340,7 @@ func (g *gen) relation(t *Table, fk *ForeignKey, sc *modelScope, byTable map[*Ta
 	if slices.ContainsFunc(fk.Columns, func(c string) bool { return slices.Contains(m.pk, c) }) {
 		// bun (and so Slipway) makes no foreign key for a relation over
 		// primary key columns: the relation serves queries only.
-		comment = g.note(t, "foreign key %q (%s) is over primary key columns, for which bun's relations declare no foreign key; the relation below serves queries, and the migrator keeps the foreign key as it is (it would not create it)",
+		comment = g.note(t, "foreign key %q (%s) is over primary key columns, for which bun's relations declare no foreign key; the model's relation serves queries only, and the migrator keeps the foreign key as it is (it would not create it)",
 			fk.Name, describeFK(fk))
 	}
 	base := ref.typeName

@@ -530,9 +530,9 @@ func (b *lbBuilder) sqlType(m *lbModel, p *lbProp) (string, bool) {
 	case "object", "array", "any", "json", "text":
 		return "text", true
 	case "geopoint", "point":
-		b.fail(m.name, p.name, "type %q is not supported (store the coordinates in two number properties)", typ)
+		b.fail(m.name, p.name, "type %s is not supported (store the coordinates in two number properties)", p.keys["type"])
 	default:
-		b.fail(m.name, p.name, "unknown type %q (want string, number, boolean, date, buffer, object, array or any)", typ)
+		b.fail(m.name, p.name, "unknown type %s (want string, number, boolean, date, buffer, object, array or any)", p.keys["type"])
 	}
 	return "", false
 }

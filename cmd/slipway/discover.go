@@ -227,6 +227,7 @@ type (
 		DataLength    int    `json:"dataLength,omitempty"`
 		DataPrecision int    `json:"dataPrecision,omitempty"`
 		DataScale     int    `json:"dataScale,omitempty"`
+		Array         bool   `json:"array,omitempty"`
 		Nullable      bool   `json:"nullable"`
 		Default       string `json:"default,omitempty"`
 		PrimaryKey    bool   `json:"primaryKey,omitempty"`
@@ -268,7 +269,7 @@ func describeTable(ctx context.Context, db *bun.DB, schemaName, name string) ([]
 	out := jsonTable{Schema: t[0].Schema, Name: t[0].Name, Kind: kind, Columns: []jsonColumn{}}
 	for _, c := range t[0].Columns {
 		out.Columns = append(out.Columns, jsonColumn{Name: c.Name, Type: c.Type.String(), DataType: c.Type.Name,
-			DataLength: c.Type.Length(), DataPrecision: c.Type.Precision(), DataScale: c.Type.Scale(),
+			DataLength: c.Type.Length(), DataPrecision: c.Type.Precision(), DataScale: c.Type.Scale(), Array: c.Type.Array,
 			Nullable: c.Nullable, Default: c.Default, PrimaryKey: c.PrimaryKey, AutoIncrement: c.AutoIncrement})
 	}
 	if pk := t[0].PrimaryKey; pk != nil {
