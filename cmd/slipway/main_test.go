@@ -197,3 +197,26 @@ func TestRun_Usage(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "Usage: slipway discover --url URL")
 }
+
+// docs/discovery.md shows what discover prints for its example database,
+// and docs/snippets/shop compiles that source: both stay what discover
+// prints.
+func TestDiscover_DocsShowRealOutput(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t, testdb.Postgres)
+	db := testdb.OpenURL(t, url)
+	sql, err := os.ReadFile(filepath.Join("testdata", "shop.sql"))
+	require.NoError(t, err)
+	_, err = db.ExecContext(t.Context(), string(sql))
+	require.NoError(t, err)
+
+	code, out, errOut := discoverCmd(t, "--url", url, "--package", "shop")
+	require.Equal(t, 0, code, errOut)
+	want, err := os.ReadFile(filepath.Join("..", "..", "docs", "snippets", "shop", "models.go"))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), out, "regenerate docs/snippets/shop/models.go and docs/discovery.md")
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "discovery.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(doc), errOut)
+	assert.Contains(t, string(doc), out)
+}
