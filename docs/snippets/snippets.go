@@ -15,6 +15,7 @@ import (
 
 	"github.com/slipwaygo/slipway/app"
 	"github.com/slipwaygo/slipway/boot"
+	"github.com/slipwaygo/slipway/docs/snippets/shop"
 	"github.com/slipwaygo/slipway/repository"
 	"github.com/slipwaygo/slipway/rest"
 	"github.com/slipwaygo/slipway/schema"
@@ -249,4 +250,34 @@ func hook() fx.Option {
 	)
 }
 
-var _ = []any{migrator, printPlan, gettingStarted, severalDatasources, openRepository, crud, filters, relations, hasManyThrough, transaction, hook}
+var _ = []any{migrator, printPlan, gettingStarted, severalDatasources, openRepository, crud, filters, relations, hasManyThrough, transaction, hook, roundTrip, discoverFromGo, loopBack}
+
+// discovery.md: the models slipway discover wrote (package shop, verbatim)
+// find the database they came from actual.
+func roundTrip(ctx context.Context, db *bun.DB) error {
+	m := schema.NewMigrator(db, shop.Models...)
+	plan, err := m.Plan(ctx, schema.MigrateOptions{})
+	fmt.Print(plan)
+	actual, err := m.IsActual(ctx)
+	fmt.Println("actual:", actual, err)
+	return err
+}
+
+// discovery.md: discovery from Go.
+func discoverFromGo(ctx context.Context, db *bun.DB) error {
+	tables, err := schema.ListTables(ctx, db, schema.ListOptions{}) // this schema's tables and views
+	orders, err := schema.DiscoverTable(ctx, db, "orders")          // one table: columns, keys, indexes
+	disc, err := schema.Discover(ctx, db, schema.DiscoverOptions{Tables: []string{"orders"}})
+	src, err := disc.ModelSource("shop") // src.Code, src.Unsupported
+	_, _, _ = tables, orders, src
+	return err
+}
+
+// discovery.md: LoopBack model definitions.
+func loopBack(ctx context.Context, db *bun.DB) error {
+	v1, err := os.ReadFile("models/customer-test.json")
+	models, err := schema.LoopBackModels(db, v1)
+	plan, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{})
+	_ = plan
+	return err
+}
