@@ -30,6 +30,19 @@ type Indexer interface {
 	Indexes() []Index
 }
 
+// Checker is implemented by models that declare CHECK constraints:
+//
+//	func (*Product) Checks() []schema.Check {
+//		return []schema.Check{{Name: "products_price_check", Expr: "price >= 0"}}
+//	}
+//
+// A check is compared with the database by name (servers rewrite
+// expressions): to change one, give it a new name. A single column's check
+// can also be declared in the slipway tag: slipway:"check:'price >= 0'".
+type Checker interface {
+	Checks() []Check
+}
+
 // The struct tag Slipway reads beside bun's:
 //
 //	Email string `bun:",notnull" slipway:"unique_index"`               // single-column unique index
@@ -161,6 +174,12 @@ func desiredTable(db *bun.DB, d dialect, bt *bunschema.Table, modelName string) 
 	if err := addRenames(t, bt); err != nil {
 		return nil, err
 	}
+	if err := addTaggedColumns(t, bt, !d.features().has(noComments)); err != nil {
+		return nil, err
+	}
+	if err := addDeclaredChecks(t, bt); err != nil {
+		return nil, err
+	}
 	if err := addTaggedIndexes(t, bt); err != nil {
 		return nil, err
 	}
@@ -169,6 +188,16 @@ func desiredTable(db *bun.DB, d dialect, bt *bunschema.Table, modelName string) 
 	}
 	if err := addForeignKeys(t, bt); err != nil {
 		return nil, err
+	}
+	for _, fk := range t.ForeignKeys {
+		if err := d.checkIdent(fk.Name); err != nil {
+			return nil, fmt.Errorf("schema: model %q: foreign key %q: %w", t.Model, fk.Name, err)
+		}
+	}
+	for _, c := range t.Checks {
+		if err := d.checkIdent(c.Name); err != nil {
+			return nil, fmt.Errorf("schema: model %q: CHECK constraint %q: %w", t.Model, c.Name, err)
+		}
 	}
 	for _, ix := range t.Indexes {
 		if err := d.checkIdent(ix.Name); err != nil {
@@ -235,12 +264,17 @@ func addUniques(t *Table, bt *bunschema.Table) error {
 type slipwayTag struct {
 	indexes []tagIndex
 	noFK    bool
+	fkName  string   // the foreign key's name (fk:NAME on a relation)
 	was     []string // earlier names: a rename
+	comment *string  // the column's comment
+	check   string   // a CHECK constraint on the column
 }
 
 type tagIndex struct {
 	name   string
 	unique bool
+	method string // using:METHOD (PostgreSQL's gin, gist, hash, brin ...)
+	desc   bool   // this field's key column sorts descending
 }
 
 func parseSlipwayTag(model string, f reflect.StructField) (slipwayTag, error) {
@@ -254,21 +288,60 @@ func parseSlipwayTag(model string, f reflect.StructField) (slipwayTag, error) {
 		if isQuoted(value) {
 			value = unquote(value)
 		}
+		needs := func(what string) error {
+			if value == "" {
+				return fmt.Errorf("schema: model %q: field %s: slipway tag option %s needs %s (%s:...)", model, f.Name, key, what, key)
+			}
+			return nil
+		}
+		lastIndex := func() (*tagIndex, error) {
+			if len(tag.indexes) == 0 {
+				return nil, fmt.Errorf("schema: model %q: field %s: slipway tag option %s applies to an index: put it after index or unique_index", model, f.Name, key)
+			}
+			return &tag.indexes[len(tag.indexes)-1], nil
+		}
 		switch key {
 		case "":
 		case "index":
 			tag.indexes = append(tag.indexes, tagIndex{name: value})
 		case "unique_index":
 			tag.indexes = append(tag.indexes, tagIndex{name: value, unique: true})
+		case "using":
+			ix, err := lastIndex()
+			if err == nil {
+				err = needs("the index method")
+			}
+			if err != nil {
+				return tag, err
+			}
+			ix.method = strings.ToLower(value)
+		case "desc":
+			ix, err := lastIndex()
+			if err != nil {
+				return tag, err
+			}
+			ix.desc = true
 		case "nofk":
 			tag.noFK = true
+		case "fk":
+			if err := needs("the foreign key's name"); err != nil {
+				return tag, err
+			}
+			tag.fkName = value
 		case "was":
-			if value == "" {
-				return tag, fmt.Errorf("schema: model %q: field %s: slipway tag option was needs the earlier name (was:old_name)", model, f.Name)
+			if err := needs("the earlier name"); err != nil {
+				return tag, err
 			}
 			tag.was = append(tag.was, value)
+		case "comment":
+			tag.comment = &value
+		case "check":
+			if err := needs("the condition, quoted"); err != nil {
+				return tag, err
+			}
+			tag.check = value
 		default:
-			return tag, fmt.Errorf("schema: model %q: field %s: unknown slipway tag option %q (want index, index:NAME, unique_index, unique_index:NAME, nofk or was:OLD_NAME)",
+			return tag, fmt.Errorf("schema: model %q: field %s: unknown slipway tag option %q (want index[:NAME], unique_index[:NAME], using:METHOD, desc, nofk, fk:NAME, was:OLD_NAME, comment:'...' or check:'...')",
 				model, f.Name, key)
 		}
 	}
@@ -326,20 +399,91 @@ func addTaggedIndexes(t *Table, bt *bunschema.Table) error {
 		}
 		for _, ti := range tag.indexes {
 			if ti.name == "" {
-				t.addIndex(&Index{Columns: []string{f.Name}, Unique: ti.unique})
+				t.addIndex(&Index{Columns: []string{f.Name}, Unique: ti.unique, Method: ti.method, Desc: descFlags(ti.desc)})
 				continue
 			}
 			if ix, ok := byName[ti.name]; ok {
-				if ix.Unique != ti.unique {
+				switch {
+				case ix.Unique != ti.unique:
 					return fmt.Errorf("schema: model %q: index %q is declared both unique and not unique", t.Model, ti.name)
+				case ti.method != "" && ix.Method != "" && ti.method != ix.Method:
+					return fmt.Errorf("schema: model %q: index %q is declared using both %s and %s", t.Model, ti.name, ix.Method, ti.method)
 				}
 				ix.Columns = append(ix.Columns, f.Name)
+				ix.Method = cmpOr(ix.Method, ti.method)
+				if ti.desc || ix.Desc != nil {
+					ix.Desc = append(descPadded(ix.Desc, len(ix.Columns)-1), ti.desc)
+				}
 				continue
 			}
-			ix := &Index{Name: ti.name, Columns: []string{f.Name}, Unique: ti.unique}
+			ix := &Index{Name: ti.name, Columns: []string{f.Name}, Unique: ti.unique, Method: ti.method, Desc: descFlags(ti.desc)}
 			byName[ti.name] = ix
 			t.addIndex(ix)
 		}
+	}
+	return nil
+}
+
+// descFlags is the Desc of a one-column key: nil when ascending.
+func descFlags(desc bool) []bool {
+	if !desc {
+		return nil
+	}
+	return []bool{true}
+}
+
+// descPadded is flags lengthened to n key columns.
+func descPadded(flags []bool, n int) []bool {
+	for len(flags) < n {
+		flags = append(flags, false)
+	}
+	return flags
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// addTaggedColumns reads the column-level options of the slipway tag:
+// comment:'...' and check:'...'. A check is named "<table>_<column>_check".
+func addTaggedColumns(t *Table, bt *bunschema.Table, comments bool) error {
+	for _, f := range bt.Fields {
+		tag, err := parseSlipwayTag(t.Model, f.StructField)
+		if err != nil {
+			return err
+		}
+		if tag.comment != nil && comments {
+			t.Column(f.Name).Comment = *tag.comment
+			t.Column(f.Name).commented = true
+		}
+		if tag.check != "" {
+			t.Checks = append(t.Checks, &Check{Name: constraintName(t.Name, []string{f.Name}, "check"), Expr: tag.check})
+		}
+	}
+	return nil
+}
+
+// addDeclaredChecks adds the CHECK constraints of a model implementing
+// Checker.
+func addDeclaredChecks(t *Table, bt *bunschema.Table) error {
+	ch, ok := bt.ZeroIface.(Checker)
+	if !ok {
+		return nil
+	}
+	for _, decl := range ch.Checks() {
+		c := decl
+		switch {
+		case c.Name == "":
+			return fmt.Errorf("schema: model %q: a CHECK constraint needs a Name (it is compared with the database by name)", t.Model)
+		case strings.TrimSpace(c.Expr) == "":
+			return fmt.Errorf("schema: model %q: CHECK constraint %q has no Expr", t.Model, c.Name)
+		case slices.ContainsFunc(t.Checks, func(o *Check) bool { return o.Name == c.Name }):
+			return fmt.Errorf("schema: model %q: CHECK constraint %q is declared twice", t.Model, c.Name)
+		}
+		t.Checks = append(t.Checks, &c)
 	}
 	return nil
 }
@@ -353,12 +497,17 @@ func addDeclaredIndexes(t *Table, bt *bunschema.Table) error {
 	for _, decl := range ixr.Indexes() {
 		ix := decl
 		ix.Columns = slices.Clone(decl.Columns)
+		ix.Desc = slices.Clone(decl.Desc)
+		ix.Method = strings.ToLower(decl.Method)
 		ix.Constraint = false
 		if ix.Expr == "" && len(ix.Columns) == 0 {
 			return fmt.Errorf("schema: model %q: index %q has neither Columns nor Expr", t.Model, ix.Name)
 		}
 		if ix.Expr != "" && len(ix.Columns) > 0 {
 			return fmt.Errorf("schema: model %q: index %q has both Columns and Expr: put the columns into the expression", t.Model, ix.Name)
+		}
+		if len(ix.Desc) > len(ix.Columns) {
+			return fmt.Errorf("schema: model %q: index %q has more Desc flags than Columns", t.Model, ix.Name)
 		}
 		if ix.isExpr() && ix.Name == "" {
 			return fmt.Errorf("schema: model %q: an expression or partial index needs a Name (it is compared with the database by name)", t.Model)
@@ -425,6 +574,9 @@ func addForeignKeys(t *Table, bt *bunschema.Table) error {
 			fk.RefColumns = append(fk.RefColumns, f.Name)
 		}
 		fk.Name = constraintName(t.Name, fk.Columns, "fkey")
+		if tag.fkName != "" {
+			fk.Name, fk.named = tag.fkName, true
+		}
 		for _, col := range fk.Columns {
 			c := t.Column(col)
 			if c == nil || c.Nullable {

@@ -121,6 +121,9 @@ const (
 	// it whatever foreign_key_checks says): the planner drops those foreign
 	// keys before the tables are altered and adds them again after.
 	fkTypesLocked
+	// noComments: the database keeps no column comments (SQLite); a model's
+	// comment is not compared.
+	noComments
 )
 
 func (f features) has(x features) bool { return f&x != 0 }

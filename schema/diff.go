@@ -68,6 +68,7 @@ func (p *planner) diffTable(want, live *Table) *alteration {
 	p.diffPrimaryKey(want, live, a, add)
 	p.diffIndexes(want, live, a, add)
 	p.diffForeignKeys(want, live, a, add)
+	p.diffChecks(want, live, a, add)
 	// Decisions that withhold changes after the fact, then the prechecks,
 	// which judge the values as the applied changes leave them.
 	p.checkBlocking(a)
@@ -197,9 +198,9 @@ func (p *planner) withhold(c *Change) {
 
 func dropRank(c *Change) int {
 	switch c.Kind {
-	case DropForeignKey, DropUnique, DropPrimaryKey:
+	case DropForeignKey, DropUnique, DropPrimaryKey, DropCheck:
 		return 0
-	case AddForeignKey:
+	case AddForeignKey, AddCheck:
 		return 2
 	default:
 		return 1
@@ -210,7 +211,7 @@ func dropRank(c *Change) int {
 // column.
 func isColumnChange(k Kind) bool {
 	switch k {
-	case WidenType, ChangeType, SetNotNull, DropNotNull, SetDefault, DropDefault, AddAutoIncrement, DropAutoIncrement:
+	case WidenType, ChangeType, SetNotNull, DropNotNull, SetDefault, DropDefault, AddAutoIncrement, DropAutoIncrement, SetComment:
 		return true
 	}
 	return false
@@ -228,6 +229,8 @@ func applyAttr(col *Column, k Kind, src *Column) {
 		col.Default, col.rawDefault = src.Default, src.rawDefault
 	case AddAutoIncrement, DropAutoIncrement:
 		col.AutoIncrement, col.identity = src.AutoIncrement, src.identity
+	case SetComment:
+		col.Comment, col.commented = src.Comment, true
 	}
 }
 
@@ -293,6 +296,9 @@ func (p *planner) diffColumn(live *Table, lc, c *Column) []*Change {
 			ch.Reason = fmt.Sprintf("the default is written for type %s; it waits for the type change of column %q, which is withheld", c.Type, c.Name)
 		}
 		out = append(out, ch)
+	}
+	if c.commented && c.Comment != lc.Comment {
+		out = append(out, &Change{Kind: SetComment, Class: Safe, Column: c.Name, From: commentWord(lc.Comment), To: commentWord(c.Comment), col: c, old: lc})
 	}
 	if len(out) == 0 {
 		return nil
@@ -375,6 +381,21 @@ func (p *planner) attachKeyChecks(live *Table, a *alteration) {
 			c.check = p.duplicatesCheck(live, c.index, false, a)
 		case AddForeignKey:
 			c.check = p.orphansCheck(live, p.snap.table(c.fk.RefSchema, c.fk.RefTable), c.fk, a)
+		case AddCheck:
+			// The condition names columns as the plan leaves them: when the
+			// plan adds, renames or converts columns, the database judges
+			// the rows itself as the constraint is added (and refuses it
+			// with nothing applied, or, on PostgreSQL, leaves it NOT VALID
+			// to be replaced by the next migration).
+			if len(live.colWas) > 0 || slices.ContainsFunc(a.changes, func(o *Change) bool {
+				return !o.Withheld && (o.Kind == AddColumn || o.Kind == ChangeType || o.Kind == WidenType)
+			}) {
+				continue
+			}
+			name := c.Name
+			c.check = p.countCheck(fmt.Sprintf("SELECT 1 FROM %s WHERE NOT (%s)", p.tableRef(live), c.chk.Expr), func(n int64) string {
+				return fmt.Sprintf("cannot add CHECK constraint %q: %s %s its condition (correct them first)", name, rowsWord(n), verb(n, "breaks", "break"))
+			})
 		}
 	}
 }
@@ -406,4 +427,11 @@ func thousands(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+func commentWord(c string) string {
+	if c == "" {
+		return "no comment"
+	}
+	return "COMMENT " + quoteString(c)
 }

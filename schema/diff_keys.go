@@ -250,7 +250,7 @@ func indexNamed(t *Table, name string) *Index {
 // for. A unique constraint and a unique index on the same columns are
 // interchangeable; expression and partial indexes match by name.
 func indexSatisfies(l, ix *Index) bool {
-	if l.invalid {
+	if l.invalid || indexMethod(l) != indexMethod(ix) {
 		return false
 	}
 	if ix.isExpr() {
@@ -259,10 +259,65 @@ func indexSatisfies(l, ix *Index) bool {
 	if l.isExpr() || l.Unique != ix.Unique {
 		return false
 	}
+	if !slices.Equal(descPadded(slices.Clone(l.Desc), len(l.Columns)), descPadded(slices.Clone(ix.Desc), len(ix.Columns))) {
+		return false
+	}
 	if ix.Unique {
 		return sameColumnSet(l.Columns, ix.Columns)
 	}
 	return l.sameKey(ix)
+}
+
+// indexMethod is an index's access method, "btree" when it names none.
+func indexMethod(ix *Index) string {
+	if ix.Method == "" {
+		return "btree"
+	}
+	return ix.Method
+}
+
+// diffChecks matches the model's CHECK constraints with the live ones by
+// name (servers rewrite the expressions). A live check the model does not
+// declare is an extra; one left by an interrupted SET NOT NULL (PostgreSQL)
+// is dropped as safe, unless the plan makes that column NOT NULL again.
+func (p *planner) diffChecks(want, live *Table, a *alteration, add func(*Change)) {
+	notNullAgain := map[string]bool{}
+	for _, c := range a.changes {
+		if c.Kind == SetNotNull {
+			notNullAgain[notNullCheck(want, c.Column)] = true
+		}
+	}
+	for _, ch := range want.Checks {
+		if slices.ContainsFunc(live.Checks, func(l *Check) bool { return l.Name == ch.Name && !l.notValid }) {
+			continue
+		}
+		c := &Change{Kind: AddCheck, Class: Safe, Name: ch.Name, To: ch.Expr, chk: ch, checkRows: true}
+		if i := slices.IndexFunc(live.Checks, func(l *Check) bool { return l.Name == ch.Name }); i >= 0 {
+			// Added NOT VALID by a migration that did not validate it.
+			add(&Change{Kind: DropCheck, Class: Safe, Name: ch.Name, From: live.Checks[i].Expr, chk: live.Checks[i],
+				Reason: "not validated: a migration stopped before VALIDATE CONSTRAINT"})
+		}
+		add(c)
+	}
+	for _, l := range live.Checks {
+		if l.Name == "" || slices.ContainsFunc(want.Checks, func(ch *Check) bool { return ch.Name == l.Name }) {
+			continue
+		}
+		c := &Change{Kind: DropCheck, Class: Extra, Name: l.Name, From: l.Expr, chk: l,
+			Reason: fmt.Sprintf("the database has CHECK constraint %q and model %q does not declare it", l.Name, want.Model)}
+		if col, ok := strings.CutSuffix(l.Name, "_not_null"); ok && strings.HasPrefix(col, want.Name+"_") && isNotNullCheck(l.Expr) {
+			if notNullAgain[l.Name] {
+				continue // SetNotNull drops and adds it again
+			}
+			c.Class, c.Reason = Safe, "left by an interrupted SET NOT NULL"
+		}
+		add(c)
+	}
+}
+
+// isNotNullCheck reports whether a check's expression is "col IS NOT NULL".
+func isNotNullCheck(expr string) bool {
+	return strings.HasSuffix(strings.TrimRight(strings.ToUpper(stripOuterParens(expr)), ")"), " IS NOT NULL")
 }
 
 func (p *planner) diffForeignKeys(want, live *Table, a *alteration, add func(*Change)) {
@@ -270,7 +325,8 @@ func (p *planner) diffForeignKeys(want, live *Table, a *alteration, add func(*Ch
 	var missing []*ForeignKey
 	for _, fk := range want.ForeignKeys {
 		i := slices.IndexFunc(live.ForeignKeys, func(l *ForeignKey) bool {
-			return !matched[l] && !l.notValid && p.sameReference(fk, l) && p.sameAction(fk.OnDelete, l.OnDelete) && p.sameAction(fk.OnUpdate, l.OnUpdate)
+			return !matched[l] && !l.notValid && (!fk.named || l.Name == fk.Name) &&
+				p.sameReference(fk, l) && p.sameAction(fk.OnDelete, l.OnDelete) && p.sameAction(fk.OnUpdate, l.OnUpdate)
 		})
 		if i < 0 {
 			missing = append(missing, fk)

@@ -121,6 +121,23 @@ func renderKind(d dialect, k Kind) (sql string, err error) {
 		if k == DropForeignKey {
 			live.ForeignKeys = append(live.ForeignKeys, fk)
 		}
+	case AddCheck, DropCheck:
+		chk := &Check{Name: "items_name_check", Expr: "name <> ''"}
+		c.Name, c.chk = chk.Name, chk
+		if k == DropCheck {
+			chk.raw = `CONSTRAINT "items_name_check" CHECK (name <> '')`
+			live.Checks = append(live.Checks, chk)
+			live.createSQL = strings.TrimSuffix(live.createSQL, ")") + ", " + chk.raw + ")"
+		}
+	case SetComment:
+		if d.features().has(noComments) {
+			return "", errUnsupported
+		}
+		c.Column = "name"
+		commented := *wantName
+		commented.Comment, commented.commented = "the item's name", true
+		c.col = &commented
+		applyAttr(c.target, k, &commented)
 	default:
 		c.Column = "name"
 	}
@@ -134,7 +151,10 @@ var errUnsupported = fmt.Errorf("unsupported")
 func TestEveryKindRendersOnEveryDialect(t *testing.T) {
 	// What a dialect does not do, and why the planner never asks it.
 	unsupported := map[string]map[Kind]string{
-		"SQLite": {CreateSchema: "a schema is an attached database; inspection reports one that is missing"},
+		"SQLite": {
+			CreateSchema: "a schema is an attached database; inspection reports one that is missing",
+			SetComment:   "SQLite keeps no comments: the planner never compares them (noComments)",
+		},
 	}
 	for _, d := range []dialect{postgres{}, mysql{}, sqlite{}} {
 		for _, k := range kindsDeclared(t) {

@@ -82,6 +82,8 @@ func (my mysql) checkIndex(t *Table, ix *Index) error {
 		return errors.New("MySQL and MariaDB have no partial indexes (drop Where, or index a generated column)")
 	case ix.Expr != "":
 		return errors.New("expression indexes are not supported on MySQL and MariaDB (index a generated column instead)")
+	case ix.Method != "" && ix.Method != "btree":
+		return fmt.Errorf("MySQL and MariaDB (InnoDB) build B-tree indexes only: drop using:%s, or declare the index on PostgreSQL alone", ix.Method)
 	}
 	for _, name := range ix.Columns {
 		c := t.Column(name)

@@ -42,9 +42,16 @@ func (my mysql) columnDef(c *Column, attrs *myAttrs) string {
 	if attrs != nil && attrs.invisible {
 		b.WriteString(" INVISIBLE")
 	}
-	if attrs != nil && attrs.comment != "" {
+	comment := ""
+	if attrs != nil {
+		comment = attrs.comment
+	}
+	if c.commented {
+		comment = c.Comment // the model's
+	}
+	if comment != "" {
 		b.WriteString(" COMMENT ")
-		b.WriteString(myQuote(attrs.comment))
+		b.WriteString(myQuote(comment))
 	}
 	if attrs != nil && attrs.check != "" && c.Type.Name != "json" {
 		b.WriteString(" CHECK (")
@@ -99,7 +106,14 @@ func (my mysql) createTable(t *Table) []string {
 	for _, fk := range t.ForeignKeys {
 		defs = append(defs, my.fkDef(fk))
 	}
+	for _, ch := range t.Checks {
+		defs = append(defs, my.checkDef(ch))
+	}
 	return []string{fmt.Sprintf("CREATE TABLE %s (%s)", my.quoteTable(t), strings.Join(defs, ", "))}
+}
+
+func (my mysql) checkDef(ch *Check) string {
+	return fmt.Sprintf("CONSTRAINT %s CHECK (%s)", my.quote(ch.Name), ch.Expr)
 }
 
 // indexClause is an index as CREATE TABLE declares it. A new table gets its
@@ -110,7 +124,7 @@ func (my mysql) indexClause(ix *Index) string {
 	if ix.Unique {
 		unique = "UNIQUE "
 	}
-	return fmt.Sprintf("%sKEY %s (%s)", unique, my.quote(ix.Name), my.columnList(ix.Columns))
+	return fmt.Sprintf("%sKEY %s (%s)", unique, my.quote(ix.Name), indexKey(my, ix))
 }
 
 // alterTable writes every change to t as clauses of one ALTER TABLE. All
@@ -320,9 +334,13 @@ func (my mysql) clause(c *Change) string {
 		if c.index.Unique {
 			unique = "UNIQUE "
 		}
-		return fmt.Sprintf("ADD %sINDEX %s (%s)", unique, my.quote(c.index.Name), my.columnList(c.index.Columns))
+		return fmt.Sprintf("ADD %sINDEX %s (%s)", unique, my.quote(c.index.Name), indexKey(my, c.index))
 	case DropUnique, DropIndex:
 		return "DROP INDEX " + my.quote(c.Name)
+	case AddCheck:
+		return "ADD " + my.checkDef(c.chk)
+	case DropCheck:
+		return "DROP CONSTRAINT " + my.quote(c.Name)
 	case AddForeignKey:
 		return "ADD " + my.fkDef(c.fk)
 	}
@@ -334,7 +352,7 @@ func (my mysql) createIndex(t *Table, ix *Index) string {
 	if ix.Unique {
 		unique = "UNIQUE "
 	}
-	return fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, my.quote(ix.Name), my.quoteTable(t), my.columnList(ix.Columns))
+	return fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, my.quote(ix.Name), my.quoteTable(t), indexKey(my, ix))
 }
 
 // createSchema creates a database a model's table names.

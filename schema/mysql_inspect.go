@@ -87,14 +87,20 @@ FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN (?)`
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN (?)`
 )
 
-// myIndexesBranch reads indexes; myChecksBranch, on MariaDB only, CHECK
-// constraints: MariaDB keeps a JSON column as longtext with a json_valid
-// check.
+// myIndexesBranch reads indexes. myChecksBranch reads CHECK constraints on
+// MariaDB, which also keeps a JSON column as longtext with a json_valid
+// check; MySQL 8 names a check's table in TABLE_CONSTRAINTS only
+// (myCheckTablesBranch) and its condition in CHECK_CONSTRAINTS
+// (myCheckClausesBranch), matched here by name, unique in a database.
 const (
-	myIndexesBranch = `SELECT 'I', TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, SEQ_IN_INDEX
+	myIndexesBranch = `SELECT 'I', TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, SEQ_IN_INDEX, COLLATION
 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN (?)`
-	myChecksBranch = `SELECT 'K', CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, 0, CHECK_CLAUSE, NULL, NULL, 0
+	myChecksBranch = `SELECT 'K', CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, 0, CHECK_CLAUSE, NULL, NULL, 0, NULL
 FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s AND TABLE_NAME IN (?)`
+	myCheckTablesBranch = `SELECT 'k', TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, 0, NULL, NULL, NULL, 0, NULL
+FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN (?) AND CONSTRAINT_TYPE = 'CHECK'`
+	myCheckClausesBranch = `SELECT 'c', CONSTRAINT_SCHEMA, '', CONSTRAINT_NAME, 0, CHECK_CLAUSE, NULL, NULL, 0, NULL
+FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s`
 )
 
 // myKeyColumnsBranch reads the key columns of the foreign keys of the
@@ -243,6 +249,7 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 			attrs.collation = r.collation
 		}
 		attrs.comment = r.comment
+		c.Comment = r.comment
 		attrs.invisible = strings.Contains(extra, "invisible")
 		if attrs != (myAttrs{}) {
 			c.mysql = &attrs
@@ -268,8 +275,17 @@ func myJSONCheckColumn(clause string) (string, bool) {
 
 func (my mysql) readIndexes(ctx context.Context, db bun.IDB, groups []myGroup, mariaDB bool, snap *snapshot) error {
 	query, args := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myIndexesBranch, g.schema), g.inTables() })
+	branches := []string{myCheckTablesBranch, myCheckClausesBranch}
 	if mariaDB {
-		checks, checkArgs := myUnion(groups, func(g myGroup) (string, []any) { return fmt.Sprintf(myChecksBranch, g.schema), g.inTables() })
+		branches = []string{myChecksBranch}
+	}
+	for _, branch := range branches {
+		checks, checkArgs := myUnion(groups, func(g myGroup) (string, []any) {
+			if branch == myCheckClausesBranch {
+				return fmt.Sprintf(branch, g.schema), slices.Clone(g.args)
+			}
+			return fmt.Sprintf(branch, g.schema), g.inTables()
+		})
 		query += "\nUNION ALL\n" + checks
 		args = append(args, checkArgs...)
 	}
@@ -289,16 +305,23 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, groups []myGroup, m
 		byName   = map[*Index]bool{}     // compared by name only
 		kind     = map[*Index]string{}   // FULLTEXT, SPATIAL
 		indexSet []*Index
+		clauses  = map[tableKey]string{} // MySQL 8: (database, check name) -> condition
+		checks   []*Check                // MySQL 8: found in TABLE_CONSTRAINTS
+		checkIn  []tableKey
 	)
 	for rows.Next() {
 		var (
-			row, nsp, rel, name string
-			col, indexType      sql.NullString
-			subPart             sql.NullInt64
-			nonUnique, seq      int
+			row, nsp, rel, name       string
+			col, indexType, collation sql.NullString
+			subPart                   sql.NullInt64
+			nonUnique, seq            int
 		)
-		if err := rows.Scan(&row, &nsp, &rel, &name, &nonUnique, &col, &subPart, &indexType, &seq); err != nil {
+		if err := rows.Scan(&row, &nsp, &rel, &name, &nonUnique, &col, &subPart, &indexType, &seq, &collation); err != nil {
 			return err
+		}
+		if row == "c" {
+			clauses[tableKey{nsp, name}] = col.String
+			continue
 		}
 		t := snap.tables[tableKey{nsp, rel}]
 		if t == nil {
@@ -319,7 +342,15 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, groups []myGroup, m
 					c.mysql = &myAttrs{}
 				}
 				c.mysql.check = col.String
+				continue
 			}
+			t.Checks = append(t.Checks, &Check{Name: name, Expr: col.String})
+			continue
+		}
+		if row == "k" {
+			ch := &Check{Name: name}
+			t.Checks = append(t.Checks, ch)
+			checks, checkIn = append(checks, ch), append(checkIn, tableKey{nsp, name})
 			continue
 		}
 		if name == "PRIMARY" {
@@ -354,9 +385,15 @@ func (my mysql) readIndexes(ctx context.Context, db bun.IDB, groups []myGroup, m
 		}
 		lastIx.Columns = append(lastIx.Columns, col.String)
 		parts[lastIx] = append(parts[lastIx], part)
+		if collation.String == "D" {
+			lastIx.Desc = append(descPadded(lastIx.Desc, len(lastIx.Columns)-1), true)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	for i, ch := range checks {
+		ch.Expr = clauses[checkIn[i]]
 	}
 	for _, ix := range indexSet {
 		if byName[ix] {

@@ -482,7 +482,7 @@ func (mysql) algorithm(c *Change, live *Table) int {
 			return myCopy // an expression default is evaluated for every row
 		}
 		return myInstant
-	case DropColumn, SetDefault, DropDefault:
+	case DropColumn, SetDefault, DropDefault, DropCheck, SetComment:
 		return myInstant
 	case SetNotNull, DropNotNull, AddIndex, AddUnique, DropIndex, DropUnique, AddForeignKey, DropForeignKey, AddPrimaryKey:
 		return myInplace
@@ -524,6 +524,8 @@ func (my mysql) blocks(c *Change, live *Table) (lock, instead string) {
 		return "adding a column whose default is an expression " + copies, "add the column with a constant default or none, then fill it in batches"
 	case DropPrimaryKey:
 		return "dropping the primary key " + copies, "replace it in one statement with the new key"
+	case AddCheck:
+		return "adding a CHECK constraint " + copies, "add it at a quiet moment with --allow-blocking, or use an online schema change tool (gh-ost, pt-online-schema-change)"
 	}
 	return copies, "use an online schema change tool (gh-ost, pt-online-schema-change)"
 }

@@ -470,15 +470,31 @@ func TestPostgres_ValidationTakesShareUpdateExclusive(t *testing.T) {
 			require.NoError(t, err)
 			running = false
 		default:
-			rows, err := other.QueryContext(t.Context(), `SELECT a.query, l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-				WHERE a.application_name = 'slipway_validate' AND a.state = 'active' AND l.granted AND l.relation = to_regclass('items')`)
+			// pg_locks and pg_stat_activity are read at different moments:
+			// a sample counts only when the same statement ran before and
+			// after its locks were read.
+			started := func() (query string, at time.Time) {
+				_ = other.QueryRowContext(t.Context(), `SELECT query, query_start FROM pg_stat_activity
+					WHERE application_name = 'slipway_validate' AND state = 'active'`).Scan(&query, &at)
+				return query, at
+			}
+			query, at := started()
+			var modes []string
+			rows, err := other.QueryContext(t.Context(), `SELECT l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+				WHERE a.application_name = 'slipway_validate' AND l.granted AND l.relation = to_regclass('items')`)
 			require.NoError(t, err)
 			for rows.Next() {
-				var l seen
-				require.NoError(t, rows.Scan(&l.query, &l.mode))
-				locks = append(locks, l)
+				var mode string
+				require.NoError(t, rows.Scan(&mode))
+				modes = append(modes, mode)
 			}
 			require.NoError(t, rows.Close())
+			if q, a := started(); q != query || !a.Equal(at) || query == "" {
+				continue
+			}
+			for _, mode := range modes {
+				locks = append(locks, seen{query, mode})
+			}
 		}
 	}
 	validating := 0

@@ -87,6 +87,9 @@ const (
 	DropIndex         Kind = "DropIndex"
 	AddForeignKey     Kind = "AddForeignKey"
 	DropForeignKey    Kind = "DropForeignKey"
+	AddCheck          Kind = "AddCheck"   // CHECK constraint
+	DropCheck         Kind = "DropCheck"  //
+	SetComment        Kind = "SetComment" // a column's comment
 )
 
 // Class is a change's safety class (DESIGN.md, "Safety classes").
@@ -148,6 +151,7 @@ type Change struct {
 	col, old, target *Column
 	index            *Index
 	fk               *ForeignKey
+	chk              *Check
 	pk               *PrimaryKey
 	check            *precheck
 	// checkRows asks for a precheck of the rows a new key must hold
@@ -180,8 +184,12 @@ func (c *Change) String() string {
 		fmt.Fprintf(&b, "+ column %s.%s %s", c.Table, c.Column, c.To)
 	case DropColumn:
 		fmt.Fprintf(&b, "- column %s.%s %s", c.Table, c.Column, c.From)
-	case WidenType, ChangeType, SetNotNull, DropNotNull, SetDefault, DropDefault, AddAutoIncrement, DropAutoIncrement:
+	case WidenType, ChangeType, SetNotNull, DropNotNull, SetDefault, DropDefault, AddAutoIncrement, DropAutoIncrement, SetComment:
 		fmt.Fprintf(&b, "~ column %s.%s: %s -> %s", c.Table, c.Column, orNone(c.From), orNone(c.To))
+	case AddCheck:
+		fmt.Fprintf(&b, "+ check %s on %s (%s)", c.Name, c.Table, c.To)
+	case DropCheck:
+		fmt.Fprintf(&b, "- check %s on %s (%s)", c.Name, c.Table, c.From)
 	case AddPrimaryKey, AddUnique, AddIndex, AddForeignKey:
 		fmt.Fprintf(&b, "+ %s %s on %s %s", objectWord(c.Kind), c.Name, c.Table, c.To)
 	case DropPrimaryKey, DropUnique, DropIndex, DropForeignKey:

@@ -78,7 +78,29 @@ func (pg postgres) createTable(t *Table) []string {
 	for _, fk := range t.ForeignKeys {
 		defs = append(defs, pg.fkDef(fk))
 	}
-	return []string{fmt.Sprintf("CREATE TABLE %s (%s)", pg.quoteTable(t), strings.Join(defs, ", "))}
+	for _, ch := range t.Checks {
+		defs = append(defs, pg.checkDef(ch))
+	}
+	out := []string{fmt.Sprintf("CREATE TABLE %s (%s)", pg.quoteTable(t), strings.Join(defs, ", "))}
+	for _, c := range t.Columns {
+		if c.Comment != "" {
+			out = append(out, pg.commentOn(t, c))
+		}
+	}
+	return out
+}
+
+func (pg postgres) checkDef(ch *Check) string {
+	return fmt.Sprintf("CONSTRAINT %s CHECK (%s)", pg.quote(ch.Name), ch.Expr)
+}
+
+// commentOn sets column c's comment, or removes it.
+func (pg postgres) commentOn(t *Table, c *Column) string {
+	comment := "NULL"
+	if c.Comment != "" {
+		comment = quoteString(c.Comment)
+	}
+	return fmt.Sprintf("COMMENT ON COLUMN %s.%s IS %s", pg.quoteTable(t), pg.quote(c.Name), comment)
 }
 
 // alterTable writes every change to t as clauses of one ALTER TABLE, in the
@@ -147,7 +169,21 @@ func (pg postgres) clause(t *Table, c *Change, online bool) (string, []statement
 	alter := "ALTER TABLE " + pg.quoteTable(t) + " "
 	switch c.Kind {
 	case AddColumn:
+		if c.col.Comment != "" {
+			return "ADD COLUMN " + pg.columnDef(c.col), stmts(pg.commentOn(t, c.col))
+		}
 		return "ADD COLUMN " + pg.columnDef(c.col), nil
+	case SetComment:
+		return "", stmts(pg.commentOn(t, c.col))
+	case AddCheck:
+		if !online {
+			return "ADD " + pg.checkDef(c.chk), nil
+		}
+		return "ADD " + pg.checkDef(c.chk) + " NOT VALID", []statement{
+			{sql: alter + "VALIDATE CONSTRAINT " + pg.quote(c.chk.Name), after: true, online: true},
+		}
+	case DropCheck:
+		return "DROP CONSTRAINT " + pg.quote(c.Name), nil
 	case DropColumn:
 		return "DROP COLUMN " + col(), nil
 	case WidenType:
@@ -231,11 +267,15 @@ func (pg postgres) createIndex(t *Table, ix *Index) string {
 	if ix.Unique {
 		unique = "UNIQUE "
 	}
-	key := pg.columnList(ix.Columns)
+	key := indexKey(pg, ix)
 	if ix.Expr != "" {
 		key = ix.Expr
 	}
-	s := fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, pg.quote(ix.Name), pg.quoteTable(t), key)
+	using := ""
+	if ix.Method != "" && ix.Method != "btree" {
+		using = "USING " + ix.Method + " "
+	}
+	s := fmt.Sprintf("CREATE %sINDEX %s ON %s %s(%s)", unique, pg.quote(ix.Name), pg.quoteTable(t), using, key)
 	if ix.Where != "" {
 		s += " WHERE " + ix.Where
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -33,22 +34,25 @@ SELECT current_schema(), rel.nspname, rel.relname, rel.relkind::text,
 	pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
 	(SELECT coalesce(json_agg(DISTINCT req.nsp), '[]') FROM req
 		WHERE NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = req.nsp))::text,
-	CASE WHEN rel.reltuples >= 0 THEN rel.reltuples::bigint ELSE pg_relation_size(rel.oid) / 64 END
+	CASE WHEN rel.reltuples >= 0 THEN rel.reltuples::bigint ELSE pg_relation_size(rel.oid) / 64 END,
+	coalesce(col_description(a.attrelid, a.attnum), '')
 FROM (SELECT 1) AS one
 LEFT JOIN rel ON true
 LEFT JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 ORDER BY rel.nspname, rel.relname, a.attnum`
 
-// pgConstraintsQuery reads primary keys, unique constraints and foreign
-// keys of the requested tables, and the foreign keys referencing them. Key
+// pgConstraintsQuery reads primary keys, unique constraints, CHECK
+// constraints and foreign keys of the requested tables, and the foreign
+// keys referencing them. Key
 // columns are resolved with set-based joins rather than a subquery per row:
 // that keeps the estimated cost far below jit_above_cost, since JIT
 // compilation alone would cost more than the query.
 const pgConstraintsQuery = pgRequested + `, cons AS (
-	SELECT con.oid, con.conname, con.contype, con.conrelid, con.confrelid, con.conkey, con.confkey, con.confupdtype, con.confdeltype, con.convalidated
+	SELECT con.oid, con.conname, con.contype, con.conrelid, con.confrelid, con.conkey, con.confkey, con.confupdtype, con.confdeltype, con.convalidated,
+		CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) ELSE '' END AS expr
 	FROM pg_constraint con
-	WHERE con.contype IN ('p', 'u', 'f')
+	WHERE (con.contype IN ('p', 'u', 'f') OR (con.contype = 'c' AND con.conislocal))
 		AND (con.conrelid IN (SELECT oid FROM rel) OR con.confrelid IN (SELECT oid FROM rel))
 ), cols AS (
 	SELECT cons.oid, json_agg(a.attname ORDER BY k.ord)::text AS names
@@ -61,13 +65,13 @@ const pgConstraintsQuery = pgRequested + `, cons AS (
 	WHERE a.attrelid = cons.confrelid AND a.attnum = k.num
 	GROUP BY cons.oid
 )
-SELECT cn.nspname, cc.relname, cons.conname, cons.contype::text, cols.names,
+SELECT cn.nspname, cc.relname, cons.conname, cons.contype::text, coalesce(cols.names, '[]'),
 	coalesce(fn.nspname, ''), coalesce(fc.relname, ''), coalesce(refcols.names, '[]'),
-	cons.confupdtype::text, cons.confdeltype::text, cons.convalidated
+	cons.confupdtype::text, cons.confdeltype::text, cons.convalidated, cons.expr
 FROM cons
 JOIN pg_class cc ON cc.oid = cons.conrelid
 JOIN pg_namespace cn ON cn.oid = cc.relnamespace
-JOIN cols ON cols.oid = cons.oid
+LEFT JOIN cols ON cols.oid = cons.oid
 LEFT JOIN refcols ON refcols.oid = cons.oid
 LEFT JOIN pg_class fc ON fc.oid = cons.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
@@ -80,10 +84,14 @@ SELECT rel.nspname, rel.relname, i.relname, ix.indisunique,
 		LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num
 		WHERE k.ord <= ix.indnkeyatts ORDER BY k.ord))::text,
 	coalesce(pg_get_expr(ix.indexprs, ix.indrelid), ''),
-	coalesce(pg_get_expr(ix.indpred, ix.indrelid), ''), ix.indisvalid
+	coalesce(pg_get_expr(ix.indpred, ix.indrelid), ''), ix.indisvalid, am.amname,
+	to_json(ARRAY(
+		SELECT (o.opt & 1) = 1 FROM unnest(ix.indoption::int2[]) WITH ORDINALITY AS o(opt, ord)
+		WHERE o.ord <= ix.indnkeyatts ORDER BY o.ord))::text
 FROM rel
 JOIN pg_index ix ON ix.indrelid = rel.oid
 JOIN pg_class i ON i.oid = ix.indexrelid
+JOIN pg_am am ON am.oid = i.relam
 WHERE NOT EXISTS (
 	SELECT 1 FROM pg_constraint con
 	WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid AND con.contype IN ('p', 'u', 'x'))
@@ -121,10 +129,10 @@ func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap
 			current                                       sql.NullString
 			nsp, rel, kind, col, typ, def, ident, genrted sql.NullString
 			notNull                                       sql.NullBool
-			missing                                       string
+			missing, comment                              string
 			estimate                                      sql.NullInt64
 		)
-		if err := rows.Scan(&current, &nsp, &rel, &kind, &col, &typ, &notNull, &def, &ident, &genrted, &missing, &estimate); err != nil {
+		if err := rows.Scan(&current, &nsp, &rel, &kind, &col, &typ, &notNull, &def, &ident, &genrted, &missing, &estimate, &comment); err != nil {
 			return err
 		}
 		if !current.Valid {
@@ -168,7 +176,7 @@ func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap
 		if err != nil {
 			return fmt.Errorf("table %q column %q: type %q: %w", rel.String, col.String, typ.String, err)
 		}
-		c := &Column{Name: col.String, Type: ct, Nullable: !notNull.Bool}
+		c := &Column{Name: col.String, Type: ct, Nullable: !notNull.Bool, Comment: comment}
 		switch {
 		case ident.String != "":
 			c.AutoIncrement, c.identity = true, true
@@ -214,11 +222,11 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			nsp, rel, name, typ, colsJSON, refNsp, refRel, refColsJSON, upd, del string
-			validated                                                            bool
-			cols, refCols                                                        []string
+			nsp, rel, name, typ, colsJSON, refNsp, refRel, refColsJSON, upd, del, expr string
+			validated                                                                  bool
+			cols, refCols                                                              []string
 		)
-		if err := rows.Scan(&nsp, &rel, &name, &typ, &colsJSON, &refNsp, &refRel, &refColsJSON, &upd, &del, &validated); err != nil {
+		if err := rows.Scan(&nsp, &rel, &name, &typ, &colsJSON, &refNsp, &refRel, &refColsJSON, &upd, &del, &validated, &expr); err != nil {
 			return err
 		}
 		if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
@@ -243,6 +251,10 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 			if t != nil {
 				t.Indexes = append(t.Indexes, &Index{Name: name, Columns: cols, Unique: true, Constraint: true})
 			}
+		case "c":
+			if t != nil {
+				t.Checks = append(t.Checks, &Check{Name: name, Expr: stripOuterParens(expr), notValid: !validated})
+			}
 		case "f":
 			fk := &ForeignKey{Name: name, Columns: cols, RefSchema: snap.display(refNsp), RefTable: refRel, RefColumns: refCols,
 				OnUpdate: pgActions[upd], OnDelete: pgActions[del], notValid: !validated}
@@ -266,14 +278,18 @@ func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			nsp, rel, name, colsJSON, expr, pred string
-			unique, valid                        bool
-			cols                                 []string
+			nsp, rel, name, colsJSON, expr, pred, method, descJSON string
+			unique, valid                                          bool
+			cols                                                   []string
+			desc                                                   []bool
 		)
-		if err := rows.Scan(&nsp, &rel, &name, &unique, &colsJSON, &expr, &pred, &valid); err != nil {
+		if err := rows.Scan(&nsp, &rel, &name, &unique, &colsJSON, &expr, &pred, &valid, &method, &descJSON); err != nil {
 			return err
 		}
 		if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(descJSON), &desc); err != nil {
 			return err
 		}
 		t := snap.tables[tableKey{nsp, rel}]
@@ -281,8 +297,14 @@ func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap
 			continue
 		}
 		ix := &Index{Name: name, Unique: unique, Expr: expr, Where: pred, invalid: !valid}
+		if method != "btree" {
+			ix.Method = method
+		}
 		if expr == "" {
 			ix.Columns = cols
+			if slices.Contains(desc, true) {
+				ix.Desc = desc
+			}
 		}
 		t.Indexes = append(t.Indexes, ix)
 	}

@@ -66,6 +66,9 @@ func (sqlite) checkTable(t *Table) error {
 		if reserved(ix.Name) {
 			return fmt.Errorf("index %q: names beginning with \"sqlite_\" are reserved by SQLite (name the index otherwise)", ix.Name)
 		}
+		if ix.Method != "" && ix.Method != "btree" {
+			return fmt.Errorf("index %q: SQLite builds B-tree indexes only (drop using:%s)", ix.Name, ix.Method)
+		}
 	}
 	for _, c := range t.Columns {
 		if !c.AutoIncrement {
@@ -105,4 +108,4 @@ func asciiLower(s string) string {
 
 func (sqlite) transactional() bool { return true }
 
-func (sqlite) features() features { return 0 }
+func (sqlite) features() features { return noComments }

@@ -106,8 +106,17 @@ func (s sqlite) tableSQL(t *Table, name string, def *sqliteTableDef) string {
 		}
 		defs = append(defs, u)
 	}
-	if def != nil {
-		defs = append(defs, def.checks...)
+	// The checks the table had, as written (an unnamed one is kept), then
+	// the new ones.
+	for _, ch := range def.tableChecks() {
+		if ch.Name == "" || slices.ContainsFunc(t.Checks, func(o *Check) bool { return strings.EqualFold(o.Name, ch.Name) }) {
+			defs = append(defs, ch.raw)
+		}
+	}
+	for _, ch := range t.Checks {
+		if !slices.ContainsFunc(def.tableChecks(), func(o *Check) bool { return strings.EqualFold(o.Name, ch.Name) }) {
+			defs = append(defs, fmt.Sprintf("CONSTRAINT %s CHECK (%s)", s.quote(ch.Name), ch.Expr))
+		}
 	}
 	for _, fk := range t.ForeignKeys {
 		defs = append(defs, s.fkDef(fk))
@@ -294,7 +303,7 @@ func sqliteRowidAlias(t *Table) *Column {
 // sqliteRebuiltTable is live with the changes made: the table a rebuild creates.
 // Its indexes are the unique constraints; other indexes are recreated apart.
 func sqliteRebuiltTable(live *Table, changes []*Change) *Table {
-	t := &Table{Schema: live.Schema, Name: live.Name, PrimaryKey: live.PrimaryKey, ForeignKeys: slices.Clone(live.ForeignKeys)}
+	t := &Table{Schema: live.Schema, Name: live.Name, PrimaryKey: live.PrimaryKey, ForeignKeys: slices.Clone(live.ForeignKeys), Checks: slices.Clone(live.Checks)}
 	for _, c := range live.Columns {
 		cp := *c
 		t.Columns = append(t.Columns, &cp)
@@ -333,6 +342,11 @@ func sqliteRebuiltTable(live *Table, changes []*Change) *Table {
 			t.ForeignKeys = append(t.ForeignKeys, ch.fk)
 		case DropForeignKey:
 			t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(fk *ForeignKey) bool { return fk == ch.fk })
+		case AddCheck:
+			t.Checks = append(t.Checks, ch.chk)
+		case DropCheck:
+			t.Checks = slices.DeleteFunc(t.Checks, func(c *Check) bool { return c == ch.chk })
+		case SetComment: // SQLite keeps no comments
 		default:
 			panic(fmt.Sprintf("schema: no SQLite table rebuild for %s", ch.Kind))
 		}
@@ -352,7 +366,7 @@ func (s sqlite) createIndex(t *Table, ix *Index) string {
 	if ix.Unique {
 		unique = "UNIQUE "
 	}
-	key := s.columnList(ix.Columns)
+	key := indexKey(s, ix)
 	if ix.Expr != "" {
 		key = ix.Expr
 	}

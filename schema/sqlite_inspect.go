@@ -247,6 +247,13 @@ func (s sqlite) readColumns(ctx context.Context, db bun.IDB, with, arg string, i
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	for key, t := range in.snap.tables {
+		for _, ch := range in.defs[key].tableChecks() {
+			if ch.Name != "" { // an unnamed check is carried over, never compared
+				t.Checks = append(t.Checks, ch)
+			}
+		}
+	}
 	for key, cols := range pks {
 		slices.SortFunc(cols, func(a, b pkColumn) int { return int(a.pos - b.pos) })
 		t := in.snap.tables[key]
@@ -319,10 +326,10 @@ func (s sqlite) readIndexes(ctx context.Context, db bun.IDB, with, arg string, i
 				ix.Name = name
 			}
 		} else {
-			key, where, plain := sqliteParseCreateIndex(r.text)
+			key, where, plain, desc := sqliteParseCreateIndex(r.text)
 			ix.Where, ix.sql = where, r.text
 			if plain && !r.expr {
-				ix.Columns = r.cols
+				ix.Columns, ix.Desc = r.cols, desc
 			} else {
 				ix.Expr = key
 			}

@@ -126,7 +126,7 @@ func TestParseCreateTable(t *testing.T) {
 	assert.Equal(t, "COLLATE NOCASE CHECK (length(code) > 1)", def.column("code").extra)
 	assert.Equal(t, "GENERATED ALWAYS AS (price * 2) STORED", def.column("total").extra)
 	assert.Empty(t, def.column("price").extra, "DEFAULT is read from the pragma")
-	assert.Equal(t, []string{"CONSTRAINT positive CHECK (price > 0 AND code <> ',')"}, def.checks)
+	assert.Equal(t, []*Check{{Name: "positive", Expr: "price > 0 AND code <> ','", raw: "CONSTRAINT positive CHECK (price > 0 AND code <> ',')"}}, def.checks)
 	assert.Equal(t, "WITHOUT ROWID, STRICT", def.options)
 	assert.True(t, def.withoutRowid)
 	assert.Equal(t, "code_key", def.uniqueName([]string{"code"}))
@@ -146,17 +146,20 @@ func TestParseCreateIndex(t *testing.T) {
 		wantKey   string
 		wantWhere string
 		wantPlain bool
+		wantDesc  []bool
 	}{
 		{give: `CREATE INDEX "i" ON "t" ("a", b)`, wantKey: `"a", b`, wantPlain: true},
 		{give: `CREATE UNIQUE INDEX i ON t (a ASC)`, wantKey: `a ASC`, wantPlain: true},
-		{give: `CREATE INDEX i ON t (a DESC)`, wantKey: `a DESC`},
+		{give: `CREATE INDEX i ON t (a DESC)`, wantKey: `a DESC`, wantPlain: true, wantDesc: []bool{true}},
+		{give: `CREATE INDEX i ON t (a, "b" desc)`, wantKey: `a, "b" desc`, wantPlain: true, wantDesc: []bool{false, true}},
 		{give: `CREATE INDEX i ON t (a COLLATE NOCASE)`, wantKey: `a COLLATE NOCASE`},
 		{give: `CREATE INDEX i ON t (lower(a))`, wantKey: `lower(a)`},
 		{give: `CREATE INDEX "i(" ON t (a) WHERE a IS NOT NULL`, wantKey: `a`, wantWhere: `a IS NOT NULL`, wantPlain: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
-			key, where, plain := sqliteParseCreateIndex(tt.give)
+			key, where, plain, desc := sqliteParseCreateIndex(tt.give)
+			assert.Equal(t, tt.wantDesc, desc)
 			assert.Equal(t, tt.wantKey, key)
 			assert.Equal(t, tt.wantWhere, where)
 			assert.Equal(t, tt.wantPlain, plain)

@@ -14,7 +14,7 @@ import (
 // sqliteTableDef is what a CREATE TABLE statement says beside the pragmas.
 type sqliteTableDef struct {
 	columns      map[string]*sqliteColumnDef // by lower-cased name
-	checks       []string                    // table CHECK constraints as written
+	checks       []*Check                    // table CHECK constraints, raw as written
 	options      string                      // after the column list: WITHOUT ROWID, STRICT
 	withoutRowid bool
 	pkName       string
@@ -43,6 +43,14 @@ func (d *sqliteTableDef) column(name string) *sqliteColumnDef {
 		}
 	}
 	return &sqliteColumnDef{}
+}
+
+// tableChecks is the table's CHECK constraints; none when d is nil.
+func (d *sqliteTableDef) tableChecks() []*Check {
+	if d == nil {
+		return nil
+	}
+	return d.checks
 }
 
 func (d *sqliteTableDef) uniqueName(cols []string) string {
@@ -81,8 +89,9 @@ func (d *sqliteTableDef) rename(ren map[string]string) {
 		columns[name] = c
 	}
 	d.columns = columns
-	for i, check := range d.checks {
-		d.checks[i] = sqliteRenameIdents(check, ren)
+	for _, check := range d.checks {
+		check.raw = sqliteRenameIdents(check.raw, ren)
+		check.Expr = sqliteRenameIdents(check.Expr, ren)
 	}
 	for _, keys := range [][]sqliteNamedKey{d.uniques, d.fks} {
 		for i := range keys {
@@ -132,7 +141,11 @@ func (d *sqliteTableDef) tableConstraint(part []sqlToken, raw string) {
 	}
 	switch kind := part[i]; {
 	case isKeyword(kind, "CHECK"):
-		d.checks = append(d.checks, raw)
+		ch := &Check{Name: name, raw: raw}
+		if g := nextGroup(part, i); g != nil {
+			ch.Expr = strings.TrimSpace(g.inner())
+		}
+		d.checks = append(d.checks, ch)
 	case isKeyword(kind, "PRIMARY"):
 		d.pkName = name
 	case isKeyword(kind, "UNIQUE"):
@@ -194,25 +207,29 @@ func (d *sqliteTableDef) columnDef(part []sqlToken, body string) {
 }
 
 // sqliteParseCreateIndex reads a CREATE INDEX statement: the text of its key, its
-// WHERE clause, and whether the key is a plain list of columns.
-func sqliteParseCreateIndex(stmt string) (key, where string, plain bool) {
+// WHERE clause, whether the key is a plain list of columns, and which of
+// them sort descending.
+func sqliteParseCreateIndex(stmt string) (key, where string, plain bool, desc []bool) {
 	toks := lexSQL(stmt)
 	g := slices.IndexFunc(toks, func(t sqlToken) bool { return t.kind == '(' })
 	if g < 0 {
-		return "", "", false
+		return "", "", false, nil
 	}
 	key = strings.TrimSpace(toks[g].inner())
 	if g+1 < len(toks) && isKeyword(toks[g+1], "WHERE") {
 		where = strings.TrimSpace(stmt[toks[g+1].end:])
 	}
 	plain = true
-	for _, part := range splitTokens(lexSQL(key)) {
+	for i, part := range splitTokens(lexSQL(key)) {
 		ident := part[0].kind == 'w' || part[0].kind == 'q'
-		if !ident || len(part) > 2 || (len(part) == 2 && !isKeyword(part[1], "ASC")) {
+		if !ident || len(part) > 2 || (len(part) == 2 && !isKeyword(part[1], "ASC", "DESC")) {
 			plain = false
 		}
+		if len(part) == 2 && isKeyword(part[1], "DESC") {
+			desc = append(descPadded(desc, i), true)
+		}
 	}
-	return key, where, plain
+	return key, where, plain, desc
 }
 
 // sqliteKeyColumns lists the column names of a key such as ("a", b COLLATE NOCASE).

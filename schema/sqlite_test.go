@@ -78,6 +78,14 @@ type gadgetV2 struct { // name widened: a rebuild
 
 func (*gadgetV2) Indexes() []schema.Index { return (*gadgetV1)(nil).Indexes() }
 
+// Checks declares the named table check; the unnamed one is the table's
+// own, carried over and never compared.
+func (*gadgetV1) Checks() []schema.Check {
+	return []schema.Check{{Name: "gadgets_price_sane", Expr: "price < 1000000"}}
+}
+
+func (*gadgetV2) Checks() []schema.Check { return (*gadgetV1)(nil).Checks() }
+
 // gadgetsDDL is gadgetV1 written by hand, with what the model does not
 // describe: a collation, CHECK constraints, a generated column, a trigger
 // and a view.
@@ -88,7 +96,8 @@ var gadgetsDDL = []string{
 		code varchar(20) COLLATE NOCASE CONSTRAINT gadgets_code_key UNIQUE,
 		price REAL NOT NULL DEFAULT 0 CHECK (price >= 0),
 		price_cents INTEGER GENERATED ALWAYS AS (CAST(price * 100 AS INTEGER)) VIRTUAL,
-		CONSTRAINT gadgets_price_sane CHECK (price < 1000000)
+		CONSTRAINT gadgets_price_sane CHECK (price < 1000000),
+		CHECK (length(name) > 0)
 	)`,
 	`CREATE INDEX gadgets_name_idx ON gadgets (name)`,
 	`CREATE INDEX gadgets_lower_name_idx ON gadgets (lower(name))`,
@@ -146,7 +155,7 @@ func TestSQLite_RebuildKeepsRowsIndexesTriggersAndTheSequence(t *testing.T) {
 
 	assert.Equal(t, before, schemaSQL(t, db, "gadgets"), "indexes and triggers are recreated exactly once, as they were written")
 	ddl := tableSQL(t, db, "gadgets")
-	for _, want := range []string{"COLLATE NOCASE", "CHECK (price >= 0)", "CONSTRAINT gadgets_price_sane CHECK (price < 1000000)", "GENERATED ALWAYS AS (CAST(price * 100 AS INTEGER)) VIRTUAL"} {
+	for _, want := range []string{"COLLATE NOCASE", "CHECK (price >= 0)", "CONSTRAINT gadgets_price_sane CHECK (price < 1000000)", "CHECK (length(name) > 0)", "GENERATED ALWAYS AS (CAST(price * 100 AS INTEGER)) VIRTUAL"} {
 		assert.Contains(t, ddl, want)
 	}
 	_, err = db.NewInsert().Model(&gadgetV2{Name: "bad", Price: -1}).Exec(ctx)

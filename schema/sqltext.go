@@ -276,3 +276,16 @@ func unquote(s string) string {
 func quoteString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+// indexKey is an index's key columns, quoted, each followed by DESC where
+// the index sorts it descending.
+func indexKey(d interface{ quote(string) string }, ix *Index) string {
+	parts := make([]string, len(ix.Columns))
+	for i, c := range ix.Columns {
+		parts[i] = d.quote(c)
+		if i < len(ix.Desc) && ix.Desc[i] {
+			parts[i] += " DESC"
+		}
+	}
+	return strings.Join(parts, ", ")
+}

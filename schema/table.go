@@ -22,6 +22,7 @@ type Table struct {
 	PrimaryKey  *PrimaryKey   // nil when the table has none
 	Indexes     []*Index      // unique constraints and indexes, without the primary key
 	ForeignKeys []*ForeignKey // outgoing foreign keys
+	Checks      []*Check      // CHECK constraints of the table (not a column's own on MariaDB)
 
 	// SQLite: the CREATE TABLE and CREATE TRIGGER statements as the catalog
 	// keeps them, which a table rebuild carries over.
@@ -65,6 +66,10 @@ type Column struct {
 	// Field is the Go struct field the column comes from; "" for a column
 	// read from the database.
 	Field string
+	// Comment is the column's comment (PostgreSQL, MySQL). A model's column
+	// is compared with the database's only when the model declares one
+	// (slipway:"comment:'...'").
+	Comment string
 
 	identity   bool     // PostgreSQL: an identity column rather than a serial one
 	rawDefault string   // the default as written (model tag or catalog), for DDL
@@ -72,6 +77,7 @@ type Column struct {
 	mysql      *myAttrs // MySQL: what a MODIFY COLUMN must repeat (collation, comment)
 	charBytes  int      // MySQL: the most bytes a character of a text column takes
 	was        []string // a model column's earlier names (slipway:"was:old")
+	commented  bool     // the model declares the comment
 }
 
 // defaultSQL is the default expression to write into DDL.
@@ -183,6 +189,13 @@ type Index struct {
 	Expr string
 	// Where is the predicate of a partial index.
 	Where string
+	// Method is the index's access method: PostgreSQL's btree (the
+	// default, also written ""), hash, gin, gist, spgist or brin. MySQL's
+	// InnoDB and SQLite build B-trees only.
+	Method string
+	// Desc marks the key columns sorted descending, in Columns' order; nil
+	// (or false) for ascending.
+	Desc []bool
 
 	sql string // SQLite: the CREATE INDEX statement as the catalog keeps it
 
@@ -210,6 +223,19 @@ type ForeignKey struct {
 	// notValid marks a foreign key added NOT VALID and never validated
 	// (PostgreSQL: a migration interrupted before VALIDATE CONSTRAINT).
 	notValid bool
+	// named marks a model's foreign key whose name the model declares
+	// (slipway:"fk:NAME"): the database's must then have that name.
+	named bool
+}
+
+// Check is a CHECK constraint.
+type Check struct {
+	Name string
+	// Expr is the condition every row must meet, as SQL.
+	Expr string
+
+	raw      string // SQLite: the constraint as CREATE TABLE wrote it
+	notValid bool   // PostgreSQL: added NOT VALID and never validated
 }
 
 // Column returns the column with the given name, or nil.
