@@ -331,10 +331,10 @@ type evolution struct {
 	// blockRows is the migrator's blocking threshold.
 	blockRows int64
 	rng       *rand.Rand
-	spec  *evoSpec
-	step  int
-	log   []string // what each step did, for the failure message
-	reads int
+	spec      *evoSpec
+	step      int
+	log       []string // what each step did, for the failure message
+	reads     int
 }
 
 func (e *evolution) fatalf(format string, args ...any) {
