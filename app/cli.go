@@ -234,7 +234,7 @@ func printReport(w io.Writer, r Report, dryRun bool) {
 		printLines(w, "  ", p.String())
 		return
 	}
-	printChanges(w, "  withheld ", p.Withheld())
+	printChanges(w, "  ", p.Withheld())
 }
 
 // printLines prints text line by line, each after indent, in the
@@ -328,6 +328,7 @@ func writeCommand(ctx context.Context, a Migrater, opts schema.MigrateOptions, d
 		p := r.Plan
 		withheld := p.Withheld()
 		applied := len(p.Changes) - len(withheld)
+		var paths []string
 		if p.Empty() {
 			fmt.Fprintf(stdout, "%s: %s schema is up to date, nothing to write", r.DataSource, p.Dialect)
 		} else {
@@ -335,17 +336,20 @@ func writeCommand(ctx context.Context, a Migrater, opts schema.MigrateOptions, d
 			if several > 1 {
 				target = filepath.Join(dir, r.DataSource)
 			}
-			paths, err := p.WriteFiles(target, format, name)
-			if err != nil {
+			var err error
+			if paths, err = p.WriteFiles(target, format, name); err != nil {
 				return failed(stderr, fmt.Errorf("datasource %q: %w", r.DataSource, err))
 			}
-			fmt.Fprintf(stdout, "%s: wrote %d %s (%s) to %s", r.DataSource, applied, plural(applied, "change"), p.Dialect, strings.Join(paths, ", "))
+			fmt.Fprintf(stdout, "%s: wrote %d %s (%s)", r.DataSource, applied, plural(applied, "change"), p.Dialect)
 		}
 		if len(withheld) > 0 {
 			fmt.Fprintf(stdout, ", %d withheld%s", len(withheld), withheldHint(p))
 		}
 		fmt.Fprintln(stdout)
-		printChanges(stdout, "  withheld ", withheld)
+		for _, path := range paths {
+			fmt.Fprintf(stdout, "  file %s\n", path)
+		}
+		printChanges(stdout, "  ", withheld)
 	}
 	return exitOK
 }

@@ -129,7 +129,7 @@ func TestMigrateCommand_AllowDataLoss(t *testing.T) {
 	code, stdout, stderr := runMigrate(t, noteApp(url))
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "1 withheld (use --allow-data-loss to apply)")
-	assert.Contains(t, stdout, "withheld - column notes.owner")
+	assert.Contains(t, stdout, "\n  - column notes.owner varchar NOT NULL  [withheld, destructive: ")
 
 	code, stdout, stderr = runMigrate(t, noteApp(url), "--allow-data-loss")
 	require.Equal(t, 0, code, stderr)
@@ -262,7 +262,7 @@ func TestMigrateCommand_SpeaksItsFlagsAndPrintsEachWithheldChangeOnce(t *testing
 	logged := app.New(boot.DataSource("db", url), boot.Repository[Note]("db"), app.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	code, stdout, stderr := runMigrate(t, logged)
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, `  withheld - column notes.owner varchar NOT NULL  [withheld, destructive: column "owner" is not in model "Note"; dropping it deletes its data (use --allow-data-loss to apply it)]`)
+	assert.Contains(t, stdout, `  - column notes.owner varchar NOT NULL  [withheld, destructive: column "owner" is not in model "Note"; dropping it deletes its data (use --allow-data-loss to apply it)]`)
 	assert.Equal(t, 1, strings.Count(stdout+logs.String(), `column notes.owner`), "once:\n%s%s", stdout, logs.String())
 
 	for _, args := range [][]string{{"--dry-run"}, {"--check"}, {"status"}, {"status", "--json"}} {
@@ -283,7 +283,7 @@ func TestMigrateCommand_WritesMigrationFiles(t *testing.T) {
 	v2 := app.New(boot.DataSource("db", url), boot.Repository[NoteV2]("db"), boot.HTTPDataSource("geocoder", ""), quiet())
 	code, stdout, stderr := runMigrate(t, v2, "--write", dir, "--format", "golang-migrate")
 	require.Equal(t, 0, code, stderr)
-	assert.Regexp(t, `^Writing migration files \(golang-migrate, alter\)\ndb: wrote 1 change \(SQLite\) to \S+/\d{14}_slipway\.up\.sql, \S+/\d{14}_slipway\.down\.sql\ngeocoder: skipped \(not migratable\)\n$`, stdout)
+	assert.Regexp(t, `^Writing migration files \(golang-migrate, alter\)\ndb: wrote 1 change \(SQLite\)\n  file \S+/\d{14}_slipway\.up\.sql\n  file \S+/\d{14}_slipway\.down\.sql\ngeocoder: skipped \(not migratable\)\n$`, stdout)
 
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
