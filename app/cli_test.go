@@ -56,6 +56,15 @@ func TestMigrateCommand_Flags(t *testing.T) {
 		{name: "argument", give: []string{"now"}, wantCode: 2, wantStderr: "migrate: unexpected argument \"now\" (see --help)\n"},
 		{name: "empty models", give: []string{"--models", " , "}, wantCode: 2, wantStderr: "migrate: --models needs at least one model name (see --help)\n"},
 		{name: "models without value", give: []string{"--models"}, wantCode: 2, wantStderr: "migrate: flag needs an argument: -models (see --help)\n"},
+		{name: "check and rebuild", give: []string{"--check", "--rebuild"}, wantCode: 2, wantStderr: "migrate: --check plans an alter and writes nothing: it takes neither --rebuild nor --write (see --help)\n"},
+		{name: "check and write", give: []string{"--check", "--write", "m", "--format", "goose"}, wantCode: 2, wantStderr: "migrate: --check plans an alter and writes nothing: it takes neither --rebuild nor --write (see --help)\n"},
+		{name: "write without format", give: []string{"--write", "m"}, wantCode: 2, wantStderr: "migrate: --write needs --format goose, golang-migrate or bun (got \"\") (see --help)\n"},
+		{name: "write with an unknown format", give: []string{"--write", "m", "--format", "flyway"}, wantCode: 2, wantStderr: "migrate: --write needs --format goose, golang-migrate or bun (got \"flyway\") (see --help)\n"},
+		{name: "write without a directory", give: []string{"--write", "", "--format", "bun"}, wantCode: 2, wantStderr: "migrate: --write needs a directory (see --help)\n"},
+		{name: "format without write", give: []string{"--format", "bun"}, wantCode: 2, wantStderr: "migrate: --format and --name go with --write (see --help)\n"},
+		{name: "status help", give: []string{"status", "-h"}, wantCode: 0, wantStdout: "migrate status [--models A,B] [--json]"},
+		{name: "status argument", give: []string{"status", "now"}, wantCode: 2, wantStderr: "migrate: unexpected argument \"now\" (see --help)\n"},
+		{name: "status flag", give: []string{"status", "--check"}, wantCode: 2, wantStderr: "migrate: flag provided but not defined: -check (see --help)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,31 +160,6 @@ func TestMigrateCommand_RunsTheApplicationsOverride(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "hooks: welcome")
 	assert.Equal(t, 1, countWelcome(t, url))
-}
-
-func TestMigrateCommand_FlagsThatGoTogether(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name       string
-		give       []string
-		wantStderr string
-	}{
-		{name: "check and rebuild", give: []string{"--check", "--rebuild"}, wantStderr: "migrate: --check plans an alter and writes nothing: it takes neither --rebuild nor --write (see --help)\n"},
-		{name: "check and write", give: []string{"--check", "--write", "m", "--format", "goose"}, wantStderr: "migrate: --check plans an alter and writes nothing: it takes neither --rebuild nor --write (see --help)\n"},
-		{name: "write without format", give: []string{"--write", "m"}, wantStderr: "migrate: --write needs --format goose, golang-migrate or bun (got \"\") (see --help)\n"},
-		{name: "write with an unknown format", give: []string{"--write", "m", "--format", "flyway"}, wantStderr: "migrate: --write needs --format goose, golang-migrate or bun (got \"flyway\") (see --help)\n"},
-		{name: "write without a directory", give: []string{"--write", "", "--format", "bun"}, wantStderr: "migrate: --write needs a directory (see --help)\n"},
-		{name: "format without write", give: []string{"--format", "bun"}, wantStderr: "migrate: --format and --name go with --write (see --help)\n"},
-		{name: "status argument", give: []string{"status", "now"}, wantStderr: "migrate: unexpected argument \"now\" (see --help)\n"},
-		{name: "status flag", give: []string{"status", "--check"}, wantStderr: "migrate: flag provided but not defined: -check (see --help)\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := runMigrate(t, noteApp("sqlite::memory:"), tt.give...)
-			assert.Equal(t, 2, code)
-			assert.Equal(t, tt.wantStderr, stderr)
-		})
-	}
 }
 
 func TestMigrateCommand_CheckAndStatus(t *testing.T) {
