@@ -24,9 +24,10 @@ import (
 //	a := app.New(
 //		boot.DefaultDataSource("sqlite:app.db"),
 //		boot.Repository[Todo]("db"),
-//		fx.Invoke(registerRoutes),
+//		rest.Module(rest.Config{}), rest.Model[Todo]("/todos"),
 //	)
 //	if err := a.Boot(ctx); err != nil { ... }
+//	if err := a.Listen(ctx); err != nil { ... }
 //	if err := a.MigrateSchema(ctx, schema.MigrateOptions{}); err != nil { ... }
 //	if err := a.Start(ctx); err != nil { ... }
 //
@@ -35,15 +36,17 @@ import (
 type App struct {
 	options []fx.Option
 
-	mu       sync.Mutex
-	fx       *fx.App
-	registry *boot.Registry
-	hooks    []Hook
-	log      *slog.Logger
-	settings settings
-	booted   bool
-	starting bool
-	started  bool
+	mu        sync.Mutex
+	fx        *fx.App
+	registry  *boot.Registry
+	hooks     []Hook
+	listeners []boot.Listener
+	named     map[string]bool // datasources a log line named already
+	log       *slog.Logger
+	settings  settings
+	booted    bool
+	starting  bool
+	started   bool
 }
 
 // New returns an application built from fx options and modules: the
@@ -91,6 +94,7 @@ type appParams struct {
 
 	Registry       *boot.Registry
 	Hooks          []Hook                 `group:"slipway.hooks"`
+	Listeners      []boot.Listener        `group:"slipway.listeners"`
 	Logger         *loggerSetting         `optional:"true"`
 	MigrateOnStart *migrateOnStartSetting `optional:"true"`
 }
@@ -165,7 +169,7 @@ func (a *App) wire(p appParams) error {
 	if err != nil {
 		return err
 	}
-	a.registry, a.hooks = p.Registry, hooks
+	a.registry, a.hooks, a.listeners = p.Registry, hooks, p.Listeners
 	if p.MigrateOnStart != nil {
 		opts := p.MigrateOnStart.opts
 		a.settings.migrateOnStart = &opts
@@ -188,10 +192,32 @@ func (a *App) Logger() *slog.Logger {
 	return a.log
 }
 
+// Listen boots the application if needed and makes every listener (the
+// rest server: see boot.Listener) take its address, without serving yet.
+// Call it before MigrateSchema so that a taken port fails at once, in one
+// line, rather than after the migration; Start calls it too. Stop releases
+// the addresses if the application never started.
+func (a *App) Listen(ctx context.Context) error {
+	if err := a.Boot(ctx); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	listeners := a.listeners
+	a.mu.Unlock()
+	for _, l := range listeners {
+		if err := l.Listen(ctx); err != nil {
+			return fmt.Errorf("app: %w", err)
+		}
+	}
+	return nil
+}
+
 // Start boots the application if needed, pings every SQL datasource (an
 // unreachable one fails the start with an error naming it, without its
-// password), runs MigrateOnStart's migration if set, then runs the fx
-// OnStart hooks (servers start listening). ctx bounds all of it.
+// password) and logs each datasource with its target (password hidden),
+// takes the listeners' addresses (Listen), runs MigrateOnStart's migration
+// if set, then runs the fx OnStart hooks (servers start serving). ctx
+// bounds all of it.
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Boot(ctx); err != nil {
 		return err
@@ -215,6 +241,14 @@ func (a *App) Start(ctx context.Context) error {
 func (a *App) start(ctx context.Context) error {
 	if err := a.registry.Ping(ctx); err != nil {
 		return fmt.Errorf("app: start: %w", err)
+	}
+	for _, ds := range a.registry.DataSources() {
+		if !a.logged(ds.Name()) { // a migration named it already
+			a.log.InfoContext(ctx, "app: datasource", "datasource", ds.Name(), "target", target(ds))
+		}
+	}
+	if err := a.Listen(ctx); err != nil {
+		return err
 	}
 	if opts := a.settings.migrateOnStart; opts != nil {
 		if err := a.migrate(ctx, *opts); err != nil {
@@ -244,21 +278,53 @@ func (a *App) Stop(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("app: stop: %w", err))
 		}
 	}
+	if !started {
+		for _, l := range a.listeners {
+			if err := l.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("app: stop: %w", err))
+			}
+		}
+	}
 	if err := a.registry.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("app: stop: %w", err))
 	}
 	return errors.Join(errs...)
 }
 
+// logged reports whether a log line named the datasource already, and
+// notes that one will.
+func (a *App) logged(datasource string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.named == nil {
+		a.named = map[string]bool{}
+	}
+	done := a.named[datasource]
+	a.named[datasource] = true
+	return done
+}
+
+// targeted is a datasource that says where it points, credentials hidden.
+type targeted interface {
+	Target() string
+}
+
+// target is where a datasource points, for the log.
+func target(ds any) string {
+	if t, ok := ds.(targeted); ok {
+		return t.Target()
+	}
+	return "(not a database or web service)"
+}
+
 // Run starts the application, waits for SIGINT or SIGTERM (or an
 // fx.Shutdowner), and stops it gracefully; it exits the process with status
-// 0 after a clean stop, or logs the error and exits with 1. Start is bounded
-// by fx's start timeout and Stop by its stop timeout (15 s each unless set
-// with fx.StartTimeout / fx.StopTimeout).
+// 0 after a clean stop, or prints the error on one line to stderr and exits
+// with 1. Start is bounded by fx's start timeout and Stop by its stop
+// timeout (15 s each unless set with fx.StartTimeout / fx.StopTimeout).
 func (a *App) Run() {
 	code, err := a.run(context.Background())
 	if err != nil {
-		a.Logger().Error("app: run failed", "error", err)
 		fmt.Fprintln(os.Stderr, err)
 	}
 	os.Exit(code)

@@ -346,9 +346,10 @@ func TestLogging_AHealthyRunPrintsOneLinePerDataSource(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	require.Len(t, lines, 1, "output:\n%s", buf.String())
-	assert.Contains(t, lines[0], `msg="app: migrated" datasource=db`)
+	require.Len(t, lines, 2, "output:\n%s", buf.String())
+	assert.Contains(t, lines[0], `msg="app: migrated" datasource=db target=sqlite:`)
 	assert.Contains(t, lines[0], "changes=1")
+	assert.Contains(t, lines[1], `msg="app: datasource" datasource=geocoder target="(not configured)"`, "Start names the datasources no migration named")
 }
 
 type lockedWriter struct {

@@ -7,14 +7,18 @@
 //	a := app.New(
 //		boot.DefaultDataSource("sqlite:todo.db"), // DATABASE_URL when set
 //		boot.Repository[Todo]("db"),
-//		fx.Invoke(registerRoutes),
+//		rest.Module(rest.Config{}), rest.Model[Todo]("/todos"),
 //	)
 //	if err := a.Boot(ctx); err != nil { ... }        // build the graph; no I/O
+//	if err := a.Listen(ctx); err != nil { ... }      // take the servers' ports
 //	if err := a.MigrateSchema(ctx, schema.MigrateOptions{}); err != nil { ... }
 //	if err := a.Start(ctx); err != nil { ... }       // ping datasources, start servers
 //	defer a.Stop(ctx)
 //
-// [App.Run] does Start, waits for SIGINT/SIGTERM and stops gracefully.
+// [App.Listen] makes every listener (boot.Listener: the rest server) take
+// its address, so that a port in use fails before the migration; Start
+// does it too. [App.Run] does Start, waits for SIGINT/SIGTERM and stops
+// gracefully, printing a failure once, on one line.
 // [MigrateOnStart] migrates during Start instead (LoopBack's auto-update at
 // start).
 //

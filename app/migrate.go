@@ -227,8 +227,10 @@ func (a *App) migrateOne(ctx context.Context, ds migratable, opts schema.Migrate
 	level := slog.LevelInfo
 	if reporting {
 		level = slog.LevelDebug // the reporter (the migrate command) tells the user
+	} else {
+		a.logged(ds.Name()) // this line names it and its target; Start need not
 	}
-	log.Log(ctx, level, msg, "dialect", plan.Dialect, "rebuild", opts.Rebuild,
+	log.Log(ctx, level, msg, "target", target(ds), "dialect", plan.Dialect, "rebuild", opts.Rebuild,
 		"changes", len(plan.Changes)-len(withheld), "withheld", len(withheld), "hooks", len(ran),
 		"took", took.Round(time.Millisecond))
 	return nil

@@ -13,12 +13,32 @@ import (
 	"github.com/slipwaygo/slipway/repository"
 )
 
-// Value group names: the application lists datasources and repositories
-// without knowing their types.
+// Value group names: the application lists datasources, repositories and
+// listeners without knowing their types.
 const (
 	DataSourcesGroup  = "slipway.datasources"
 	RepositoriesGroup = "slipway.repositories"
+	ListenersGroup    = "slipway.listeners"
+	ModelsGroup       = "slipway.models"
 )
+
+// Listener is a server that takes its network address before it serves,
+// so that a taken port is found before slow start-up work: app.App's
+// Listen and Start call Listen on every listener before migrating, and
+// Stop calls Close on those that never started. The rest package's Server
+// is one; contribute others with AsListener.
+type Listener interface {
+	// Listen takes the address; calling it again does nothing.
+	Listen(ctx context.Context) error
+	// Close releases the address of a listener that never started.
+	Close() error
+}
+
+// AsListener registers the result of constructor (fx injects its
+// parameters), which must implement Listener, in ListenersGroup.
+func AsListener(constructor any) fx.Option {
+	return fx.Provide(fx.Annotate(constructor, fx.As(new(Listener)), fx.ResultTags(`group:"`+ListenersGroup+`"`)))
+}
 
 // DefaultDataSourceName is the name of the datasource DefaultDataSource
 // provides; repositories name it with boot.Repository[T]("db").
@@ -67,9 +87,18 @@ func DataSourceFromEnv(name, env, fallback string) fx.Option {
 func sqlDataSource(name string, url func() string) fx.Option {
 	tag := nameTag(name)
 	return fx.Options(
-		fx.Provide(fx.Annotate(func() (*repository.SQL, error) {
-			return repository.Open(name, url())
-		}, fx.ResultTags(tag))),
+		fx.Provide(fx.Annotate(func(models []AttachedModel) (*repository.SQL, error) {
+			ds, err := repository.Open(name, url())
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range models {
+				if m.DataSource == name {
+					ds.Attach(m.Model)
+				}
+			}
+			return ds, nil
+		}, fx.ParamTags(`group:"`+ModelsGroup+`"`), fx.ResultTags(tag))),
 		fx.Provide(fx.Annotate(func(ds *repository.SQL) repository.DataSource { return ds },
 			fx.ParamTags(tag), fx.ResultTags(`group:"`+DataSourcesGroup+`"`))),
 	)
@@ -100,11 +129,29 @@ func Supply(ds repository.DataSource) fx.Option {
 	return fx.Options(opts...)
 }
 
+// AttachedModel is a model a datasource backs, contributed to ModelsGroup
+// by Repository and Model: the datasource attaches every one of its own
+// when it is built, before any repository is, so that a repository whose
+// model goes through another (a many-to-many relation's through model)
+// finds it whatever order fx builds them in.
+type AttachedModel struct {
+	DataSource string
+	Model      any // a typed nil pointer, (*Todo)(nil)
+}
+
+// Model attaches model T to the SQL datasource named datasource without a
+// repository: a through model of a many-to-many relation, a table only
+// SQL reads. Migrating the datasource creates its table.
+func Model[T any](datasource string) fx.Option {
+	return fx.Supply(fx.Annotate(AttachedModel{DataSource: datasource, Model: (*T)(nil)}, fx.ResultTags(`group:"`+ModelsGroup+`"`)))
+}
+
 // Repository provides a *repository.Repository[T] on the SQL datasource
 // named datasource, and registers it: T joins the models that datasource
 // backs, so migrating it creates T's table.
 func Repository[T any](datasource string) fx.Option {
 	return fx.Options(
+		Model[T](datasource),
 		fx.Provide(fx.Annotate(func(ds *repository.SQL) (*repository.Repository[T], error) {
 			return repository.New[T](ds)
 		}, fx.ParamTags(nameTag(datasource)))),

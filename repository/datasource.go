@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/uptrace/bun"
+	bunschema "github.com/uptrace/bun/schema"
 
 	"github.com/slipwaygo/slipway/internal/dburl"
 	"github.com/slipwaygo/slipway/schema"
@@ -86,6 +87,10 @@ func (s *SQL) DB() *bun.DB { return s.db }
 
 // URL returns the database URL with its password hidden.
 func (s *SQL) URL() string { return s.url }
+
+// Target returns where the datasource points, for logs: its URL with the
+// password and secret parameters hidden.
+func (s *SQL) Target() string { return s.url }
 
 // Dialect returns bun's name for the database: "pg", "mysql" or "sqlite".
 func (s *SQL) Dialect() string { return s.dialect }
@@ -256,6 +261,15 @@ func (h *HTTP) Name() string { return h.name }
 // Configured reports whether the datasource has a base URL.
 func (h *HTTP) Configured() bool { return h.base != nil }
 
+// Target returns where the datasource points, for logs: its base URL with
+// credentials hidden, or "(not configured)".
+func (h *HTTP) Target() string {
+	if h.base == nil {
+		return "(not configured)"
+	}
+	return dburl.Redact(h.base.String())
+}
+
 // URL resolves a path and query against the base URL.
 func (h *HTTP) URL(path string, query url.Values) string {
 	if h.base == nil {
@@ -308,4 +322,53 @@ func (s *SQL) Locked(ctx context.Context, log *slog.Logger, fn func(ctx context.
 	err := schema.NewMigrator(s.db, schema.WithLogger(log)).Locked(ctx,
 		func(ctx context.Context, conn bun.IDB) error { return fn(WithDB(ctx, s, conn)) })
 	return scrub(err, s)
+}
+
+// registerThrough makes sure bun knows the through (join) tables of typ's
+// many-to-many relations before typ's own metadata is built: bun resolves a
+// `bun:"m2m:appointments"` relation by table name and panics when no model
+// with that table was registered. The through model must be attached to the
+// datasource (a repository for it attaches it, or Attach, or
+// boot.Model): attaching records it, this registers it.
+func (s *SQL) registerThrough(typ reflect.Type) error {
+	if typ.Kind() != reflect.Struct {
+		return nil
+	}
+	for i := range typ.NumField() {
+		table := m2mTable(typ.Field(i).Tag.Get("bun"))
+		if table == "" || s.db.Dialect().Tables().ByName(table) != nil {
+			continue
+		}
+		found := false
+		for _, m := range s.Models() {
+			if t := tryTable(s.db, goType(m)); t != nil && t.Name == table {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("repository: model %q: field %s goes through table %q, which no model of datasource %q has: attach the through model first (a repository for it, ds.Attach or boot.Model)", typ.Name(), typ.Field(i).Name, table, s.name)
+		}
+	}
+	return nil
+}
+
+// m2mTable is the table of a `bun:"m2m:table,..."` tag; "" for others.
+func m2mTable(tag string) string {
+	for _, opt := range strings.Split(tag, ",") {
+		if name, ok := strings.CutPrefix(opt, "m2m:"); ok {
+			return name
+		}
+	}
+	return ""
+}
+
+// tryTable is bun's table for typ, or nil when bun rejects the model.
+func tryTable(db *bun.DB, typ reflect.Type) (t *bunschema.Table) {
+	defer func() {
+		if recover() != nil {
+			t = nil
+		}
+	}()
+	return db.Table(typ)
 }

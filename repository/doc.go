@@ -31,15 +31,40 @@
 // # Filters
 //
 // A [Filter] is LoopBack's filter: where (eq, neq, gt, gte, lt, lte, inq,
-// nin, between, like, nlike, and, or), order, limit, offset, fields and
-// include. [ParseFilter] decodes its JSON form. Field names are the model's
-// JSON names; an unknown field, operator or relation is a [*FieldError] and
-// never reaches SQL.
+// nin, between, like, nlike, ilike, nilike, regexp, and, or), order, limit,
+// offset, fields and include. [ParseFilter] decodes its JSON form. Field
+// names are the model's JSON names; an unknown field, operator or relation
+// is a [*FieldError] and never reaches SQL.
+//
+// Text compares the same on every database: eq, neq, inq, nin, like, nlike
+// and regexp are case-sensitive and exact (trailing spaces count), ilike,
+// nilike and regexp with the i flag ("/^milk/i") ignore case, and a
+// backslash escapes % and _ in patterns. MySQL's case-insensitive
+// collations and SQLite's case-insensitive LIKE do not show through.
+//
+// # Fields
+//
+// With Filter.Fields, Find reads only the selected columns (and the keys it
+// needs); the other fields of the returned structs are zero values that
+// were never read. [Repository.Projection] says what the rows truly hold,
+// and [Projection.Marshal] encodes them leaving the rest out.
 //
 // # Relations
 //
-// [NewHasMany] and [NewBelongsTo] follow bun relations: the todos of a todo
-// list (find, create, patch, delete through the list), the list of a todo.
+// [NewHasMany], [NewBelongsTo], [NewHasOne] and [NewHasManyThrough] follow
+// bun relations (rel:has-many, rel:belongs-to, rel:has-one, m2m:): the todos
+// of a todo list, the list of a todo, the image of a list, the patients of
+// a doctor through appointments — find, create, patch and delete through
+// the source. Filter.Include loads any of them with the rows, one query per
+// relation, a scope narrowing the related rows only.
+//
+// # Writes
+//
+// Text with a NUL character, or longer than its column holds (the model's
+// declared varchar(n), else the live column read by
+// [Repository.Properties], else 255 on MySQL), is a [*FieldError] before
+// any SQL, on every database. A write the database refuses for its values
+// (a duplicate, a missing reference) is a [*ConstraintError].
 //
 // # Transactions
 //

@@ -11,6 +11,12 @@ import (
 //	if errors.Is(err, repository.ErrNotFound) { ... 404 ... }
 var ErrNotFound = errors.New("not found")
 
+// ErrConflict is returned (wrapped) when a write would break a rule the
+// repository checks before the database does: a has-one source that has
+// its target already. The database's own unique constraints are reported
+// as a *ConstraintError.
+var ErrConflict = errors.New("conflict")
+
 // FieldError is a filter, patch or include that names a field, operator or
 // relation the model does not have, or a value of the wrong type. It is
 // returned before any SQL is built: input never reaches SQL as text.

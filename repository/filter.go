@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
-	"slices"
 	"sort"
 	"strings"
 
@@ -26,11 +24,15 @@ import (
 // names work too). An unknown field, operator or relation is a *FieldError;
 // values are converted to the field's Go type before they reach SQL.
 type Filter struct {
-	Where   Where
-	Order   []string // "field", "field ASC" or "field DESC"
-	Limit   int      // 0 means no limit
-	Offset  int      // rows to skip ("skip" in JSON works too)
-	Fields  []string // the fields to select; empty selects every field
+	Where  Where
+	Order  []string // "field", "field ASC" or "field DESC"
+	Limit  int      // 0 means no limit
+	Offset int      // rows to skip ("skip" in JSON works too)
+	// Fields are the fields to read; empty reads every field, and a name
+	// with a leading "-" leaves a field out ({"desc": false} in JSON).
+	// The other fields of the rows Find returns are zero values that were
+	// never read: see Repository.Projection.
+	Fields  []string
 	Include []Include
 }
 
@@ -43,20 +45,24 @@ type Filter struct {
 //	Where{"or": []Where{{"isComplete": true}, {"desc": nil}}} // nil means IS NULL
 //
 // Operators: eq, neq, gt, gte, lt, lte, inq and nin (a list), between (a
-// list of two), like and nlike (a pattern with % and _).
+// list of two), like and nlike (a pattern with % and _, case-sensitive),
+// ilike and nilike (the same, ignoring case), regexp ("^mil" or
+// "/^mil/i"). Text compares case-sensitively and exactly on every database;
+// see the package documentation.
 type Where map[string]any
 
 // Cond maps operators to values for one field of a Where.
 type Cond = map[string]any
 
 // Include loads a relation with the results, optionally narrowed by a
-// scope (its where, order, limit and fields apply to the related rows).
+// scope (its where, order, limit and fields apply to the related rows, and
+// its limit and offset to those of each row).
 type Include struct {
 	Relation string
 	Scope    *Filter
 }
 
-var operators = []string{"eq", "neq", "gt", "gte", "lt", "lte", "inq", "nin", "between", "like", "nlike"}
+var operators = []string{"eq", "neq", "gt", "gte", "lt", "lte", "inq", "nin", "between", "like", "nlike", "ilike", "nilike", "regexp"}
 
 // ParseFilter decodes a filter from JSON, as sent in ?filter=. Unknown keys
 // are an error.
@@ -208,191 +214,6 @@ func decodeIncludes(data []byte) ([]Include, error) {
 	return out, nil
 }
 
-// ---- building SQL ----
-
-// whereSQL renders a Where as SQL with placeholders: identifiers are bun
-// idents and values are arguments, never text from the caller. With
-// qualify, columns are prefixed with the query's table alias.
-func (m *model) whereSQL(w Where, qualify bool) (string, []any, error) {
-	keys := make([]string, 0, len(w))
-	for k := range w {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var (
-		parts []string
-		args  []any
-	)
-	for _, key := range keys {
-		value := w[key]
-		if key == "and" || key == "or" {
-			list, err := whereList(value)
-			if err != nil {
-				return "", nil, &FieldError{Model: m.name, Field: key, In: "where", Reason: err.Error()}
-			}
-			var subs []string
-			for _, sub := range list {
-				s, a, err := m.whereSQL(sub, qualify)
-				if err != nil {
-					return "", nil, err
-				}
-				if s != "" {
-					subs = append(subs, "("+s+")")
-					args = append(args, a...)
-				}
-			}
-			if len(subs) > 0 {
-				parts = append(parts, "("+strings.Join(subs, " "+strings.ToUpper(key)+" ")+")")
-			}
-			continue
-		}
-		f, err := m.field(key, "where")
-		if err != nil {
-			return "", nil, err
-		}
-		conds, ok := asCond(value)
-		if !ok {
-			conds = Cond{"eq": value}
-		}
-		ops := make([]string, 0, len(conds))
-		for op := range conds {
-			ops = append(ops, op)
-		}
-		sort.Strings(ops)
-		for _, op := range ops {
-			s, a, err := m.condSQL(f, op, conds[op], qualify)
-			if err != nil {
-				return "", nil, err
-			}
-			parts = append(parts, s)
-			args = append(args, a...)
-		}
-	}
-	return strings.Join(parts, " AND "), args, nil
-}
-
-func whereList(v any) ([]Where, error) {
-	switch list := v.(type) {
-	case []Where:
-		return list, nil
-	case []map[string]any:
-		out := make([]Where, len(list))
-		for i, w := range list {
-			out[i] = w
-		}
-		return out, nil
-	case []any:
-		out := make([]Where, len(list))
-		for i, item := range list {
-			w, ok := asCond(item)
-			if !ok {
-				return nil, fmt.Errorf("want a list of where objects")
-			}
-			out[i] = Where(w)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("want a list of where objects")
-}
-
-// asCond returns v as an operator map when it is one.
-func asCond(v any) (map[string]any, bool) {
-	switch c := v.(type) {
-	case map[string]any:
-		return c, true
-	case Where:
-		return c, true
-	}
-	return nil, false
-}
-
-func (m *model) condSQL(f *bunschema.Field, op string, value any, qualify bool) (string, []any, error) {
-	col := "?"
-	if qualify {
-		col = "?TableAlias.?"
-	}
-	ident := bun.Ident(f.Name)
-	fail := func(reason string) error {
-		return &FieldError{Model: m.name, Field: jsonOrGo(f), In: "where", Reason: reason}
-	}
-	one := func() (any, error) {
-		if _, isList := value.([]any); isList {
-			return nil, fail(fmt.Sprintf("operator %q takes one value, not a list", op))
-		}
-		return m.convert(f, value, "where")
-	}
-	switch op {
-	case "eq", "neq":
-		v, err := one()
-		if err != nil {
-			return "", nil, err
-		}
-		switch {
-		case v == nil && op == "eq":
-			return col + " IS NULL", []any{ident}, nil
-		case v == nil:
-			return col + " IS NOT NULL", []any{ident}, nil
-		case op == "eq":
-			return col + " = ?", []any{ident, v}, nil
-		default:
-			return col + " <> ?", []any{ident, v}, nil
-		}
-	case "gt", "gte", "lt", "lte":
-		v, err := one()
-		if err != nil {
-			return "", nil, err
-		}
-		if v == nil {
-			return "", nil, fail(fmt.Sprintf("operator %q needs a value, not null", op))
-		}
-		sym := map[string]string{"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-		return col + " " + sym + " ?", []any{ident, v}, nil
-	case "inq", "nin", "between":
-		list, ok := value.([]any)
-		if !ok {
-			rv := reflect.ValueOf(value)
-			if rv.Kind() != reflect.Slice {
-				return "", nil, fail(fmt.Sprintf("operator %q takes a list", op))
-			}
-			for i := range rv.Len() {
-				list = append(list, rv.Index(i).Interface())
-			}
-		}
-		vals := make([]any, len(list))
-		for i, item := range list {
-			v, err := m.convert(f, item, "where")
-			if err != nil {
-				return "", nil, err
-			}
-			vals[i] = v
-		}
-		switch {
-		case op == "between" && len(vals) != 2:
-			return "", nil, fail(fmt.Sprintf(`operator "between" takes a list of two values, got %d`, len(vals)))
-		case op == "between":
-			return col + " BETWEEN ? AND ?", []any{ident, vals[0], vals[1]}, nil
-		case len(vals) == 0 && op == "inq":
-			return "1 = 0", nil, nil
-		case len(vals) == 0:
-			return "1 = 1", nil, nil
-		case op == "inq":
-			return col + " IN (?)", []any{ident, bun.List(vals)}, nil
-		default:
-			return col + " NOT IN (?)", []any{ident, bun.List(vals)}, nil
-		}
-	case "like", "nlike":
-		pattern, ok := value.(string)
-		if !ok {
-			return "", nil, fail(fmt.Sprintf("operator %q takes a string pattern", op))
-		}
-		if op == "like" {
-			return col + " LIKE ?", []any{ident, pattern}, nil
-		}
-		return col + " NOT LIKE ?", []any{ident, pattern}, nil
-	}
-	return "", nil, fail(fmt.Sprintf("unknown operator %q (known: %s)", op, strings.Join(operators, ", ")))
-}
-
 // orderSQL resolves "field [ASC|DESC]" items.
 func (m *model) orderSQL(order []string) ([]string, [][]any, error) {
 	var (
@@ -421,41 +242,33 @@ func (m *model) orderSQL(order []string) ([]string, [][]any, error) {
 	return exprs, args, nil
 }
 
-// columns resolves the fields to select; a leading "-" excludes a field.
-func (m *model) columns(fields []string, extra []*bunschema.Field) ([]string, error) {
+// selection resolves a filter's fields to the model fields it selects; nil
+// selects every field. Names with a leading "-" exclude a field (LoopBack's
+// {"desc": false}); when any name includes, the exclusions are ignored, as
+// in LoopBack.
+func (m *model) selection(fields []string) ([]*bunschema.Field, error) {
 	if len(fields) == 0 {
 		return nil, nil
 	}
-	var cols []string
-	exclude := map[string]bool{}
+	include := map[*bunschema.Field]bool{}
+	exclude := map[*bunschema.Field]bool{}
 	for _, name := range fields {
-		if rest, ok := strings.CutPrefix(name, "-"); ok {
-			f, err := m.field(rest, "fields")
-			if err != nil {
-				return nil, err
-			}
-			exclude[f.Name] = true
-			continue
-		}
-		f, err := m.field(name, "fields")
+		rest, excluded := strings.CutPrefix(name, "-")
+		f, err := m.field(rest, "fields")
 		if err != nil {
 			return nil, err
 		}
-		if !slices.Contains(cols, f.Name) {
-			cols = append(cols, f.Name)
+		if excluded {
+			exclude[f] = true
+		} else {
+			include[f] = true
 		}
 	}
-	if len(exclude) > 0 {
-		for _, f := range m.table.Fields {
-			if !exclude[f.Name] {
-				cols = append(cols, f.Name)
-			}
+	var out []*bunschema.Field
+	for _, f := range m.table.Fields {
+		if len(include) > 0 && include[f] || len(include) == 0 && !exclude[f] {
+			out = append(out, f)
 		}
 	}
-	for _, f := range extra {
-		if !slices.Contains(cols, f.Name) {
-			cols = append(cols, f.Name)
-		}
-	}
-	return cols, nil
+	return out, nil
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	bunschema "github.com/uptrace/bun/schema"
 )
 
@@ -21,6 +23,8 @@ type model struct {
 	rels   map[string]*bunschema.Relation // by JSON name and Go name
 	known  []string                       // JSON names of fields, for messages
 	pk     *bunschema.Field
+
+	dialect dialect.Name
 }
 
 // newModel reads T's bun metadata. bun panics on malformed models; the
@@ -35,7 +39,7 @@ func newModel(db *bun.DB, typ reflect.Type) (m *model, err error) {
 		return nil, fmt.Errorf("repository: model %s is not a struct", typ)
 	}
 	t := db.Table(typ)
-	m = &model{name: typ.Name(), typ: typ, table: t, fields: map[string]*bunschema.Field{}, rels: map[string]*bunschema.Relation{}}
+	m = &model{name: typ.Name(), typ: typ, table: t, fields: map[string]*bunschema.Field{}, rels: map[string]*bunschema.Relation{}, dialect: db.Dialect().Name()}
 	for _, f := range t.Fields {
 		js := jsonName(f.StructField)
 		for _, n := range []string{js, f.GoName, f.Name} {
@@ -115,6 +119,9 @@ func (m *model) convert(f *bunschema.Field, v any, where string) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
+	if s, ok := v.(string); ok && strings.ContainsRune(s, 0) {
+		return nil, &FieldError{Model: m.name, Field: jsonOrGo(f), In: where, Reason: "the value contains a NUL character, which no supported database stores in text"}
+	}
 	target := f.StructField.Type
 	rv := reflect.ValueOf(v)
 	if rv.Type().AssignableTo(target) {
@@ -124,6 +131,9 @@ func (m *model) convert(f *bunschema.Field, v any, where string) (any, error) {
 		p := reflect.New(target.Elem())
 		p.Elem().Set(rv)
 		return p.Interface(), nil
+	}
+	if s, ok := v.(string); ok {
+		v = fromText(s, target)
 	}
 	// Anything else goes through JSON, which refuses what would be lost
 	// (3.7 into an integer, 300 into an int8, "x" into a boolean).
@@ -136,6 +146,26 @@ func (m *model) convert(f *bunschema.Field, v any, where string) (any, error) {
 		return nil, &FieldError{Model: m.name, Field: jsonOrGo(f), In: where, Reason: fmt.Sprintf("value %s is not a valid %s", data, typeWord(target))}
 	}
 	return out.Elem().Interface(), nil
+}
+
+// fromText reads a string as the number or boolean a numeric or boolean
+// field wants, as a query string (?where[priority]=2) sends every value;
+// anything else is left as it is.
+func fromText(s string, target reflect.Type) any {
+	for target.Kind() == reflect.Pointer {
+		target = target.Elem()
+	}
+	switch {
+	case isNumberish(target.Kind()):
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return json.Number(s)
+		}
+	case target.Kind() == reflect.Bool:
+		if b, err := strconv.ParseBool(s); err == nil && (s == "true" || s == "false") {
+			return b
+		}
+	}
+	return s
 }
 
 func isNumberish(k reflect.Kind) bool {

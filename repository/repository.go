@@ -5,11 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
-	"slices"
 	"sort"
-	"sync"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/feature"
@@ -29,11 +26,10 @@ type Repo interface {
 // method takes a context; inside a migration hook the context carries the
 // migration's transaction, and the repository uses it (see WithDB).
 type Repository[T any] struct {
-	ds *SQL
-	m  *model
-
-	mu      sync.Mutex
-	related map[reflect.Type]*model // models of included relations
+	ds     *SQL
+	m      *model
+	models *modelCache // models of included relations
+	sizes  liveSizes   // column sizes read from the database
 }
 
 var _ Repo = (*Repository[struct{}])(nil)
@@ -45,12 +41,15 @@ func New[T any](ds *SQL) (*Repository[T], error) {
 	if ds == nil {
 		return nil, errors.New("repository: New: nil datasource")
 	}
+	if err := ds.registerThrough(reflect.TypeFor[T]()); err != nil {
+		return nil, err
+	}
 	m, err := newModel(ds.DB(), reflect.TypeFor[T]())
 	if err != nil {
 		return nil, err
 	}
 	ds.Attach((*T)(nil))
-	return &Repository[T]{ds: ds, m: m, related: map[reflect.Type]*model{}}, nil
+	return &Repository[T]{ds: ds, m: m, models: newModelCache(ds.DB(), m)}, nil
 }
 
 // Model returns the Go type name of T.
@@ -91,8 +90,11 @@ func (r *Repository[T]) db(ctx context.Context) bun.IDB {
 // Create inserts v; database-generated values (an auto-increment id) are
 // set on v.
 func (r *Repository[T]) Create(ctx context.Context, v *T) error {
+	if err := r.checkRow(r.properties(), v, "create"); err != nil {
+		return err
+	}
 	if _, err := r.db(ctx).NewInsert().Model(v).Exec(ctx); err != nil {
-		return fmt.Errorf("repository: create %q: %w", r.m.name, err)
+		return r.m.fail("create", err)
 	}
 	return nil
 }
@@ -101,6 +103,12 @@ func (r *Repository[T]) Create(ctx context.Context, v *T) error {
 func (r *Repository[T]) CreateAll(ctx context.Context, vs []*T) error {
 	if len(vs) == 0 {
 		return nil
+	}
+	props := r.properties()
+	for _, v := range vs {
+		if err := r.checkRow(props, v, "create"); err != nil {
+			return err
+		}
 	}
 	q := r.db(ctx).NewInsert().Model(&vs)
 	if len(vs) > 1 && !q.Dialect().Features().Has(feature.DefaultPlaceholder) {
@@ -112,7 +120,7 @@ func (r *Repository[T]) CreateAll(ctx context.Context, vs []*T) error {
 		}
 	}
 	if _, err := q.Exec(ctx); err != nil {
-		return fmt.Errorf("repository: create %d %q: %w", len(vs), r.m.name, err)
+		return r.m.fail(fmt.Sprintf("create %d", len(vs)), err)
 	}
 	return nil
 }
@@ -169,126 +177,24 @@ func (r *Repository[T]) FindOne(ctx context.Context, f *Filter) (*T, error) {
 
 // Find returns the rows matching the filter (every row for a nil filter).
 func (r *Repository[T]) Find(ctx context.Context, f *Filter) ([]*T, error) {
-	c, err := r.compile(r.m, f)
+	c, err := compile(r.models, r.m, f)
 	if err != nil {
 		return nil, err
 	}
+	db := r.db(ctx)
 	var rows []*T
-	if err := c.apply(r.db(ctx).NewSelect().Model(&rows)).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("repository: find %q: %w", r.m.name, err)
+	if err := c.apply(db.NewSelect().Model(&rows)).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, r.m.fail("find", err)
 	}
 	if rows == nil {
 		rows = []*T{}
 	}
+	if len(c.includes) > 0 {
+		if err := loadIncludes(ctx, db, reflect.ValueOf(rows), c.includes); err != nil {
+			return nil, r.m.fail("find", err)
+		}
+	}
 	return rows, nil
-}
-
-// compiled is a filter with every name resolved and every value converted:
-// what remains cannot fail on the caller's input.
-type compiled struct {
-	where     string
-	whereArgs []any
-	order     []string
-	orderArgs [][]any
-	limit     int
-	offset    int
-	columns   []string
-	includes  []compiledInclude
-}
-
-type compiledInclude struct {
-	relation string // bun's relation name (the Go field)
-	scope    *compiled
-}
-
-// compile resolves a filter against model m.
-func (r *Repository[T]) compile(m *model, f *Filter) (*compiled, error) {
-	c := &compiled{}
-	if f == nil {
-		return c, nil
-	}
-	var err error
-	if c.where, c.whereArgs, err = m.whereSQL(f.Where, true); err != nil {
-		return nil, err
-	}
-	if c.order, c.orderArgs, err = m.orderSQL(f.Order); err != nil {
-		return nil, err
-	}
-	c.limit, c.offset = f.Limit, f.Offset
-	// Keys needed to attach included rows are always selected.
-	needed := append([]*bunschema.Field(nil), m.table.PKs...)
-	for _, inc := range f.Include {
-		rel, err := m.relation(inc.Relation)
-		if err != nil {
-			return nil, err
-		}
-		needed = append(needed, rel.BasePKs...)
-		related, err := r.relatedModel(rel.JoinTable.Type)
-		if err != nil {
-			return nil, err
-		}
-		scope, err := r.compile(related, inc.Scope)
-		if err != nil {
-			return nil, err
-		}
-		if len(scope.columns) > 0 {
-			scope.columns = appendMissing(scope.columns, rel.JoinPKs)
-		}
-		c.includes = append(c.includes, compiledInclude{relation: rel.Field.GoName, scope: scope})
-	}
-	if c.columns, err = m.columns(f.Fields, needed); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-func appendMissing(cols []string, fields []*bunschema.Field) []string {
-	for _, f := range fields {
-		if !slices.Contains(cols, f.Name) {
-			cols = append(cols, f.Name)
-		}
-	}
-	return cols
-}
-
-// apply adds a compiled filter to a select query.
-func (c *compiled) apply(q *bun.SelectQuery) *bun.SelectQuery {
-	if c.where != "" {
-		q = q.Where(c.where, c.whereArgs...)
-	}
-	for i, e := range c.order {
-		q = q.OrderExpr(e, c.orderArgs[i]...)
-	}
-	if c.limit > 0 {
-		q = q.Limit(int64(c.limit))
-	}
-	if c.offset > 0 {
-		if c.limit <= 0 {
-			q = q.Limit(math.MaxInt64) // SQLite and MySQL take OFFSET only after a LIMIT
-		}
-		q = q.Offset(int64(c.offset))
-	}
-	if len(c.columns) > 0 {
-		q = q.Column(c.columns...)
-	}
-	for _, inc := range c.includes {
-		q = q.Relation(inc.relation, inc.scope.apply)
-	}
-	return q
-}
-
-func (r *Repository[T]) relatedModel(typ reflect.Type) (*model, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if m, ok := r.related[typ]; ok {
-		return m, nil
-	}
-	m, err := newModel(r.ds.DB(), typ)
-	if err != nil {
-		return nil, err
-	}
-	r.related[typ] = m
-	return m, nil
 }
 
 // Count returns the number of rows matching where (all rows for nil).
@@ -305,7 +211,7 @@ func (r *Repository[T]) Count(ctx context.Context, where Where) (int, error) {
 	}
 	n, err := q.Count(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("repository: count %q: %w", r.m.name, err)
+		return 0, r.m.fail("count", err)
 	}
 	return int(n), nil
 }
@@ -322,7 +228,7 @@ func (r *Repository[T]) Exists(ctx context.Context, id any) (bool, error) {
 	}
 	ok, err := r.db(ctx).NewSelect().Model((*T)(nil)).Where(s, args...).Exists(ctx)
 	if err != nil {
-		return false, fmt.Errorf("repository: exists %q: %w", r.m.name, err)
+		return false, r.m.fail("exists", err)
 	}
 	return ok, nil
 }
@@ -365,6 +271,7 @@ func (r *Repository[T]) update(ctx context.Context, patch Patch, where Where) (i
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	props := r.properties()
 	for _, name := range names {
 		f, err := r.m.field(name, "patch")
 		if err != nil {
@@ -372,6 +279,9 @@ func (r *Repository[T]) update(ctx context.Context, patch Patch, where Where) (i
 		}
 		v, err := r.m.convert(f, patch[name], "patch")
 		if err != nil {
+			return 0, err
+		}
+		if err := r.checkText(props, f, reflect.ValueOf(v), "patch"); err != nil {
 			return 0, err
 		}
 		q = q.Set("? = ?", bun.Ident(f.Name), v)
@@ -382,7 +292,7 @@ func (r *Repository[T]) update(ctx context.Context, patch Patch, where Where) (i
 	}
 	res, err := qb.Unwrap().(*bun.UpdateQuery).Exec(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("repository: update %q: %w", r.m.name, err)
+		return 0, r.m.fail("update", err)
 	}
 	return res.RowsAffected()
 }
@@ -413,9 +323,12 @@ func (r *Repository[T]) ReplaceByID(ctx context.Context, id any, v *T) error {
 		return err
 	}
 	pk.Value(reflect.ValueOf(v).Elem()).Set(reflect.ValueOf(idv))
+	if err := r.checkRow(r.properties(), v, "replace"); err != nil {
+		return err
+	}
 	res, err := r.db(ctx).NewUpdate().Model(v).WherePK().Exec(ctx)
 	if err != nil {
-		return fmt.Errorf("repository: replace %q by id %v: %w", r.m.name, id, err)
+		return r.m.fail("replace", err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return notFound("replace", r.m.name, id)
@@ -449,7 +362,7 @@ func (r *Repository[T]) DeleteAll(ctx context.Context, where Where) (int64, erro
 	}
 	res, err := q.Unwrap().(*bun.DeleteQuery).Exec(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("repository: delete %q: %w", r.m.name, err)
+		return 0, r.m.fail("delete", err)
 	}
 	return res.RowsAffected()
 }

@@ -23,6 +23,17 @@ type TodoList struct {
 	Title         string  `bun:",notnull" json:"title"`
 	Color         *string `json:"color,omitempty"`
 	Todos         []*Todo `bun:"rel:has-many,join:id=todo_list_id" json:"todos,omitempty"`
+
+	Image *TodoListImage `bun:"rel:has-one,join:id=todo_list_id" json:"image,omitempty"`
+}
+
+// TodoListImage is LoopBack's has-one example: a list has at most one.
+type TodoListImage struct {
+	bun.BaseModel `bun:"table:todo_list_images"`
+	ID            int64     `bun:",pk,autoincrement" json:"id"`
+	TodoListID    int64     `bun:",notnull" slipway:"unique_index" json:"todoListId"`
+	Value         string    `bun:",notnull" json:"value"`
+	TodoList      *TodoList `bun:"rel:belongs-to,join:todo_list_id=id,on_delete:cascade" json:"todoList,omitempty"`
 }
 
 type Todo struct {
@@ -41,8 +52,10 @@ type fixture struct {
 	ds        *repository.SQL
 	todos     *repository.Repository[Todo]
 	lists     *repository.Repository[TodoList]
+	images    *repository.Repository[TodoListImage]
 	listTodos *repository.HasMany[TodoList, Todo]
 	todoList  *repository.BelongsTo[Todo, TodoList]
+	listImage *repository.HasOne[TodoList, TodoListImage]
 }
 
 func newFixture(t *testing.T, d testdb.Dialect) *fixture {
@@ -58,6 +71,10 @@ func newFixture(t *testing.T, d testdb.Dialect) *fixture {
 	f.listTodos, err = repository.NewHasMany(f.lists, f.todos, "todos")
 	require.NoError(t, err)
 	f.todoList, err = repository.NewBelongsTo(f.todos, f.lists, "todoList")
+	require.NoError(t, err)
+	f.images, err = repository.New[TodoListImage](ds)
+	require.NoError(t, err)
+	f.listImage, err = repository.NewHasOne(f.lists, f.images, "image")
 	require.NoError(t, err)
 	_, err = ds.Migrator().Migrate(context.Background(), schema.MigrateOptions{})
 	require.NoError(t, err)
@@ -272,13 +289,16 @@ func TestRepository_RejectsUnknownNamesBeforeSQL(t *testing.T) {
 		}{
 			{name: "unknown where field", give: `{"where": {"colour": "red"}}`, want: `where of "Todo": field "colour": unknown field (known: id, title, desc, isComplete, priority, dueAt, todoListId)`},
 			{name: "injection as a field name", give: `{"where": {"title = title; DROP TABLE todos; --": 1}}`, want: `unknown field`},
-			{name: "unknown operator", give: `{"where": {"title": {"regexp": "x"}}}`, want: `unknown operator "regexp" (known: eq, neq, gt, gte, lt, lte, inq, nin, between, like, nlike)`},
+			{name: "unknown operator", give: `{"where": {"title": {"near": "x"}}}`, want: `unknown operator "near" (known: eq, neq, gt, gte, lt, lte, inq, nin, between, like, nlike, ilike, nilike, regexp)`},
 			{name: "wrong value type", give: `{"where": {"priority": "high"}}`, want: `field "priority": value "high" is not a valid number`},
 			{name: "between needs two", give: `{"where": {"priority": {"between": [1]}}}`, want: `takes a list of two values`},
 			{name: "unknown order field", give: `{"order": "colour DESC"}`, want: `order of "Todo": field "colour"`},
 			{name: "bad direction", give: `{"order": "title SIDEWAYS"}`, want: `direction "SIDEWAYS" is not ASC or DESC`},
 			{name: "unknown fields entry", give: `{"fields": ["colour"]}`, want: `fields of "Todo": field "colour"`},
 			{name: "unknown relation", give: `{"include": ["owner"]}`, want: `unknown relation (known: todoList)`},
+			{name: "like on a number", give: `{"where": {"priority": {"like": "1%"}}}`, want: `operator "like" applies to text fields only`},
+			{name: "NUL in a value", give: "{\"where\": {\"title\": \"a\\u0000b\"}}", want: `NUL character`},
+			{name: "unknown regexp flag", give: `{"where": {"title": {"regexp": "/x/m"}}}`, want: `regexp flag 'm' is not supported`},
 			{name: "unknown field in a scope", give: `{"include": [{"relation": "todoList", "scope": {"where": {"nope": 1}}}]}`, want: `where of "TodoList": field "nope"`},
 		}
 		for _, tt := range tests {
@@ -387,7 +407,7 @@ func TestRelations_RejectWrongDeclarations(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, testdb.Dialects[0])
 	_, err := repository.NewHasMany(f.lists, f.todos, "items")
-	assert.ErrorContains(t, err, `unknown relation (known: todos)`)
+	assert.ErrorContains(t, err, `unknown relation (known: image, todos)`)
 	_, err = repository.NewBelongsTo(f.lists, f.todos, "todos")
 	assert.ErrorContains(t, err, `is not a belongs-to relation`)
 }

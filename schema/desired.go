@@ -158,6 +158,9 @@ func desiredTable(db *bun.DB, d dialect, bt *bunschema.Table, modelName string) 
 	if err := addUniques(t, bt); err != nil {
 		return nil, err
 	}
+	if err := addRenames(t, bt); err != nil {
+		return nil, err
+	}
 	if err := addTaggedIndexes(t, bt); err != nil {
 		return nil, err
 	}
@@ -232,6 +235,7 @@ func addUniques(t *Table, bt *bunschema.Table) error {
 type slipwayTag struct {
 	indexes []tagIndex
 	noFK    bool
+	was     []string // earlier names: a rename
 }
 
 type tagIndex struct {
@@ -245,8 +249,11 @@ func parseSlipwayTag(model string, f reflect.StructField) (slipwayTag, error) {
 	if !ok {
 		return tag, nil
 	}
-	for _, part := range strings.Split(raw, ",") {
+	for _, part := range splitTopLevel(raw, ',') {
 		key, value, _ := strings.Cut(strings.TrimSpace(part), ":")
+		if isQuoted(value) {
+			value = unquote(value)
+		}
 		switch key {
 		case "":
 		case "index":
@@ -255,12 +262,57 @@ func parseSlipwayTag(model string, f reflect.StructField) (slipwayTag, error) {
 			tag.indexes = append(tag.indexes, tagIndex{name: value, unique: true})
 		case "nofk":
 			tag.noFK = true
+		case "was":
+			if value == "" {
+				return tag, fmt.Errorf("schema: model %q: field %s: slipway tag option was needs the earlier name (was:old_name)", model, f.Name)
+			}
+			tag.was = append(tag.was, value)
 		default:
-			return tag, fmt.Errorf("schema: model %q: field %s: unknown slipway tag option %q (want index, index:NAME, unique_index, unique_index:NAME or nofk)",
+			return tag, fmt.Errorf("schema: model %q: field %s: unknown slipway tag option %q (want index, index:NAME, unique_index, unique_index:NAME, nofk or was:OLD_NAME)",
 				model, f.Name, key)
 		}
 	}
 	return tag, nil
+}
+
+// addRenames reads the earlier names a model declares: slipway:"was:old"
+// on a field renames its column, on bun.BaseModel the table.
+func addRenames(t *Table, bt *bunschema.Table) error {
+	for _, f := range bt.Fields {
+		tag, err := parseSlipwayTag(t.Model, f.StructField)
+		if err != nil {
+			return err
+		}
+		c := t.Column(f.Name)
+		for _, old := range tag.was {
+			if old == c.Name || slices.Contains(c.was, old) {
+				continue
+			}
+			if other := t.Column(old); other != nil {
+				return fmt.Errorf("schema: model %q: field %s says column %q was %q, but field %s has that name now", t.Model, f.GoName, c.Name, old, other.Field)
+			}
+			c.was = append(c.was, old)
+		}
+	}
+	for i := range bt.Type.NumField() {
+		sf := bt.Type.Field(i)
+		if !sf.Anonymous || sf.Type != reflect.TypeFor[bun.BaseModel]() {
+			continue
+		}
+		tag, err := parseSlipwayTag(t.Model, sf)
+		if err != nil {
+			return err
+		}
+		if len(tag.indexes) > 0 || tag.noFK {
+			return fmt.Errorf("schema: model %q: the slipway tag of bun.BaseModel takes was:OLD_TABLE_NAME only", t.Model)
+		}
+		for _, old := range tag.was {
+			if old != t.Name && !slices.Contains(t.was, old) {
+				t.was = append(t.was, old)
+			}
+		}
+	}
+	return nil
 }
 
 // addTaggedIndexes adds the indexes declared with the slipway tag. Fields

@@ -55,6 +55,10 @@ type dialect interface {
 	dropIndex(t *Table, ix *Index) string
 	// dropTables drops the tables, which may reference each other.
 	dropTables(tables []*Table) []string
+	// renameTable renames table from (in t's schema) to t's name, and
+	// renameColumn renames column from of table t to to.
+	renameTable(t *Table, from string) string
+	renameColumn(t *Table, from, to string) string
 
 	// locked runs fn under the migration lock, the one lock primitive
 	// (Migrator.Locked): on a connection of its own, in one transaction
@@ -192,7 +196,9 @@ type converter interface {
 	// probeConversion converts the live values of c's column as the type
 	// change c would, changing nothing, and returns why a value cannot be
 	// converted ("" when all can), or an error when the probe itself failed.
-	probeConversion(ctx context.Context, db bun.IDB, t *Table, c *Change) (string, error)
+	// t and col are the table and column as named before any rename of
+	// the plan.
+	probeConversion(ctx context.Context, db bun.IDB, t *Table, col string, c *Change) (string, error)
 }
 
 // exportEnveloper is implemented by dialects whose exported statements need

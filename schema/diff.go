@@ -22,17 +22,22 @@ type alteration struct {
 	// change keeps the live attribute); added marks the columns it adds.
 	targets map[string]*Column
 	added   map[string]bool
+	// renames are the table's column renames, run before anything else
+	// changes it.
+	renames []*Change
 }
 
 // diffTable compares one model table with its live table.
 func (p *planner) diffTable(want, live *Table) *alteration {
-	a := &alteration{want: want, live: live, targets: map[string]*Column{}, added: map[string]bool{}}
+	a := &alteration{want: want, targets: map[string]*Column{}, added: map[string]bool{}}
 	table := want.qualifiedName()
 	add := func(c *Change) {
 		c.Table = table
 		p.withhold(c)
 		a.changes = append(a.changes, c)
 	}
+	live = p.renameColumns(want, live, a)
+	a.live = live
 
 	for _, c := range want.Columns {
 		lc := live.Column(c.Name)
@@ -72,10 +77,113 @@ func (p *planner) diffTable(want, live *Table) *alteration {
 
 	// Drop before add within one ALTER TABLE (a dialect may rely on it).
 	slices.SortStableFunc(a.changes, func(x, y *Change) int { return dropRank(x) - dropRank(y) })
-	if len(a.changes)+len(a.dropIdx)+len(a.createIdx) == 0 {
+	if len(a.changes)+len(a.dropIdx)+len(a.createIdx)+len(a.renames) == 0 {
 		return nil
 	}
 	return a
+}
+
+// renameColumns renames, for model columns declared with earlier names
+// (slipway:"was:old"), the live column of an earlier name when none has the
+// model's name yet: RenameColumn changes in a.renames, and the live table
+// as the renames leave it (a copy; colWas remembers the names the
+// prechecks must use). A live column of the new name and one of an earlier
+// name is refused.
+func (p *planner) renameColumns(want, live *Table, a *alteration) *Table {
+	table := want.qualifiedName()
+	renamed := live
+	for _, c := range want.Columns {
+		for _, old := range c.was {
+			if renamed.Column(old) == nil {
+				continue
+			}
+			ch := &Change{Kind: RenameColumn, Class: Safe, Table: table, Column: c.Name, From: old}
+			if renamed.Column(c.Name) != nil {
+				ch.Class = WouldFail
+				ch.Reason = fmt.Sprintf("columns %q and %q both exist, and model %q says %q was %q: drop the one you no longer need (or move its values), or remove the was tag",
+					c.Name, old, want.Model, c.Name, old)
+				a.renames = append(a.renames, ch)
+				break
+			}
+			if renamed == live {
+				renamed = cloneForRename(live)
+			}
+			renameColumnIn(renamed, old, c.Name)
+			key := keyOf(want.Schema, want.Name, p.snap.current)
+			for _, in := range p.snap.referencedBy[key] {
+				for i, col := range in.fk.RefColumns {
+					if col == old {
+						in.fk.RefColumns[i] = c.Name
+					}
+				}
+			}
+			a.renames = append(a.renames, ch)
+			break
+		}
+	}
+	return renamed
+}
+
+// cloneForRename copies a live table deeply enough to rename its columns.
+func cloneForRename(t *Table) *Table {
+	c := *t
+	c.Columns = make([]*Column, len(t.Columns))
+	for i, col := range t.Columns {
+		cp := *col
+		c.Columns[i] = &cp
+	}
+	if t.PrimaryKey != nil {
+		pk := *t.PrimaryKey
+		pk.Columns = slices.Clone(pk.Columns)
+		c.PrimaryKey = &pk
+	}
+	c.Indexes = make([]*Index, len(t.Indexes))
+	for i, ix := range t.Indexes {
+		cp := *ix
+		cp.Columns = slices.Clone(ix.Columns)
+		c.Indexes[i] = &cp
+	}
+	c.ForeignKeys = make([]*ForeignKey, len(t.ForeignKeys))
+	for i, fk := range t.ForeignKeys {
+		cp := *fk
+		cp.Columns = slices.Clone(fk.Columns)
+		c.ForeignKeys[i] = &cp
+	}
+	c.colWas = map[string]string{}
+	for k, v := range t.colWas {
+		c.colWas[k] = v
+	}
+	return &c
+}
+
+// renameColumnIn renames column from to to in t, its keys included.
+func renameColumnIn(t *Table, from, to string) {
+	rename := func(cols []string) {
+		for i, c := range cols {
+			if c == from {
+				cols[i] = to
+			}
+		}
+	}
+	t.Column(from).Name = to
+	if t.PrimaryKey != nil {
+		rename(t.PrimaryKey.Columns)
+	}
+	for _, ix := range t.Indexes {
+		rename(ix.Columns)
+	}
+	for _, fk := range t.ForeignKeys {
+		rename(fk.Columns)
+		if keyOf(fk.RefSchema, fk.RefTable, "") == keyOf(t.Schema, t.Name, "") {
+			rename(fk.RefColumns) // a self reference
+		}
+	}
+	physical := from
+	if was, ok := t.colWas[from]; ok {
+		physical = was
+		delete(t.colWas, from)
+	}
+	t.colWas[to] = physical
 }
 
 // withhold marks a destructive or extra change as withheld unless the
@@ -139,7 +247,7 @@ func (p *planner) diffColumn(live *Table, lc, c *Column) []*Change {
 			retype.Kind, retype.Class = ChangeType, Destructive
 			retype.Reason = fmt.Sprintf("changing %s to %s may lose or alter data", lc.Type, c.Type)
 			if n := c.Type.Length(); n > 0 && lc.Type.Length() != n && (c.Type.Name == "varchar" || c.Type.Name == "char") {
-				q := p.d.quote(c.Name)
+				q := p.colRef(live, c.Name)
 				retype.check = p.countCheck(fmt.Sprintf("SELECT 1 FROM %s WHERE %s > %d", p.tableRef(live), p.d.lengthExpr(q), n),
 					func(n int64) string {
 						return fmt.Sprintf("cannot narrow column %q to %s: %s %s longer values (shorten them first)", c.Name, c.Type, rowsWord(n), verb(n, "holds", "hold"))
@@ -148,15 +256,19 @@ func (p *planner) diffColumn(live *Table, lc, c *Column) []*Change {
 		}
 		p.withhold(retype)
 		if conv, ok := p.d.(converter); ok && retype.Kind == ChangeType && !retype.Withheld {
+			table, col := p.physical(live), live.colWas[c.Name]
+			if col == "" {
+				col = c.Name
+			}
 			retype.probe = func(ctx context.Context, db bun.IDB) (string, error) {
-				return conv.probeConversion(ctx, db, live, retype)
+				return conv.probeConversion(ctx, db, table, col, retype)
 			}
 		}
 		out = append(out, retype)
 	}
 	switch {
 	case lc.Nullable && !c.Nullable:
-		q := p.d.quote(c.Name)
+		q := p.colRef(live, c.Name)
 		out = append(out, &Change{Kind: SetNotNull, Class: Safe, Column: c.Name, From: "NULL", To: "NOT NULL", col: c, old: lc,
 			check: p.countCheck(fmt.Sprintf("SELECT 1 FROM %s WHERE %s IS NULL", p.tableRef(live), q), func(n int64) string {
 				return fmt.Sprintf("cannot make column %q NOT NULL: %s %s NULL (fill them in first, or keep the column nullable)", c.Name, rowsWord(n), verb(n, "holds", "hold"))

@@ -62,7 +62,7 @@ func (p *planner) diffIndexes(want, live *Table, a *alteration, add func(*Change
 		case matched[l]:
 		case l.invalid:
 			p.dropIndexChange(live, l, a, add, Safe, "invalid: a concurrent build of it failed, so it serves nothing")
-		case !l.implicit && !servesForeignKey(want, l):
+		case (!l.implicit || replacedForForeignKeys(want, live, l)) && !servesForeignKey(want, l):
 			p.dropIndexChange(live, l, a, add, Extra, fmt.Sprintf("the database has %s %q and model %q does not declare it", objectWord(kindForIndex(l, false)), l.Name, want.Model))
 		}
 	}
@@ -171,6 +171,28 @@ func servesForeignKey(t *Table, l *Index) bool {
 		}
 	}
 	return false
+}
+
+// replacedForForeignKeys reports whether every foreign key that implicit
+// index l serves (MySQL keeps it because a foreign key needs an index on its
+// columns) will have another index once the plan has run: one the model
+// declares, or the primary key. Then l serves nothing the model asks for,
+// and is an extra like any other.
+func replacedForForeignKeys(want, live *Table, l *Index) bool {
+	leads := func(cols, key []string) bool { return len(cols) >= len(key) && slices.Equal(cols[:len(key)], key) }
+	for _, fk := range live.ForeignKeys {
+		if !leads(l.Columns, fk.Columns) {
+			continue
+		}
+		served := want.PrimaryKey != nil && leads(want.PrimaryKey.Columns, fk.Columns)
+		for _, ix := range want.Indexes {
+			served = served || (!ix.isExpr() && leads(ix.Columns, fk.Columns))
+		}
+		if !served {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *planner) dropIndexChange(live *Table, l *Index, a *alteration, add func(*Change), class Class, reason string) {

@@ -64,6 +64,25 @@
 //
 // # Discovery
 //
-// [DiscoverTable] reads an existing table back: columns with type, length,
-// nullability, default and primary key; indexes; foreign keys.
+// [ListTables] lists a database's tables and views; [DiscoverTable] reads an
+// existing table back: columns with type, length, nullability, default and
+// primary key; indexes; foreign keys. [Discover] reads a schema's tables and
+// views (or those named, with the tables they reference), and
+// [Discovery.ModelSource] writes them as Go source, one bun model per table
+// and view, which a Migrator finds actual on the database they came from:
+//
+//	disc, err := schema.Discover(ctx, db, schema.DiscoverOptions{})
+//	src, err := disc.ModelSource("models") // src.Code: gofmt-ed Go; src.Unsupported: what it leaves out
+//
+// The slipway command prints the same: go run
+// github.com/slipwaygo/slipway/cmd/slipway discover --url URL.
+//
+// # LoopBack model definitions
+//
+// [LoopBackModels] turns LoopBack model definitions (JSON) into models
+// NewMigrator accepts, so that a LoopBack application's model files and
+// database carry over:
+//
+//	models, err := schema.LoopBackModels(db, customerJSON, orderJSON)
+//	plan, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{})
 package schema

@@ -453,3 +453,38 @@ func TestMySQL_TheIndexMadeForAForeignKeyIsNotTheModelsIndex(t *testing.T) {
 	assertActual(t, db, (*ownerV1)(nil), (*petKeyed)(nil))
 	assert.Subset(t, anyIndexOn(t, db, "pets", "owner_id"), []string{"pets_owner_id_key", "pets_owner_id_idx"})
 }
+
+type petGrouped struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64    `bun:",pk"`
+	OwnerID       *int64   `slipway:"index:pets_group_idx"`
+	Kind          *string  `bun:"type:varchar(20)" slipway:"index:pets_group_idx"`
+	Owner         *ownerV1 `bun:"rel:belongs-to,join:owner_id=id"`
+}
+
+type petGroupedUnique struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64    `bun:",pk"`
+	OwnerID       *int64   `bun:",unique:pets_group"`
+	Kind          *string  `bun:"type:varchar(20),unique:pets_group"`
+	Owner         *ownerV1 `bun:"rel:belongs-to,join:owner_id=id"`
+}
+
+// On MySQL an index the model no longer declares, which a foreign key used,
+// is an extra as soon as the plan gives the foreign key another index: the
+// first plan says so, not the second.
+func TestMySQL_IndexAForeignKeyNoLongerNeedsIsAnExtra(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*ownerV1)(nil), (*petGrouped)(nil))
+	m := schema.NewMigrator(db, (*ownerV1)(nil), (*petGroupedUnique)(nil))
+	plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DropIndex(withheld)", "AddUnique"}, changeList(plan), "plan:\n%s", plan)
+	plan, err = m.Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DropIndex"}, changeList(plan), "plan:\n%s", plan)
+	again, err := m.Plan(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+	require.NoError(t, err)
+	assert.Empty(t, again.Changes, "plan:\n%s", again)
+}

@@ -76,6 +76,10 @@ func renderKind(d dialect, k Kind) (sql string, err error) {
 		return strings.Join(d.createTable(want), "; "), nil
 	case DropTable:
 		return strings.Join(d.dropTables([]*Table{live}), "; "), nil
+	case RenameTable:
+		return d.renameTable(want, "tasks"), nil
+	case RenameColumn:
+		return d.renameColumn(want, "title", "name"), nil
 	case AddColumn:
 		c.Column, c.col, c.old, c.target = "note", &Column{Name: "note", Type: typ("varchar(10)"), Nullable: true}, nil, nil
 		c.target = c.col

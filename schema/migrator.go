@@ -311,6 +311,11 @@ func inspectKeys(want []*Table) []tableKey {
 		add(tableKey{t.Schema, t.Name})
 	}
 	for _, t := range want {
+		for _, old := range t.was {
+			add(tableKey{t.Schema, old})
+		}
+	}
+	for _, t := range want {
 		for _, fk := range t.ForeignKeys {
 			add(tableKey{fk.RefSchema, fk.RefTable})
 		}

@@ -346,6 +346,16 @@ func (my mysql) dropIndex(t *Table, ix *Index) string {
 	return "DROP INDEX " + my.quote(ix.Name) + " ON " + my.quoteTable(t)
 }
 
+func (my mysql) renameTable(t *Table, from string) string {
+	return fmt.Sprintf("RENAME TABLE %s TO %s", my.quoteTable(&Table{Schema: t.Schema, Name: from}), my.quoteTable(t))
+}
+
+// renameColumn renames a column in the catalog alone (MariaDB 10.5 and
+// MySQL 8.0 have RENAME COLUMN).
+func (my mysql) renameColumn(t *Table, from, to string) string {
+	return fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s, %s", my.quoteTable(t), my.quote(from), my.quote(to), myAlgorithms[myInstant])
+}
+
 // dropTables drops the tables in one DROP TABLE, ordered so that a table
 // goes after every table referencing it (MySQL and MariaDB drop the listed
 // tables one by one). Foreign keys forming a cycle among them are dropped

@@ -217,12 +217,15 @@ func (my mysql) readObjects(ctx context.Context, db bun.IDB, groups []myGroup, s
 	slices.SortStableFunc(columns, func(a, b myColumnRow) int { return int(a.pos - b.pos) })
 	for _, r := range columns {
 		t := snap.tables[r.key]
-		if t == nil {
-			continue // a view's columns
-		}
 		ct, err := my.parseType(r.typ)
 		if err != nil {
 			return false, fmt.Errorf("table %q column %q: type %q: %w", r.key.name, r.name, r.typ, err)
+		}
+		if t == nil {
+			if snap.others[r.key] == "view" {
+				snap.viewColumn(r.key, &Column{Name: r.name, Type: ct, Nullable: r.nullable == "YES"})
+			}
+			continue
 		}
 		c := &Column{Name: r.name, Type: ct, Nullable: r.nullable == "YES"}
 		extra := strings.ToLower(r.extra)
@@ -491,4 +494,19 @@ func myCharBytes(collation string) int {
 		return 3
 	}
 	return 4
+}
+
+// myListQuery lists the base tables and views of one database ("" for the
+// connection's), or of every database but the server's own when all is
+// true.
+const myListQuery = `
+SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE = 'VIEW', TABLE_SCHEMA = DATABASE()
+FROM information_schema.TABLES
+WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW') AND CASE WHEN ?
+	THEN TABLE_SCHEMA NOT IN ('information_schema', 'mysql', 'performance_schema', 'sys')
+	ELSE TABLE_SCHEMA = coalesce(nullif(?, ''), DATABASE()) END
+ORDER BY 1, 2`
+
+func (mysql) listTables(ctx context.Context, db bun.IDB, schema string, all bool) ([]TableInfo, error) {
+	return scanTableList(ctx, db, myListQuery, all, schema)
 }

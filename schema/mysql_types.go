@@ -408,7 +408,7 @@ func (mysql) castExpr(col string, from, to ColumnType) (string, bool) {
 // probeConversion copies the column's values into a temporary column of the
 // new type, which fails, in strict mode, where the ALTER TABLE would: on a
 // value out of range, too long, or not a number.
-func (my mysql) probeConversion(ctx context.Context, db bun.IDB, t *Table, c *Change) (reason string, err error) {
+func (my mysql) probeConversion(ctx context.Context, db bun.IDB, t *Table, col string, c *Change) (reason string, err error) {
 	probe := my.quote("slipway_probe")
 	drop := "DROP TEMPORARY TABLE IF EXISTS " + probe
 	if _, err := db.ExecContext(ctx, drop); err != nil {
@@ -422,7 +422,7 @@ func (my mysql) probeConversion(ctx context.Context, db bun.IDB, t *Table, c *Ch
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (v %s NULL)", probe, c.col.Type)); err != nil {
 		return "", err
 	}
-	_, err = db.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (v) SELECT %s FROM %s", probe, my.quote(c.Column), my.quoteTable(t)))
+	_, err = db.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (v) SELECT %s FROM %s", probe, my.quote(col), my.quoteTable(t)))
 	if err == nil {
 		return "", nil
 	}

@@ -215,6 +215,16 @@ func (p *planner) plan() *Plan {
 		creates []*Table
 		alters  []*alteration
 	)
+	// Renamed tables first: the snapshot then names them, and the foreign
+	// keys that reference them, as they will be.
+	for _, want := range p.want {
+		if c := p.renameTable(want); c != nil {
+			plan.Changes = append(plan.Changes, c)
+			if c.Class != WouldFail {
+				plan.add(want.qualifiedName(), stmts(c.SQL)...)
+			}
+		}
+	}
 	for _, want := range p.want {
 		key := keyOf(want.Schema, want.Name, p.snap.current)
 		if kind, ok := p.snap.others[key]; ok {
@@ -236,6 +246,13 @@ func (p *planner) plan() *Plan {
 				alters = append(alters, a)
 			}
 		}
+	}
+
+	for _, a := range alters {
+		plan.Changes = append(plan.Changes, a.renames...)
+		plan.add(a.want.qualifiedName(), p.statements(a.renames, func(c *Change) []statement {
+			return stmts(p.d.renameColumn(a.want, c.From, c.Column))
+		})...)
 	}
 
 	p.created, p.altered = map[tableKey]*Table{}, map[tableKey]*alteration{}
@@ -480,4 +497,52 @@ func (p *planner) orderAlters(alters []*alteration) []*alteration {
 		visitFn(a)
 	}
 	return out
+}
+
+// renameTable renames, for a model table declared with earlier names
+// (slipway:"was:old"), the live table of an earlier name when none has the
+// model's name yet: the RenameTable change, after which the snapshot holds
+// the table under its new name (as it was before: wasName), and the foreign
+// keys that reference it name it so. A live table of the new name and one
+// of an earlier name is refused.
+func (p *planner) renameTable(want *Table) *Change {
+	newKey := keyOf(want.Schema, want.Name, p.snap.current)
+	for _, old := range want.was {
+		oldKey := keyOf(want.Schema, old, p.snap.current)
+		live := p.snap.tables[oldKey]
+		if live == nil {
+			continue
+		}
+		c := &Change{Kind: RenameTable, Class: Safe, Table: want.qualifiedName(), From: qualify(want.Schema, old), SQL: p.d.renameTable(want, old)}
+		if p.snap.tables[newKey] != nil {
+			c.Class = WouldFail
+			c.Reason = fmt.Sprintf("tables %q and %q both exist, and model %q says %q was %q: drop the one you no longer need (or move its rows), or remove the was tag",
+				want.qualifiedName(), c.From, want.Model, want.Name, old)
+			return c
+		}
+		renamed := *live
+		renamed.Name, renamed.wasName = want.Name, old
+		delete(p.snap.tables, oldKey)
+		p.snap.tables[newKey] = &renamed
+		if in, ok := p.snap.referencedBy[oldKey]; ok {
+			delete(p.snap.referencedBy, oldKey)
+			p.snap.referencedBy[newKey] = in
+		}
+		for k, ins := range p.snap.referencedBy {
+			for i := range ins {
+				if ins[i].from == oldKey {
+					p.snap.referencedBy[k][i].from = newKey
+				}
+			}
+		}
+		for _, t := range p.snap.tables {
+			for _, fk := range t.ForeignKeys {
+				if keyOf(fk.RefSchema, fk.RefTable, p.snap.current) == oldKey {
+					fk.RefTable = want.Name
+				}
+			}
+		}
+		return c
+	}
+	return nil
 }

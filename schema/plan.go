@@ -67,6 +67,8 @@ const (
 	CreateSchema      Kind = "CreateSchema" // a schema (MySQL: database) a model's table names
 	CreateTable       Kind = "CreateTable"
 	DropTable         Kind = "DropTable"
+	RenameTable       Kind = "RenameTable"  // slipway:"was:old" on bun.BaseModel
+	RenameColumn      Kind = "RenameColumn" // slipway:"was:old" on a field
 	AddColumn         Kind = "AddColumn"
 	DropColumn        Kind = "DropColumn"
 	WidenType         Kind = "WidenType"  // value-preserving type change: varchar(40) -> varchar(60), int -> bigint
@@ -170,6 +172,10 @@ func (c *Change) String() string {
 		fmt.Fprintf(&b, "+ table %s", c.Table)
 	case DropTable:
 		fmt.Fprintf(&b, "- table %s", c.Table)
+	case RenameTable:
+		fmt.Fprintf(&b, "~ table %s -> %s (renamed)", c.From, c.Table)
+	case RenameColumn:
+		fmt.Fprintf(&b, "~ column %s.%s -> %s (renamed)", c.Table, c.From, c.Column)
 	case AddColumn:
 		fmt.Fprintf(&b, "+ column %s.%s %s", c.Table, c.Column, c.To)
 	case DropColumn:

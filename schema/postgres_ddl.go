@@ -250,6 +250,14 @@ func (pg postgres) createSchema(name string) string {
 	return "CREATE SCHEMA IF NOT EXISTS " + pg.quote(name)
 }
 
+func (pg postgres) renameTable(t *Table, from string) string {
+	return fmt.Sprintf("ALTER TABLE %s RENAME TO %s", pg.quoteTable(&Table{Schema: t.Schema, Name: from}), pg.quote(t.Name))
+}
+
+func (pg postgres) renameColumn(t *Table, from, to string) string {
+	return fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", pg.quoteTable(t), pg.quote(from), pg.quote(to))
+}
+
 func (pg postgres) dropTables(tables []*Table) []string {
 	names := make([]string, len(tables))
 	for i, t := range tables {

@@ -144,6 +144,13 @@ func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap
 		key := tableKey{nsp.String, rel.String}
 		if kind.String != "r" && kind.String != "p" {
 			snap.others[key] = pgRelKind(kind.String)
+			if (kind.String == "v" || kind.String == "m") && col.Valid {
+				ct, err := pg.parseType(typ.String)
+				if err != nil {
+					return fmt.Errorf("view %q column %q: type %q: %w", rel.String, col.String, typ.String, err)
+				}
+				snap.viewColumn(key, &Column{Name: col.String, Type: ct, Nullable: !notNull.Bool})
+			}
 			continue
 		}
 		t := snap.tables[key]
@@ -280,4 +287,22 @@ func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap
 		t.Indexes = append(t.Indexes, ix)
 	}
 	return rows.Err()
+}
+
+// pgListQuery lists tables and views: of one schema ("" for the current
+// one), or of every schema but PostgreSQL's own when all is true.
+// Partitions are left out (their parent is the table), as are foreign
+// tables.
+const pgListQuery = `
+SELECT n.nspname, c.relname, c.relkind IN ('v', 'm'), n.nspname = current_schema()
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+	AND CASE WHEN ? THEN n.nspname NOT IN ('pg_catalog', 'information_schema')
+		AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
+	ELSE n.nspname = coalesce(nullif(?, ''), current_schema()) END
+ORDER BY n.nspname, c.relname`
+
+func (postgres) listTables(ctx context.Context, db bun.IDB, schema string, all bool) ([]TableInfo, error) {
+	return scanTableList(ctx, db, pgListQuery, all, schema)
 }

@@ -207,8 +207,8 @@ func (postgres) castExpr(col string, from, to ColumnType) (string, bool) {
 // would, in a query, and reports the value PostgreSQL cannot convert. In
 // a transaction it runs under a savepoint, so that its failure leaves the
 // transaction usable.
-func (pg postgres) probeConversion(ctx context.Context, db bun.IDB, t *Table, c *Change) (string, error) {
-	expr, _ := pg.castExpr(pg.quote(c.Column), c.old.Type, c.col.Type)
+func (pg postgres) probeConversion(ctx context.Context, db bun.IDB, t *Table, col string, c *Change) (string, error) {
+	expr, _ := pg.castExpr(pg.quote(col), c.old.Type, c.col.Type)
 	query := fmt.Sprintf("SELECT count(%s) FROM %s", expr, pg.quoteTable(t))
 	tx, inTx := db.(bun.Tx)
 	if inTx {

@@ -72,11 +72,34 @@ func (p *planner) countCheck(query string, reason func(n int64) string) *prechec
 	return &precheck{query: query, reason: reason}
 }
 
+// tableRef names a live table in a precheck: as it is named before the
+// plan's renames, which run after the prechecks.
 func (p *planner) tableRef(t *Table) string {
-	if t.Schema == "" {
-		return p.d.quote(t.Name)
+	name := t.Name
+	if t.wasName != "" {
+		name = t.wasName
 	}
-	return p.d.quote(t.Schema) + "." + p.d.quote(t.Name)
+	if t.Schema == "" {
+		return p.d.quote(name)
+	}
+	return p.d.quote(t.Schema) + "." + p.d.quote(name)
+}
+
+// colRef names a live table's column in a precheck, as it is named before
+// the plan's renames.
+func (p *planner) colRef(t *Table, name string) string {
+	if old, ok := t.colWas[name]; ok {
+		return p.d.quote(old)
+	}
+	return p.d.quote(name)
+}
+
+// physical is a live table as it is named before the plan's renames.
+func (p *planner) physical(t *Table) *Table {
+	if t.wasName == "" {
+		return t
+	}
+	return &Table{Schema: t.Schema, Name: t.wasName}
 }
 
 func (p *planner) quoteAll(cols []string, prefix string) []string {
@@ -104,7 +127,7 @@ type keyValue struct {
 // default a new column fills the rows with. a is nil for a table the plan
 // does not alter.
 func (p *planner) valueAfter(live *Table, a *alteration, name string, prefix string) keyValue {
-	q := prefix + p.d.quote(name)
+	q := prefix + p.colRef(live, name)
 	if a == nil || (!a.added[name] && live.Column(name) != nil) {
 		if a != nil && a.retyped(name) {
 			if caster, ok := p.d.(valueCaster); ok {
@@ -229,13 +252,11 @@ func (p *planner) orphansCheck(live, ref *Table, fk *ForeignKey, a *alteration) 
 	}
 	query := fmt.Sprintf("SELECT 1 FROM %s c WHERE %s", p.tableRef(live), strings.Join(conds, " AND "))
 	if ref != nil {
-		parent := p.quoteAll(fk.RefColumns, "r.")
-		join := make([]string, len(parent))
-		for i := range parent {
-			join[i] = parent[i] + " = " + child[i]
+		join := make([]string, len(fk.RefColumns))
+		for i, col := range fk.RefColumns {
+			join[i] = "r." + p.colRef(ref, col) + " = " + child[i]
 		}
-		query += fmt.Sprintf(" AND NOT EXISTS (SELECT 1 FROM %s r WHERE %s)",
-			p.tableRef(&Table{Schema: fk.RefSchema, Name: fk.RefTable}), strings.Join(join, " AND "))
+		query += fmt.Sprintf(" AND NOT EXISTS (SELECT 1 FROM %s r WHERE %s)", p.tableRef(ref), strings.Join(join, " AND "))
 	}
 	cols := strings.Join(fk.Columns, ", ")
 	refName := qualify(fk.RefSchema, fk.RefTable)

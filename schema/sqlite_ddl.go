@@ -183,6 +183,12 @@ const sqliteRebuildSuffix = "__slipway_new"
 // runs: the plan drops others before and creates new ones after.
 func (s sqlite) rebuild(t, live *Table, changes []*Change) []string {
 	def := sqliteParseCreateTable(live.createSQL)
+	// The statements read from the catalog name the table and its columns
+	// as they were before the plan renamed them.
+	ren := sqliteRenames(live)
+	if len(ren) > 0 {
+		def.rename(ren)
+	}
 	next := sqliteRebuiltTable(live, changes)
 	old := s.quoteTable(live)
 	tmp := s.quoteTable(&Table{Schema: live.Schema, Name: live.Name + sqliteRebuildSuffix})
@@ -223,12 +229,54 @@ func (s sqlite) rebuild(t, live *Table, changes []*Change) []string {
 		switch {
 		case ix.Constraint:
 		case ix.sql != "" && t.Schema == "": // as it was written, collations and all
-			stmts = append(stmts, ix.sql)
+			stmts = append(stmts, sqliteRenameIdents(ix.sql, ren))
 		default:
 			stmts = append(stmts, s.createIndex(t, ix))
 		}
 	}
-	return append(stmts, live.triggers...)
+	for _, trigger := range live.triggers {
+		stmts = append(stmts, sqliteRenameIdents(trigger, ren))
+	}
+	return stmts
+}
+
+// sqliteRenames maps the lower-cased names the plan renames the table and
+// its columns from to their new names.
+func sqliteRenames(live *Table) map[string]string {
+	ren := map[string]string{}
+	if live.wasName != "" {
+		ren[asciiLower(live.wasName)] = live.Name
+	}
+	for to, from := range live.colWas {
+		ren[asciiLower(from)] = to
+	}
+	return ren
+}
+
+// sqliteRenameIdents renames, in SQL text, the names (bare or quoted, not
+// string literals) that ren maps.
+func sqliteRenameIdents(sql string, ren map[string]string) string {
+	if len(ren) == 0 {
+		return sql
+	}
+	var b strings.Builder
+	last := 0
+	for _, t := range lexSQL(sql) {
+		switch t.kind {
+		case 'w', 'q':
+			if to, ok := ren[asciiLower(identOf(t))]; ok {
+				b.WriteString(sql[last:t.start])
+				b.WriteString(sqlite{}.quote(to))
+				last = t.end
+			}
+		case '(':
+			b.WriteString(sql[last:t.start])
+			b.WriteString("(" + sqliteRenameIdents(t.inner(), ren) + ")")
+			last = t.end
+		}
+	}
+	b.WriteString(sql[last:])
+	return b.String()
 }
 
 // sqliteRowidAlias is the INTEGER PRIMARY KEY column that is the table's rowid,
@@ -317,6 +365,19 @@ func (s sqlite) createIndex(t *Table, ix *Index) string {
 
 func (s sqlite) dropIndex(t *Table, ix *Index) string {
 	return "DROP INDEX " + s.quoteIndex(t, ix.Name)
+}
+
+// renameTable renames a table; with legacy_alter_table off (the default,
+// and how migrate runs), SQLite rewrites the foreign keys, triggers and
+// views that name it.
+func (s sqlite) renameTable(t *Table, from string) string {
+	return fmt.Sprintf("ALTER TABLE %s RENAME TO %s", s.quoteTable(&Table{Schema: t.Schema, Name: from}), s.quote(t.Name))
+}
+
+// renameColumn renames a column; SQLite rewrites the indexes, triggers and
+// views that name it.
+func (s sqlite) renameColumn(t *Table, from, to string) string {
+	return fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", s.quoteTable(t), s.quote(from), s.quote(to))
 }
 
 // dropTables drops each table after the tables that reference it, so that

@@ -47,7 +47,7 @@ const sqliteColumnsQuery = `, found(i, db, rname, type, name, sql) AS (
 SELECT f.db, f.rname, f.type, CASE WHEN coalesce(c.cid, 0) = 0 THEN coalesce(f.sql, '') ELSE '' END,
 	c.cid, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden
 FROM found f
-LEFT JOIN pragma_table_xinfo(f.name, f.db) c ON f.type = 'table'
+LEFT JOIN pragma_table_xinfo(f.name, f.db) c ON f.type IN ('table', 'view')
 ORDER BY f.i, f.type = 'trigger', f.name, c.cid`
 
 // sqliteIndexesQuery reads the indexes of the requested tables with their
@@ -188,12 +188,22 @@ func (s sqlite) readColumns(ctx context.Context, db bun.IDB, with, arg string, i
 			return err
 		}
 		key := tableKey{dbName, rname}
-		if _, other := in.snap.others[key]; other {
+		if k, other := in.snap.others[key]; other && (k != "view" || kind != "view") {
 			continue
 		}
 		t := in.snap.tables[key]
 		switch {
-		case kind == "view" || kind == "index":
+		case kind == "view":
+			in.snap.others[key] = kind
+			if cid.Valid {
+				ct, err := s.parseType(typ.String)
+				if err != nil {
+					return fmt.Errorf("view %q column %q: type %q: %w", rname, col.String, typ.String, err)
+				}
+				in.snap.viewColumn(key, &Column{Name: col.String, Type: ct, Nullable: notNull.Int64 == 0})
+			}
+			continue
+		case kind == "index":
 			in.snap.others[key] = kind
 			continue
 		case kind == "trigger":
@@ -243,6 +253,15 @@ func (s sqlite) readColumns(ctx context.Context, db bun.IDB, with, arg string, i
 		t.PrimaryKey = &PrimaryKey{Name: in.defs[key].pkName}
 		for _, c := range cols {
 			t.PrimaryKey.Columns = append(t.PrimaryKey.Columns, c.name)
+		}
+		// A rowid alias (INTEGER PRIMARY KEY) and the primary key of a
+		// WITHOUT ROWID table never hold NULL, though the pragma reports
+		// them nullable when they are not declared NOT NULL.
+		def := in.defs[key]
+		for _, c := range cols {
+			if col := t.Column(c.name); col != nil && ((def != nil && def.withoutRowid) || (len(cols) == 1 && col.Type.String() == "integer")) {
+				col.Nullable = false
+			}
 		}
 	}
 	return nil
@@ -374,4 +393,18 @@ func (s sqlite) readForeignKeys(ctx context.Context, db bun.IDB, with, arg strin
 		}
 	}
 	return nil
+}
+
+// sqliteListQuery lists the tables and views of one attached database (""
+// for "main"), or of every one when all is true; SQLite's own tables,
+// virtual tables and their shadow tables are left out.
+const sqliteListQuery = `
+SELECT schema, name, type = 'view', schema = 'main'
+FROM pragma_table_list
+WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
+	AND (? OR schema = coalesce(nullif(?, ''), 'main'))
+ORDER BY schema, name`
+
+func (sqlite) listTables(ctx context.Context, db bun.IDB, schema string, all bool) ([]TableInfo, error) {
+	return scanTableList(ctx, db, sqliteListQuery, all, schema)
 }

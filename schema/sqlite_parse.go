@@ -69,6 +69,32 @@ func (d *sqliteTableDef) foreignKeyName(fk *ForeignKey) string {
 	return ""
 }
 
+// rename renames, in what a CREATE TABLE statement said, the table's columns
+// (and names in its CHECK constraints and column clauses) that ren maps.
+func (d *sqliteTableDef) rename(ren map[string]string) {
+	columns := map[string]*sqliteColumnDef{}
+	for name, c := range d.columns {
+		c.extra = sqliteRenameIdents(c.extra, ren)
+		if to, ok := ren[name]; ok {
+			name = asciiLower(to)
+		}
+		columns[name] = c
+	}
+	d.columns = columns
+	for i, check := range d.checks {
+		d.checks[i] = sqliteRenameIdents(check, ren)
+	}
+	for _, keys := range [][]sqliteNamedKey{d.uniques, d.fks} {
+		for i := range keys {
+			for j, col := range keys[i].cols {
+				if to, ok := ren[asciiLower(col)]; ok {
+					keys[i].cols[j] = to
+				}
+			}
+		}
+	}
+}
+
 func sqliteSameIdents(a, b []string) bool {
 	return slices.EqualFunc(a, b, strings.EqualFold)
 }

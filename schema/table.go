@@ -31,6 +31,14 @@ type Table struct {
 	// rows is the catalog's estimate of the table's rows, -1 when it has
 	// none (read from the database only).
 	rows int64
+	// was lists a model table's earlier names (slipway:"was:old" on its
+	// bun.BaseModel).
+	was []string
+	// wasName and colWas name a live table, and its columns by their new
+	// names, as they are before the plan renames them: prechecks run before
+	// any DDL and must use them.
+	wasName string
+	colWas  map[string]string
 	// planned marks the table of a CREATE TABLE in the same plan, as later
 	// statements of the plan find it.
 	planned bool
@@ -63,6 +71,7 @@ type Column struct {
 	generated  string   // expression of a generated column (read from the database)
 	mysql      *myAttrs // MySQL: what a MODIFY COLUMN must repeat (collation, comment)
 	charBytes  int      // MySQL: the most bytes a character of a text column takes
+	was        []string // a model column's earlier names (slipway:"was:old")
 }
 
 // defaultSQL is the default expression to write into DDL.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net/http"
 	"os"
 
 	"github.com/uptrace/bun"
@@ -16,7 +15,9 @@ import (
 
 	"github.com/slipwaygo/slipway/app"
 	"github.com/slipwaygo/slipway/boot"
+	"github.com/slipwaygo/slipway/docs/snippets/shop"
 	"github.com/slipwaygo/slipway/repository"
+	"github.com/slipwaygo/slipway/rest"
 	"github.com/slipwaygo/slipway/schema"
 )
 
@@ -67,7 +68,40 @@ type Task struct {
 	Title         string `bun:",notnull"`
 }
 
-func registerRoutes(*http.ServeMux) {}
+// repositories.md: a many-to-many relation.
+type Doctor struct {
+	bun.BaseModel `bun:"table:doctors"`
+	ID            int64      `bun:",pk,autoincrement"`
+	Patients      []*Patient `bun:"m2m:appointments,join:Doctor=Patient"`
+}
+
+type Patient struct {
+	bun.BaseModel `bun:"table:patients"`
+	ID            int64  `bun:",pk,autoincrement"`
+	Name          string `bun:",notnull"`
+}
+
+type Appointment struct {
+	bun.BaseModel `bun:"table:appointments"`
+	DoctorID      int64    `bun:",pk"`
+	Doctor        *Doctor  `bun:"rel:belongs-to,join:doctor_id=id"`
+	PatientID     int64    `bun:",pk"`
+	Patient       *Patient `bun:"rel:belongs-to,join:patient_id=id"`
+}
+
+func hasManyThrough(ctx context.Context, doctors *repository.Repository[Doctor], patients *repository.Repository[Patient], doctorID, otherDoctorID int64) (err error) {
+	patientsOf, err := repository.NewHasManyThrough(doctors, patients, "patients")
+	if err != nil {
+		return err
+	}
+	ann := &Patient{Name: "Ann"}
+	err = patientsOf.Create(ctx, doctorID, ann) // the patient and the appointment, in one transaction
+	err = patientsOf.Link(ctx, otherDoctorID, ann.ID)
+	mine, err := patientsOf.Find(ctx, doctorID, &repository.Filter{Order: []string{"name"}})
+	err = patientsOf.Unlink(ctx, otherDoctorID, ann.ID)
+	_ = mine
+	return err
+}
 
 // migrations.md.
 func migrator(ctx context.Context, db *bun.DB) error {
@@ -92,9 +126,13 @@ func gettingStarted() {
 	a := app.New(
 		boot.DefaultDataSource("sqlite:app.db"), // "db"; DATABASE_URL wins when set
 		boot.Repository[Todo]("db"),
-		fx.Invoke(registerRoutes),
+		rest.Module(rest.Config{Addr: "127.0.0.1:3000"}),
+		rest.Model[Todo]("/todos"), // LoopBack's CRUD routes, OpenAPI, /ping, /health
 	)
 	if err := a.Boot(ctx); err != nil {
+		log.Fatal(err)
+	}
+	if err := a.Listen(ctx); err != nil { // the port, before migrating
 		log.Fatal(err)
 	}
 	if err := a.MigrateSchema(ctx, schema.MigrateOptions{}); err != nil {
@@ -212,4 +250,34 @@ func hook() fx.Option {
 	)
 }
 
-var _ = []any{migrator, printPlan, gettingStarted, severalDatasources, openRepository, crud, filters, relations, transaction, hook}
+var _ = []any{migrator, printPlan, gettingStarted, severalDatasources, openRepository, crud, filters, relations, hasManyThrough, transaction, hook, roundTrip, discoverFromGo, loopBack}
+
+// discovery.md: the models slipway discover wrote (package shop, verbatim)
+// find the database they came from actual.
+func roundTrip(ctx context.Context, db *bun.DB) error {
+	m := schema.NewMigrator(db, shop.Models...)
+	plan, err := m.Plan(ctx, schema.MigrateOptions{})
+	fmt.Print(plan)
+	actual, err := m.IsActual(ctx)
+	fmt.Println("actual:", actual, err)
+	return err
+}
+
+// discovery.md: discovery from Go.
+func discoverFromGo(ctx context.Context, db *bun.DB) error {
+	tables, err := schema.ListTables(ctx, db, schema.ListOptions{}) // this schema's tables and views
+	orders, err := schema.DiscoverTable(ctx, db, "orders")          // one table: columns, keys, indexes
+	disc, err := schema.Discover(ctx, db, schema.DiscoverOptions{Tables: []string{"orders"}})
+	src, err := disc.ModelSource("shop") // src.Code, src.Unsupported
+	_, _, _ = tables, orders, src
+	return err
+}
+
+// discovery.md: LoopBack model definitions.
+func loopBack(ctx context.Context, db *bun.DB) error {
+	v1, err := os.ReadFile("models/customer-test.json")
+	models, err := schema.LoopBackModels(db, v1)
+	plan, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{})
+	_ = plan
+	return err
+}

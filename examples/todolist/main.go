@@ -1,6 +1,6 @@
-// Command todolist is LoopBack's Todo list on Slipway: it boots, brings the
-// database in line with the models (keeping every row), seeds the welcome
-// todo, and serves the REST API until SIGINT or SIGTERM.
+// Command todolist is LoopBack's Todo list on Slipway: it boots, takes its
+// port, brings the database in line with the models (keeping every row),
+// seeds the welcome todo, and serves the REST API until SIGINT or SIGTERM.
 //
 //	go run ./examples/todolist                   # SQLite file todolist.db
 //	DATABASE_URL=postgres://... go run ./examples/todolist
@@ -22,6 +22,11 @@ func main() {
 	ctx := context.Background()
 	a := todolist.NewApp()
 	if err := a.Boot(ctx); err != nil {
+		fail(err)
+	}
+	// Take the port first: a port in use fails here, before any migration.
+	if err := a.Listen(ctx); err != nil {
+		_ = a.Stop(ctx)
 		fail(err)
 	}
 	if err := a.MigrateSchema(ctx, schema.MigrateOptions{}); err != nil {

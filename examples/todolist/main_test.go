@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/slipwaygo/slipway/internal/testdb"
 )
 
 // The tests run main in a child process: this test binary, re-executed
@@ -67,11 +71,59 @@ func TestMain_ServesAndStopsOnSIGTERM(t *testing.T) {
 	require.NoError(t, cmd.Start())
 	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "listening") }, 30*time.Second, 20*time.Millisecond)
 	assert.Contains(t, stderr.String(), "app: migrated")
+	assert.Contains(t, stderr.String(), "target=sqlite:"+db, "the start log names the database")
 	assert.Contains(t, stderr.String(), "http://127.0.0.1:"+port)
+	resp, err := http.Get("http://127.0.0.1:" + port + "/todos/count")
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Eventually(t, func() bool {
+		return strings.Contains(stderr.String(), `rest: request method=GET path=/todos/count status=200`)
+	}, 5*time.Second, 20*time.Millisecond, "a log line per request")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), "exit status 0 after a graceful stop; output:\n%s", stderr.String())
 	_, err = os.Stat(db)
 	assert.NoError(t, err, "the SQLite file is where DATABASE_URL says")
+}
+
+// A port in use fails the start at once, in one line, before any
+// migration: the SQLite file is never created.
+func TestMain_PortInUseFailsBeforeMigrating(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+
+	db := filepath.Join(t.TempDir(), "todo.db")
+	cmd, _, stderr := child(t, "DATABASE_URL=sqlite:"+db, "HOST=127.0.0.1", "PORT="+port)
+	err = cmd.Run()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, 1, exit.ExitCode())
+	out := strings.TrimSpace(stderr.String())
+	assert.Equal(t, "todolist: app: rest: listen on 127.0.0.1:"+port+": bind: address already in use", out, "one line, once")
+	_, err = os.Stat(db)
+	assert.ErrorIs(t, err, os.ErrNotExist, "nothing was migrated")
+}
+
+// The start log names the datasource and where it points, without the
+// password.
+func TestMain_StartLogNamesTheDatabaseWithoutThePassword(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(testdb.URL(t, testdb.Postgres))
+	require.NoError(t, err)
+	pass, ok := u.User.Password()
+	if !ok { // a server that trusts local connections ignores it
+		pass = "s3cr3t-pass"
+		u.User = url.UserPassword(u.User.Username(), pass)
+	}
+	cmd, _, stderr := child(t, "DATABASE_URL="+u.String(), "PORT=0")
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "listening") }, 30*time.Second, 20*time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), stderr.String())
+	assert.Contains(t, stderr.String(), `datasource=db target="postgres://`+u.User.Username()+":xxxxx@"+u.Host)
+	assert.NotContains(t, stderr.String(), pass)
 }
 
 func TestMain_DefaultDatabaseIsSQLiteInWorkingDir(t *testing.T) {

@@ -281,6 +281,9 @@ func Open(cfg Config) (*bun.DB, error) {
 	var sqldb *sql.DB
 	switch cfg.Dialect {
 	case SQLite:
+		if err := registerSQLiteFunctions(); err != nil {
+			return nil, fmt.Errorf("open %s: %w", cfg.Redacted, err)
+		}
 		sqldb = sql.OpenDB(&sqliteConnector{driver: sqliteDriver(), cfg: cfg})
 	case MySQL:
 		mc, err := mysql.ParseDSN(cfg.DSN)

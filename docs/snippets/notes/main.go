@@ -13,6 +13,7 @@ import (
 	"github.com/slipwaygo/slipway/app"
 	"github.com/slipwaygo/slipway/boot"
 	"github.com/slipwaygo/slipway/repository"
+	"github.com/slipwaygo/slipway/rest"
 	"github.com/slipwaygo/slipway/schema"
 )
 
@@ -35,6 +36,8 @@ func NewNotesApp() *NotesApp {
 	n.App = app.New(
 		boot.DefaultDataSource("sqlite:notes.db"), // "db"; DATABASE_URL wins when set
 		boot.Repository[Note]("db"),
+		rest.Module(rest.Config{Addr: "127.0.0.1:3000"}), // OpenAPI, /ping, /health
+		rest.Model[Note]("/notes"),                       // LoopBack's CRUD routes
 		fx.Populate(&n.notes),
 	)
 	return n
@@ -58,6 +61,9 @@ func main() {
 	ctx := context.Background()
 	a := NewNotesApp()
 	if err := a.Boot(ctx); err != nil {
+		log.Fatal(err)
+	}
+	if err := a.Listen(ctx); err != nil { // take the port before migrating
 		log.Fatal(err)
 	}
 	if err := a.MigrateSchema(ctx, schema.MigrateOptions{}); err != nil {

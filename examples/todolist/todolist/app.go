@@ -1,7 +1,8 @@
-// Package todolist is LoopBack's Todo list as a Slipway application: two
-// models with a has-many / belongs-to relation, a SQL datasource "db", a REST
-// datasource "geocoder" that MigrateSchema skips, a JSON API on net/http, and
-// a MigrateSchema override that seeds the "welcome" todo.
+// Package todolist is LoopBack's Todo list as a Slipway application: three
+// models with has-many, belongs-to and has-one relations, a SQL datasource
+// "db", a REST datasource "geocoder" that MigrateSchema skips, LoopBack's
+// REST routes served by the rest package, and a MigrateSchema override that
+// seeds the "welcome" todo.
 package todolist
 
 import (
@@ -14,13 +15,13 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"time"
 
 	"go.uber.org/fx"
 
 	"github.com/slipwaygo/slipway/app"
 	"github.com/slipwaygo/slipway/boot"
 	"github.com/slipwaygo/slipway/repository"
+	"github.com/slipwaygo/slipway/rest"
 	"github.com/slipwaygo/slipway/schema"
 )
 
@@ -56,15 +57,19 @@ func ConfigFromEnv() Config {
 type App struct {
 	*app.App
 
-	todos *repository.Repository[Todo]
-	api   *API
-	srv   *server
+	todos  *repository.Repository[Todo]
+	server *rest.Server
 }
 
 // NewApp returns the application configured from the environment.
 func NewApp() *App { return New(ConfigFromEnv()) }
 
 // New returns the application for cfg; opts are added to its fx graph.
+//
+// The application is its declarations: two datasources, three models and
+// their repositories, the routes of each model and relation, and the
+// geocoder's check on todos. The rest package serves them (LoopBack's
+// routes, an OpenAPI document at /openapi.json, /ping and /health).
 func New(cfg Config, opts ...fx.Option) *App {
 	a := &App{}
 	options := []fx.Option{
@@ -72,14 +77,20 @@ func New(cfg Config, opts ...fx.Option) *App {
 		boot.HTTPDataSource("geocoder", cfg.GeocoderURL),
 		boot.Repository[TodoList]("db"),
 		boot.Repository[Todo]("db"),
-		fx.Provide(
-			fx.Annotate(NewGeocoder, fx.ParamTags(`name:"geocoder"`)),
-			NewAPI,
-			func(api *API, lc fx.Lifecycle, log *slog.Logger) *server {
-				return newServer(cfg.Addr, api, lc, log)
-			},
-		),
-		fx.Populate(&a.todos, &a.api, &a.srv),
+		boot.Repository[TodoListImage]("db"),
+
+		rest.Module(rest.Config{Addr: cfg.Addr, Title: "Todo list", Version: "1.0.0"}),
+		rest.Model[Todo]("/todos"),
+		rest.Model[TodoList]("/todo-lists"),
+		rest.Model[TodoListImage]("/todo-list-images"),
+		rest.BelongsTo[Todo, TodoList]("/todos/{id}/todo-list", "todoList"),
+		rest.HasMany[TodoList, Todo]("/todo-lists/{id}/todos", "todos"),
+		rest.HasOne[TodoList, TodoListImage]("/todo-lists/{id}/todo-list-image", "image"),
+		rest.BelongsTo[TodoListImage, TodoList]("/todo-list-images/{id}/todo-list", "todoList"),
+
+		fx.Provide(fx.Annotate(NewGeocoder, fx.ParamTags(`name:"geocoder"`))),
+		rest.WithCheck[Todo](func(g *Geocoder) rest.Check[Todo] { return g.Check }),
+		fx.Populate(&a.todos, &a.server),
 	}
 	if cfg.Logger != nil {
 		options = append(options, app.WithLogger(cfg.Logger))
@@ -121,56 +132,17 @@ func (a *App) MigrateSchema(ctx context.Context, opts schema.MigrateOptions) err
 // Handler is the REST API, for tests and for mounting elsewhere. The
 // application must have booted.
 func (a *App) Handler() http.Handler {
-	if a.api == nil {
+	if a.server == nil {
 		panic("todolist: Handler called before Boot")
 	}
-	return a.api
+	return a.server
 }
 
-// Addr is the address the API listens on once started ("" before).
+// Addr is the address the API listens on once Listen or Start took it
+// ("" before).
 func (a *App) Addr() string {
-	if a.srv == nil {
+	if a.server == nil {
 		return ""
 	}
-	return a.srv.addr()
-}
-
-// server serves the API on the application's lifecycle.
-type server struct {
-	http *http.Server
-	ln   net.Listener
-}
-
-func newServer(addr string, h http.Handler, lc fx.Lifecycle, log *slog.Logger) *server {
-	s := &server{http: &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
-	}}
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return fmt.Errorf("todolist: listening on %s: %w", addr, err)
-			}
-			s.ln = ln
-			log.Info("todolist: listening", "url", "http://"+ln.Addr().String())
-			go func() {
-				if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					log.Error("todolist: server stopped", "error", err)
-				}
-			}()
-			return nil
-		},
-		OnStop: func(ctx context.Context) error { return s.http.Shutdown(ctx) },
-	})
-	return s
-}
-
-func (s *server) addr() string {
-	if s.ln == nil {
-		return ""
-	}
-	return s.ln.Addr().String()
+	return a.server.Addr()
 }

@@ -8,9 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/slipwaygo/slipway/repository"
+	"github.com/slipwaygo/slipway/rest"
 )
 
 // Geocoder looks up the coordinates of an address through the "geocoder"
@@ -31,6 +33,24 @@ func (g *Geocoder) Configured() bool { return g.ds.Configured() }
 
 // ErrAddressNotFound is returned for an address the geocoder does not know.
 var ErrAddressNotFound = errors.New("address not found")
+
+// Check looks up the address of a todo that sets one, when the geocoder is
+// configured, and stores its coordinates in RemindAtGeo: an address the
+// geocoder does not know is a 422, a geocoder that fails a 502.
+func (g *Geocoder) Check(ctx context.Context, t *Todo, set []string) error {
+	if !slices.Contains(set, "remindAtAddress") || t.RemindAtAddress == nil || !g.Configured() {
+		return nil
+	}
+	geo, err := g.Geocode(ctx, *t.RemindAtAddress)
+	switch {
+	case errors.Is(err, ErrAddressNotFound):
+		return rest.Invalid("/remindAtAddress", "address", err.Error(), nil)
+	case err != nil:
+		return &rest.Error{Status: http.StatusBadGateway, Message: "The geocoder did not answer", Err: err}
+	}
+	t.RemindAtGeo = &geo
+	return nil
+}
 
 // Geocode returns the address's coordinates as "lat,lng".
 func (g *Geocoder) Geocode(ctx context.Context, address string) (string, error) {
