@@ -82,6 +82,7 @@ type migratable interface {
 	repository.DataSource
 	Backs(model string) bool
 	ModelNames() []string
+	URL() string
 	MigrateSchema(ctx context.Context, opts schema.MigrateOptions, log *slog.Logger, then func(context.Context) error) (*schema.Plan, error)
 }
 
@@ -90,11 +91,19 @@ var _ migratable = (*repository.SQL)(nil)
 // Report says what MigrateSchema did with one datasource.
 type Report struct {
 	DataSource string
+	// URL is the datasource's database URL, its password hidden; "" for a
+	// datasource that is not migratable.
+	URL string
 	// Skipped is true for a datasource that was not migrated, with Reason.
 	Skipped bool
 	Reason  string
-	// Plan is what was applied (or, on a dry run, what would be).
+	// Plan is what was applied (or, on a dry run, what would be, including
+	// a plan refused for changes that would fail: see Refused).
 	Plan *schema.Plan
+	// Refused is true for a dry run whose plan holds changes that would
+	// fail on the data (Plan.Err); MigrateSchema returns that error once
+	// every datasource is planned.
+	Refused bool
 	// Hooks are the names of the hooks that ran, in order.
 	Hooks []string
 	Took  time.Duration
@@ -106,8 +115,9 @@ type reporterKey struct{}
 // Report for every datasource, in name order, as it finishes it. The migrate
 // command prints its output this way; it works through overrides of
 // MigrateSchema because the context is passed along. With a reporter, the
-// per-datasource log line is written at debug rather than info, so that
-// the user is not told twice.
+// per-datasource log line, and the warning for each change withheld, are
+// written at debug rather than at info and warn, so that the user is not
+// told twice.
 func WithReporter(ctx context.Context, fn func(Report)) context.Context {
 	return context.WithValue(ctx, reporterKey{}, fn)
 }
@@ -125,7 +135,9 @@ func report(ctx context.Context, r Report) {
 // opts.Models names models of any datasource, and a datasource backing none
 // of them is skipped. After a datasource's schema work, its migration hooks
 // run inside its lock. The first error stops the run and names the
-// datasource (or hook).
+// datasource (or hook); on a dry run, a plan refused for changes that would
+// fail (a *schema.RefusedError) does not stop it: every datasource is
+// planned, and the refusals are returned together.
 //
 // Embed *App and override MigrateSchema to seed data, calling this method
 // first.
@@ -149,6 +161,7 @@ func (a *App) migrate(ctx context.Context, opts schema.MigrateOptions) error {
 	if err := a.checkHooks(); err != nil {
 		return err
 	}
+	var refused []error
 	for _, ds := range a.registry.DataSources() {
 		log := a.log.With("datasource", ds.Name())
 		m, ok := ds.(migratable)
@@ -167,10 +180,14 @@ func (a *App) migrate(ctx context.Context, opts schema.MigrateOptions) error {
 			}
 		}
 		if err := a.migrateOne(ctx, m, dsOpts, log); err != nil {
-			return err
+			var r *schema.RefusedError
+			if !opts.DryRun || !errors.As(err, &r) {
+				return err
+			}
+			refused = append(refused, err)
 		}
 	}
-	return nil
+	return errors.Join(refused...)
 }
 
 func (a *App) migrateOne(ctx context.Context, ds migratable, opts schema.MigrateOptions, log *slog.Logger) error {
@@ -188,19 +205,27 @@ func (a *App) migrateOne(ctx context.Context, ds migratable, opts schema.Migrate
 			return nil
 		}
 	}
+	_, reporting := ctx.Value(reporterKey{}).(func(Report))
+	if reporting {
+		log = slog.New(withheldAtDebug{log.Handler()}) // the reporter shows them
+	}
 	plan, err := ds.MigrateSchema(ctx, opts, log, then)
+	var refused *schema.RefusedError
+	if err != nil && opts.DryRun && plan != nil && errors.As(err, &refused) {
+		report(ctx, Report{DataSource: ds.Name(), URL: ds.URL(), Plan: plan, Refused: true, Took: time.Since(start)})
+	}
 	if err != nil {
 		return fmt.Errorf("app: datasource %q: %w", ds.Name(), err)
 	}
 	took := time.Since(start)
-	report(ctx, Report{DataSource: ds.Name(), Plan: plan, Hooks: ran, Took: took})
+	report(ctx, Report{DataSource: ds.Name(), URL: ds.URL(), Plan: plan, Hooks: ran, Took: took})
 	withheld := plan.Withheld() // each already logged at warn by the migrator
 	msg := "app: migrated"
 	if opts.DryRun {
 		msg = "app: planned (dry run)"
 	}
 	level := slog.LevelInfo
-	if _, ok := ctx.Value(reporterKey{}).(func(Report)); ok {
+	if reporting {
 		level = slog.LevelDebug // the reporter (the migrate command) tells the user
 	} else {
 		a.logged(ds.Name()) // this line names it and its target; Start need not
@@ -209,6 +234,32 @@ func (a *App) migrateOne(ctx context.Context, ds migratable, opts schema.Migrate
 		"changes", len(plan.Changes)-len(withheld), "withheld", len(withheld), "hooks", len(ran),
 		"took", took.Round(time.Millisecond))
 	return nil
+}
+
+// withheldAtDebug logs the migrator's warning for each withheld change at
+// debug: a reporter shows those changes to the user.
+type withheldAtDebug struct{ slog.Handler }
+
+func (h withheldAtDebug) Enabled(ctx context.Context, level slog.Level) bool {
+	return level == slog.LevelWarn || h.Handler.Enabled(ctx, level)
+}
+
+func (h withheldAtDebug) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelWarn && r.Message == "schema: change withheld" {
+		r.Level = slog.LevelDebug
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h withheldAtDebug) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return withheldAtDebug{h.Handler.WithAttrs(attrs)}
+}
+
+func (h withheldAtDebug) WithGroup(name string) slog.Handler {
+	return withheldAtDebug{h.Handler.WithGroup(name)}
 }
 
 func (a *App) hooksFor(datasource string) []Hook {

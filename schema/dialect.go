@@ -210,6 +210,14 @@ type exportEnveloper interface {
 	exportEnvelope(stmts []string) []string
 }
 
+// statementExporter is implemented by dialects whose statements carry
+// clauses that only Migrate's exec can use (MySQL: the ALGORITHM it falls
+// back from when the server cannot make a change that way): exportSQL is the
+// statement as a migration file writes it.
+type statementExporter interface {
+	exportSQL(s statement) string
+}
+
 // pkName is the primary key's constraint name: the live one, or
 // PostgreSQL's convention "<table>_pkey".
 func pkName(t *Table) string {

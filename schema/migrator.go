@@ -289,6 +289,7 @@ func (m *Migrator) plan(ctx context.Context, db bun.IDB, opts MigrateOptions, wa
 	}
 	p := &planner{d: m.d, opts: opts, snap: snap, want: want, blockRows: m.blockRows}
 	plan := p.plan()
+	plan.snap, plan.want = snap, want
 	if err := runPrechecks(ctx, db, plan); err != nil {
 		return nil, fmt.Errorf("schema: %s: %w", m.d.name(), err)
 	}

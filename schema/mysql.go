@@ -23,6 +23,8 @@ var (
 	_ valueCaster   = mysql{}
 	_ blocker       = mysql{}
 	_ schemaCreator = mysql{}
+
+	_ statementExporter = mysql{}
 )
 
 func (mysql) name() string { return "MySQL" }

@@ -427,3 +427,14 @@ func (my mysql) dropTables(tables []*Table) []string {
 	}
 	return append(stmts, "DROP TABLE "+strings.Join(order, ", "))
 }
+
+// exportSQL writes a statement for a migration file without the ALGORITHM
+// clause exec falls back from (see exec): the server then makes the change
+// the cheapest way it can, and adds a foreign key checking every row, where
+// exec adds it in place and counts the orphans itself.
+func (mysql) exportSQL(s statement) string {
+	for _, algo := range myAlgorithms {
+		s.sql = strings.TrimSuffix(s.sql, ", "+algo)
+	}
+	return s.sql
+}

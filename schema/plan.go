@@ -242,6 +242,10 @@ type Plan struct {
 
 	statements []statement
 	d          dialect
+	// The inspection the plan was computed from, and the model tables it
+	// compared: what a migration file's down is computed from (down.go).
+	snap *snapshot
+	want []*Table
 }
 
 // statement is one SQL statement of a plan and the table it changes.
@@ -316,6 +320,20 @@ func (p *Plan) SQL() []string {
 	out := make([]string, 0, len(p.statements))
 	for _, s := range append(inTx, after...) {
 		out = append(out, s.sql)
+	}
+	return out
+}
+
+// Tables returns the model tables the plan compared with the database, in
+// registration order: those the plan creates (a CreateTable change) and
+// those the database has.
+func (p *Plan) Tables() []string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, len(p.want))
+	for i, t := range p.want {
+		out[i] = t.qualifiedName()
 	}
 	return out
 }

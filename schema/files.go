@@ -1,0 +1,378 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Writing a plan as the versioned files of a migration tool: an up that
+// runs as Migrate runs the plan, and a down that undoes it (down.go).
+
+// Format is a migration tool whose file conventions Files and WriteFiles
+// follow.
+type Format string
+
+// The formats Files writes.
+const (
+	// Goose is github.com/pressly/goose/v3: one file per version,
+	// "<version>_<name>.sql", with "-- +goose Up" and "-- +goose Down"
+	// sections, statements that hold semicolons between "-- +goose
+	// StatementBegin" and "StatementEnd", and "-- +goose NO TRANSACTION"
+	// on a file that must not run in goose's transaction.
+	Goose Format = "goose"
+	// GolangMigrate is github.com/golang-migrate/migrate/v4:
+	// "<version>_<name>.up.sql" and "<version>_<name>.down.sql", each run
+	// as one multi-statement call.
+	GolangMigrate Format = "golang-migrate"
+	// Bun is the migrate package of github.com/uptrace/bun:
+	// "<version>_<name>.tx.up.sql" for a file bun runs in a transaction,
+	// "<version>_<name>.up.sql" for one it runs on a connection, with the
+	// down beside it, and "--bun:split" between statements.
+	Bun Format = "bun"
+)
+
+// Formats returns the formats Files writes.
+func Formats() []Format { return []Format{Goose, GolangMigrate, Bun} }
+
+// MigrationFile is one file of a plan written for a migration tool.
+type MigrationFile struct {
+	// Name is the file name, e.g. "20250102150405_add_priority.sql".
+	Name string
+	// Version is the migration version the name starts with.
+	Version int64
+	// Content is the file's text.
+	Content string
+}
+
+// versionLayout is the time layout of versions: YYYYMMDDHHMMSS, the 14
+// digits goose, golang-migrate and bun's migrate all order by.
+const versionLayout = "20060102150405"
+
+var fileNameUnsafe = regexp.MustCompile(`[^a-z0-9_]+`)
+
+// fileName makes name safe for every tool: lower case letters, digits and
+// underscores (bun's migrate takes nothing else); "" is "slipway".
+func fileName(name string) string {
+	name = strings.Trim(fileNameUnsafe.ReplaceAllString(strings.ToLower(name), "_"), "_")
+	if name == "" {
+		return "slipway"
+	}
+	return name
+}
+
+// irreversibleSQL is a statement that fails on every database, naming
+// itself: what a down file runs when the migration cannot be undone.
+func (p *Plan) irreversibleSQL() string {
+	return "SELECT * FROM " + p.d.quote("slipway: irreversible migration (read the down file)")
+}
+
+// script is one direction of a migration: statements in the plan's
+// transaction and statements after it.
+type script struct {
+	inTx, after []string
+	// envelope is true when inTx manages its own transaction (SQLite), so
+	// that the file must run outside any transaction of the tool's.
+	envelope bool
+	// comments explain the script, written before its statements.
+	comments []string
+}
+
+// ownTx reports whether the script must run outside a transaction of the
+// tool's: it manages its own, or has statements that cannot run in one.
+func (s *script) ownTx() bool { return s.envelope || len(s.after) > 0 }
+
+// statements lists the script's statements in order, for a tool that runs
+// them in a transaction of its own when toolTx is set, and on one
+// connection without one otherwise: then, on a database with transactional
+// DDL, the statements of the plan's transaction go between BEGIN and COMMIT
+// (SQLite's envelope has its own).
+func (s *script) statements(toolTx, transactional bool) []string {
+	if toolTx || s.envelope || !transactional || len(s.inTx) == 0 {
+		return append(append([]string{}, s.inTx...), s.after...)
+	}
+	out := append([]string{"BEGIN"}, s.inTx...)
+	return append(append(out, "COMMIT"), s.after...)
+}
+
+// scripts computes the up and the down of the plan.
+func (p *Plan) scripts() (up, down *script, err error) {
+	up = &script{}
+	up.inTx, up.after, up.envelope = p.exported()
+	r, err := p.reverse()
+	if err != nil {
+		return nil, nil, err
+	}
+	down = &script{}
+	switch {
+	case r.plan == nil:
+		down.comments = append(down.comments, "This migration cannot be undone:")
+		for _, why := range r.irreversible {
+			down.comments = append(down.comments, "  "+why+".")
+		}
+		down.comments = append(down.comments, "Restore from a backup instead. This down fails on purpose when run.")
+		down.inTx = []string{p.irreversibleSQL()}
+	default:
+		down.inTx, down.after, down.envelope = r.plan.exported()
+		down.comments = append(down.comments, "Undoes the migration:")
+		for _, c := range r.plan.Changes {
+			down.comments = append(down.comments, "  "+c.String())
+		}
+		for _, s := range r.schemas {
+			down.comments = append(down.comments, fmt.Sprintf("Schema %s, which the migration creates, stays.", s))
+		}
+	}
+	return up, down, nil
+}
+
+// header is the comment at the top of every file of the plan.
+func (p *Plan) header(f Format) []string {
+	lines := []string{fmt.Sprintf("Generated by Slipway for %s (%s).", p.Dialect, f)}
+	for _, c := range p.Changes {
+		lines = append(lines, "  "+c.String())
+	}
+	return lines
+}
+
+// Files renders the plan as the files of a migration tool, the first
+// version being version and name (lower case letters, digits and
+// underscores; "" is "slipway") following it in every file name. Each up
+// runs as Migrate runs the plan; each down undoes it, with the same DDL
+// writers, or, when the plan deletes data (a dropped column, a rebuild),
+// says so and fails when run. Both are written for the tool to run as
+// they are:
+//
+//   - On SQLite, the statements turn foreign key enforcement off around a
+//     transaction of their own (see UpSQL): the files run outside the
+//     tool's transaction (goose: NO TRANSACTION; bun: not a .tx file;
+//     golang-migrate: x-no-tx-wrap=true in the database URL), on one
+//     connection.
+//   - On PostgreSQL, statements that cannot run in a transaction (CREATE
+//     INDEX CONCURRENTLY) or should not hold its locks (VALIDATE
+//     CONSTRAINT) run after it: goose and bun get one file that runs
+//     outside the tool's transaction, the others between BEGIN and COMMIT;
+//     golang-migrate, which runs a file as one call, gets each of them as
+//     a version of its own, after the plan's, and the down of the first
+//     version undoes them all.
+//   - On MySQL, golang-migrate runs a file of several statements only with
+//     multiStatements=true in the database URL.
+//
+// Files returns nothing for a plan that executes nothing, and an error for
+// a plan that holds changes that would fail (Err) or was not made by a
+// Migrator.
+func (p *Plan) Files(f Format, version int64, name string) ([]MigrationFile, error) {
+	if err := p.Err(); err != nil {
+		return nil, fmt.Errorf("schema: write plan: %w", err)
+	}
+	if p.Empty() {
+		return nil, nil
+	}
+	up, down, err := p.scripts()
+	if err != nil {
+		return nil, fmt.Errorf("schema: write plan: %w", err)
+	}
+	name = fileName(name)
+	transactional := p.d.transactional()
+	switch f {
+	case Goose:
+		return []MigrationFile{p.gooseFile(version, name, up, down, transactional)}, nil
+	case GolangMigrate:
+		return p.golangMigrateFiles(version, name, up, down), nil
+	case Bun:
+		return p.bunFiles(version, name, up, down, transactional), nil
+	}
+	return nil, fmt.Errorf("schema: write plan: unknown format %q (want %s)", f, formatList())
+}
+
+func formatList() string {
+	var names []string
+	for _, f := range Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+func comment(b *strings.Builder, lines ...string) {
+	for _, l := range lines {
+		b.WriteString(strings.TrimRight("-- "+l, " "))
+		b.WriteByte('\n')
+	}
+}
+
+func (p *Plan) gooseFile(version int64, name string, up, down *script, transactional bool) MigrationFile {
+	var b strings.Builder
+	comment(&b, p.header(Goose)...)
+	noTx := up.ownTx() || down.ownTx()
+	if noTx {
+		switch {
+		case up.envelope || down.envelope:
+			comment(&b, "NO TRANSACTION: the statements turn foreign key enforcement off around a transaction of",
+				"their own, as Slipway does. Run goose on one connection (its Provider does).")
+		default:
+			comment(&b, "NO TRANSACTION: CREATE INDEX CONCURRENTLY cannot run in a transaction, and VALIDATE",
+				"CONSTRAINT should not hold one open; the statements before them run between BEGIN and COMMIT.")
+		}
+		b.WriteString("-- +goose NO TRANSACTION\n")
+	}
+	write := func(s *script) {
+		comment(&b, s.comments...)
+		for _, st := range s.statements(!noTx, transactional) {
+			if strings.ContainsAny(st, ";\n") {
+				b.WriteString("-- +goose StatementBegin\n" + st + ";\n-- +goose StatementEnd\n")
+				continue
+			}
+			b.WriteString(st + ";\n")
+		}
+	}
+	b.WriteString("\n-- +goose Up\n")
+	write(up)
+	b.WriteString("\n-- +goose Down\n")
+	write(down)
+	return MigrationFile{Name: fmt.Sprintf("%d_%s.sql", version, name), Version: version, Content: b.String()}
+}
+
+func (p *Plan) golangMigrateFiles(version int64, name string, up, down *script) []MigrationFile {
+	_, mysqlFiles := p.d.(mysql)
+	notes := func(s *script, stmts []string) []string {
+		switch {
+		case s.envelope:
+			return []string{"Run with x-no-tx-wrap=true in the database URL: the statements turn foreign key",
+				"enforcement off around a transaction of their own, as Slipway does."}
+		case mysqlFiles && len(stmts) > 1:
+			return []string{"Run with multiStatements=true in the database URL: the file holds several statements."}
+		}
+		return nil
+	}
+	body := func(s *script, head []string, stmts []string) string {
+		var b strings.Builder
+		comment(&b, head...)
+		comment(&b, notes(s, stmts)...)
+		comment(&b, s.comments...)
+		for _, st := range stmts {
+			b.WriteString(st + ";\n")
+		}
+		return b.String()
+	}
+	// A file is one call: PostgreSQL runs it in one implicit transaction,
+	// where CREATE INDEX CONCURRENTLY cannot run. The down builds indexes
+	// in that transaction instead.
+	var downStmts []string
+	for _, st := range append(append([]string{}, down.inTx...), down.after...) {
+		downStmts = append(downStmts, strings.Replace(st, "INDEX CONCURRENTLY ", "INDEX ", 1))
+	}
+	var files []MigrationFile
+	add := func(v int64, n, dir, content string) {
+		files = append(files, MigrationFile{Name: fmt.Sprintf("%d_%s.%s.sql", v, n, dir), Version: v, Content: content})
+	}
+	head := p.header(GolangMigrate)
+	v := version
+	if len(up.inTx) > 0 {
+		add(v, name, "up", body(up, head, up.inTx))
+		add(v, name, "down", body(down, head, downStmts))
+		v++
+	}
+	// The statements after the plan's transaction: each CREATE INDEX
+	// CONCURRENTLY alone, the others together.
+	var parts [][]string
+	for _, st := range up.after {
+		alone := strings.Contains(st, "INDEX CONCURRENTLY ")
+		if len(parts) == 0 || alone || strings.Contains(parts[len(parts)-1][0], "INDEX CONCURRENTLY ") {
+			parts = append(parts, nil)
+		}
+		parts[len(parts)-1] = append(parts[len(parts)-1], st)
+	}
+	versions := len(parts)
+	if len(up.inTx) > 0 {
+		versions++
+	}
+	for i, part := range parts {
+		n := fmt.Sprintf("%s_online_%d", name, i+1)
+		if v == version {
+			add(v, n, "up", body(up, head, part))
+			add(v, n, "down", body(down, head, downStmts))
+			v++
+			continue
+		}
+		note := []string{fmt.Sprintf("Generated by Slipway for %s (golang-migrate): part %d of migration %d, after its transaction.", p.Dialect, v-version+1, version),
+			"CREATE INDEX CONCURRENTLY cannot run in a transaction, nor beside another statement in one call.",
+			fmt.Sprintf("No down: version %d's down undoes the whole migration; roll them back together (migrate down %d).", version, versions)}
+		add(v, n, "up", body(&script{}, note, part))
+		v++
+	}
+	return files
+}
+
+func (p *Plan) bunFiles(version int64, name string, up, down *script, transactional bool) []MigrationFile {
+	file := func(dir string, s *script) MigrationFile {
+		var b strings.Builder
+		comment(&b, p.header(Bun)...)
+		tx := transactional && !s.ownTx()
+		if !tx && transactional {
+			switch {
+			case s.envelope:
+				comment(&b, "Not a .tx file: the statements turn foreign key enforcement off around a transaction",
+					"of their own, as Slipway does.")
+			default:
+				comment(&b, "Not a .tx file: CREATE INDEX CONCURRENTLY cannot run in a transaction, and VALIDATE",
+					"CONSTRAINT should not hold one open; the statements before them run between BEGIN and COMMIT.")
+			}
+		}
+		comment(&b, s.comments...)
+		for i, st := range s.statements(tx, transactional) {
+			if i > 0 {
+				b.WriteString("\n--bun:split\n\n")
+			}
+			b.WriteString(st + ";\n")
+		}
+		suffix := dir + ".sql"
+		if tx {
+			suffix = "tx." + suffix
+		}
+		return MigrationFile{Name: fmt.Sprintf("%d_%s.%s", version, name, suffix), Version: version, Content: b.String()}
+	}
+	return []MigrationFile{file("up", up), file("down", down)}
+}
+
+// WriteFiles writes the plan's Files for format f to dir, creating dir if
+// needed, and returns their paths. The first version is the current UTC
+// time as YYYYMMDDHHMMSS, or one more than the highest version of a file
+// already in dir, so that the tool runs the new files last. It writes no
+// file for a plan that executes nothing, never overwrites one, and removes
+// what it wrote when it fails.
+func (p *Plan) WriteFiles(dir string, f Format, name string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("schema: write plan: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("schema: write plan: %w", err)
+	}
+	version, _ := strconv.ParseInt(time.Now().UTC().Format(versionLayout), 10, 64)
+	for _, e := range entries {
+		digits, _, ok := strings.Cut(e.Name(), "_")
+		if v, err := strconv.ParseInt(digits, 10, 64); ok && err == nil && v >= version {
+			version = v + 1
+		}
+	}
+	files, err := p.Files(f, version, name)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, file := range files {
+		path := filepath.Join(dir, file.Name)
+		if err := writeNew(path, file.Content); err != nil {
+			for _, written := range paths {
+				err = errors.Join(err, os.Remove(written))
+			}
+			return nil, fmt.Errorf("schema: write plan: %w", err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
