@@ -376,7 +376,7 @@ func addRenames(t *Table, bt *bunschema.Table) error {
 		if err != nil {
 			return err
 		}
-		if len(tag.indexes) > 0 || tag.noFK {
+		if len(tag.indexes) > 0 || tag.noFK || tag.fkName != "" || tag.comment != nil || tag.check != "" {
 			return fmt.Errorf("schema: model %q: the slipway tag of bun.BaseModel takes was:OLD_TABLE_NAME only", t.Model)
 		}
 		for _, old := range tag.was {

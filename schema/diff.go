@@ -147,7 +147,7 @@ func cloneForRename(t *Table) *Table {
 	c.ForeignKeys = make([]*ForeignKey, len(t.ForeignKeys))
 	for i, fk := range t.ForeignKeys {
 		cp := *fk
-		cp.Columns = slices.Clone(fk.Columns)
+		cp.Columns, cp.RefColumns = slices.Clone(fk.Columns), slices.Clone(fk.RefColumns)
 		c.ForeignKeys[i] = &cp
 	}
 	c.colWas = map[string]string{}

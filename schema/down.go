@@ -3,7 +3,6 @@ package schema
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -56,8 +55,32 @@ func (p *Plan) reverse() (*reversal, error) {
 
 	current := p.snap.current
 	key := func(t *Table) tableKey { return keyOf(t.Schema, t.Name, current) }
-	after := &snapshot{current: current, tables: maps.Clone(p.snap.tables), others: p.snap.others,
+	// The plan's renames, to name things in the down's models as they were:
+	// tables by their new qualified name, columns by table and new name.
+	tableWas := map[tableKey]string{}
+	colWas := map[tableKey]map[string]string{}
+	for _, c := range p.Changes {
+		if c.Withheld || c.Class == WouldFail {
+			continue
+		}
+		switch c.Kind {
+		case RenameTable:
+			tableWas[qualifiedKey(c.Table, current)] = splitQualified("", c.From).name
+		case RenameColumn:
+			k := qualifiedKey(c.Table, current)
+			if colWas[k] == nil {
+				colWas[k] = map[string]string{}
+			}
+			colWas[k][c.Column] = c.From
+		}
+	}
+	// The snapshot after the plan: every table deep-copied, so that the
+	// down's planner, which renames in it, changes nothing of the plan's.
+	after := &snapshot{current: current, tables: map[tableKey]*Table{}, others: p.snap.others,
 		referencedBy: map[tableKey][]inboundFK{}, missingSchemas: map[string]bool{}}
+	for k, t := range p.snap.tables {
+		after.tables[k] = cloneForRename(t)
+	}
 	models := map[tableKey]bool{}
 	var (
 		before []*Table // the tables as they were, the down's models
@@ -75,18 +98,49 @@ func (p *Plan) reverse() (*reversal, error) {
 			continue
 		}
 		after.tables[k] = tableAfter(live, byTable[w.qualifiedName()])
-		b := *live
-		b.Schema, b.Name, b.Model = w.Schema, w.Name, w.Model
-		b.Indexes = slices.DeleteFunc(slices.Clone(live.Indexes), func(ix *Index) bool { return ix.invalid })
-		before = append(before, &b)
+		// The table as it was: its columns, keys and name before the
+		// plan, the new names as renames to undo.
+		b := cloneForRename(live)
+		b.Schema, b.Name, b.Model, b.wasName, b.colWas = w.Schema, w.Name, w.Model, "", nil
+		if old, ok := tableWas[k]; ok {
+			b.Name, b.was = old, []string{w.Name}
+		}
+		for _, c := range b.Columns {
+			c.commented = !p.d.features().has(noComments) // the comment as it was, too
+		}
+		for newName, old := range colWas[k] {
+			if c := b.Column(old); c != nil {
+				c.was = []string{newName}
+			}
+		}
+		for _, fk := range b.ForeignKeys {
+			ref := keyOf(fk.RefSchema, fk.RefTable, current)
+			for i, col := range fk.RefColumns {
+				if old, ok := colWas[ref][col]; ok {
+					fk.RefColumns[i] = old
+				}
+			}
+			if old, ok := tableWas[ref]; ok {
+				fk.RefTable = old
+			}
+		}
+		b.Indexes = slices.DeleteFunc(b.Indexes, func(ix *Index) bool { return ix.invalid })
+		before = append(before, b)
 	}
 	// Foreign keys into the tables: those of other tables as inspected,
 	// those of the model tables as the plan leaves them.
 	for k, in := range p.snap.referencedBy {
 		for _, fk := range in {
-			if !models[fk.from] {
-				after.referencedBy[k] = append(after.referencedBy[k], fk)
+			if models[fk.from] {
+				continue
 			}
+			cp := *fk.fk
+			if t := after.tables[fk.from]; t != nil {
+				if i := slices.IndexFunc(t.ForeignKeys, func(o *ForeignKey) bool { return o.Name == fk.fk.Name }); i >= 0 {
+					cp = *t.ForeignKeys[i]
+				}
+			}
+			after.referencedBy[k] = append(after.referencedBy[k], inboundFK{from: fk.from, fk: &cp})
 		}
 	}
 	for k, t := range after.tables {
@@ -120,13 +174,21 @@ func (p *Plan) reverse() (*reversal, error) {
 
 // tableAfter is live as the applied changes leave it.
 func tableAfter(live *Table, changes []*Change) *Table {
-	t := *live
-	t.Columns = slices.Clone(live.Columns)
-	t.Indexes = slices.Clone(live.Indexes)
-	t.ForeignKeys = slices.Clone(live.ForeignKeys)
+	t := *cloneForRename(live)
+	t.Checks = slices.Clone(live.Checks)
 	t.rows, t.planned, t.blockOK = 0, false, false
 	for _, c := range changes {
+		if c.Kind == RenameColumn && t.Column(c.From) != nil {
+			renameColumnIn(&t, c.From, c.Column)
+		}
+	}
+	t.wasName, t.colWas = "", nil
+	for _, c := range changes {
 		switch {
+		case c.Kind == AddCheck:
+			t.Checks = append(t.Checks, c.chk)
+		case c.Kind == DropCheck:
+			t.Checks = slices.DeleteFunc(t.Checks, func(ch *Check) bool { return ch.Name == c.Name })
 		case c.Kind == AddColumn:
 			col := *c.col
 			t.Columns = append(t.Columns, &col)
@@ -164,4 +226,11 @@ func tableAfter(live *Table, changes []*Change) *Table {
 		}
 	}
 	return &t
+}
+
+// qualifiedKey is the key of a table named as plans name it ("schema.table"
+// or "table").
+func qualifiedKey(name, current string) tableKey {
+	k := splitQualified("", name)
+	return keyOf(k.schema, k.name, current)
 }

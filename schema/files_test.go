@@ -196,3 +196,51 @@ func TestWriteFiles_VersionsAfterTheFilesInTheDirectory(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, paths, "nothing to write")
 }
+
+type todoReviewed struct {
+	bun.BaseModel `bun:"table:todos" slipway:"was:tasks"`
+	ID            int64  `bun:",pk"`
+	Title         string `bun:"type:varchar(60),notnull" slipway:"was:name,index,comment:'shown in the list'"`
+	Done          bool   `bun:",notnull,default:false"`
+	Priority      int64  `bun:",notnull,default:0" slipway:"check:'priority >= 0'"`
+}
+
+type noteOfReviewed struct {
+	bun.BaseModel `bun:"table:notes"`
+	ID            int64         `bun:",pk"`
+	TaskID        int64         `bun:",notnull"`
+	Task          *todoReviewed `bun:"rel:belongs-to,join:task_id=id,on_delete:cascade"`
+}
+
+// A migration file renaming a table and a column, adding a check and a
+// comment: the up keeps the rows and the references, the down renames back
+// and leaves the database exactly as it was.
+func TestFiles_DownUndoesRenames(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		v1 := []any{(*taskV1)(nil), (*noteOfTask)(nil)}
+		mustMigrate(t, db, v1...)
+		insertRows(t, db, &taskV1{ID: 1, Name: "milk"}, &noteOfTask{ID: 1, TaskID: 1})
+
+		v2 := []any{(*todoReviewed)(nil), (*noteOfReviewed)(nil)}
+		plan, err := schema.NewMigrator(db, v2...).Plan(ctx, schema.MigrateOptions{})
+		require.NoError(t, err)
+		up, down := bunFiles(t, plan)
+		assert.Contains(t, down.Content, "RENAME", "the down renames back")
+
+		require.NoError(t, runBunFile(t, db, up), up.Content)
+		assertActual(t, db, v2...)
+		assert.Equal(t, []string{"milk"}, titles(t, db, "SELECT title FROM todos"))
+
+		require.NoError(t, runBunFile(t, db, down), down.Content)
+		again, err := schema.NewMigrator(db, v1...).Plan(ctx, schema.MigrateOptions{})
+		require.NoError(t, err)
+		assert.Empty(t, again.Changes, "the down restores the database as it was:\n%s\n%s", again, down.Content)
+		assert.Equal(t, []string{"milk"}, titles(t, db, "SELECT name FROM tasks"))
+		assert.Empty(t, commentOf(t, db, "tasks", "name"), "the comment is gone again")
+		assert.Empty(t, checksOf(t, db, "tasks"))
+		assert.Equal(t, 1, countRows(t, db, "notes"))
+		assert.False(t, tableExists(t, db, "todos"))
+	})
+}

@@ -102,14 +102,6 @@ func (p *planner) physical(t *Table) *Table {
 	return &Table{Schema: t.Schema, Name: t.wasName}
 }
 
-func (p *planner) quoteAll(cols []string, prefix string) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = prefix + p.d.quote(c)
-	}
-	return out
-}
-
 // keyValue is what a precheck compares for a key column over the live
 // rows: the SQL of the column's value once the plan has run.
 type keyValue struct {
