@@ -15,13 +15,31 @@ func (m *Migrator) apply(ctx context.Context, opts MigrateOptions, want []*Table
 	ls := m.locks()
 	var (
 		plan  *Plan
+		parts [][]statement // the transaction's statements, in parts that each fit
 		after []statement
 	)
-	exec := func(ctx context.Context, conn bun.IDB, s statement, committed bool) error {
+	exec := func(ctx context.Context, conn bun.IDB, s statement, committed bool, part int) error {
 		m.log.DebugContext(ctx, "schema: exec", "sql", s.sql)
 		if err := m.d.exec(ctx, conn, s, ls); err != nil {
-			return &ApplyError{Dialect: m.d.name(), Table: s.table, Statement: s.sql, RolledBack: m.d.transactional() && !committed,
-				Committed: committed, Interrupted: ctx.Err() != nil, Err: err}
+			e := &ApplyError{Dialect: m.d.name(), Table: s.table, Statement: s.sql, RolledBack: m.d.transactional() && !committed && part <= 1,
+				Committed: committed || part > 1, Interrupted: ctx.Err() != nil, Err: err}
+			if len(parts) > 1 {
+				e.Part, e.Parts = part, len(parts)
+			}
+			return e
+		}
+		return nil
+	}
+	// runPart runs the statements of part i (from 0) of the transaction, and
+	// then the MigrateThen function after the last part.
+	runPart := func(ctx context.Context, conn bun.IDB, i int) error {
+		for _, s := range parts[i] {
+			if err := exec(ctx, conn, s, false, i+1); err != nil {
+				return err
+			}
+		}
+		if then != nil && i == len(parts)-1 {
+			return then(ctx, conn)
 		}
 		return nil
 	}
@@ -39,18 +57,25 @@ func (m *Migrator) apply(ctx context.Context, opts MigrateOptions, want []*Table
 		}
 		var inTx []statement
 		inTx, after = plan.ordered()
-		for _, s := range inTx {
-			if err := exec(ctx, conn, s, false); err != nil {
+		parts = [][]statement{inTx}
+		if sp, ok := m.d.(txSplitter); ok {
+			if parts, err = sp.split(ctx, conn, inTx); err != nil {
+				return err
+			}
+			if len(parts) > 1 {
+				m.log.InfoContext(ctx, "schema: the plan's locks would not fit in one transaction: applying it in parts",
+					"statements", len(inTx), "parts", len(parts))
+			}
+		}
+		return runPart(ctx, conn, 0)
+	}, func(ctx context.Context, conn bun.IDB) error {
+		for i := 1; i < len(parts); i++ {
+			if err := m.d.(txSplitter).runTx(ctx, conn, ls, func(ctx context.Context, tx bun.IDB) error { return runPart(ctx, tx, i) }); err != nil {
 				return err
 			}
 		}
-		if then != nil {
-			return then(ctx, conn)
-		}
-		return nil
-	}, func(ctx context.Context, conn bun.IDB) error {
 		for _, s := range after {
-			if err := exec(ctx, conn, s, m.d.transactional()); err != nil {
+			if err := exec(ctx, conn, s, m.d.transactional(), 0); err != nil {
 				return err
 			}
 		}

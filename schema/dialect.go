@@ -137,6 +137,21 @@ type onlineIndexer interface {
 	createIndexOnline(t *Table, ix *Index) []statement
 }
 
+// txSplitter is implemented by dialects whose transactions can take only so
+// many locks (PostgreSQL: its lock table holds max_locks_per_transaction ×
+// (max_connections + max_prepared_transactions) locks for all sessions): a
+// plan whose statements would take too many is applied in several
+// transactions, one after the other, under the migration lock.
+type txSplitter interface {
+	// split cuts the statements of a plan's transaction into parts that
+	// each fit; one part when they all do.
+	split(ctx context.Context, conn bun.IDB, stmts []statement) ([][]statement, error)
+	// runTx runs fn in a transaction of its own on conn (the connection
+	// locked gave after), bounding lock waits and retrying as the first
+	// transaction is.
+	runTx(ctx context.Context, conn bun.IDB, ls lockSettings, fn func(context.Context, bun.IDB) error) error
+}
+
 // blocker is implemented by dialects where some changes rewrite or scan a
 // table under a lock that blocks its writes (PostgreSQL, MySQL).
 type blocker interface {

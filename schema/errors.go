@@ -47,6 +47,12 @@ type ApplyError struct {
 	// completed the statement anyway: running the migration again finds
 	// out and applies what is left.
 	Interrupted bool
+	// Part and Parts say, for a plan applied in several transactions
+	// (PostgreSQL, when its locks would not fit in the server's lock table
+	// in one: see docs/migrations.md), which one failed, from 1, and how
+	// many there were; both are 0 for a plan applied in one. The failing
+	// part was rolled back; the parts before it stay committed.
+	Part, Parts int
 	Err         error
 }
 
@@ -54,6 +60,8 @@ func (e *ApplyError) Error() string {
 	outcome := "the plan was rolled back"
 	switch {
 	case e.RolledBack:
+	case e.Part > 1:
+		outcome = fmt.Sprintf("the plan ran in %d transactions: part %d was rolled back, parts 1 to %d stay committed; run the migration again, it applies what is left", e.Parts, e.Part, e.Part-1)
 	case e.Committed:
 		outcome = "the plan's transaction had committed and this statement ran after it; what it did not do is undone (an invalid index dropped): run the migration again, it finishes what is left"
 	case e.Interrupted:

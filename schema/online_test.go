@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -506,4 +508,33 @@ func TestPostgres_ValidationTakesShareUpdateExclusive(t *testing.T) {
 	}
 	assert.NotZero(t, validating, "the validation was seen running (locks seen: %d)", len(locks))
 	assert.False(t, columnOf(t, db, "items", "note").Nullable)
+}
+
+// A cold create and a rebuild of thousands of tables fit a stock server's
+// lock table (max_locks_per_transaction 64): the plan is applied in parts,
+// and the database then matches the models. It takes minutes, so it runs
+// when SLIPWAY_TEST_MANY_TABLES says how many tables (2000, 5000; figures
+// in docs/benchmarks.md); TestPostgres_PlanInParts runs the same code on a
+// small lock budget in every run.
+func TestPostgres_ManyTablesFitTheLockTable(t *testing.T) {
+	v := os.Getenv("SLIPWAY_TEST_MANY_TABLES")
+	if v == "" {
+		t.Skip("set SLIPWAY_TEST_MANY_TABLES=2000 (or 5000) to create that many tables")
+	}
+	t.Parallel()
+	n, err := strconv.Atoi(v)
+	require.NoError(t, err, "SLIPWAY_TEST_MANY_TABLES")
+	db := testdb.Open(t, testdb.Postgres)
+	models := benchModels(n)
+	plan := mustMigrate(t, db, models...)
+	assert.Len(t, plan.Changes, 2*n, "a table (its foreign key inline) and an index per model")
+	var tables int
+	require.NoError(t, db.NewRaw("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'bench\\_%'").Scan(t.Context(), &tables))
+	assert.Equal(t, n, tables)
+	assertActual(t, db, models...)
+
+	// A rebuild drops them all and creates them again.
+	_, err = schema.NewMigrator(db, models...).Migrate(t.Context(), schema.MigrateOptions{Rebuild: true})
+	require.NoError(t, err)
+	assertActual(t, db, models...)
 }

@@ -17,7 +17,11 @@ func sqlState(err error) string {
 }
 
 // postgres is the PostgreSQL dialect (12 and later).
-type postgres struct{}
+type postgres struct {
+	// lockBudget, when positive, replaces the estimated locks one part of a
+	// plan may take (tests; see split).
+	lockBudget int
+}
 
 var (
 	_ dialect       = postgres{}
@@ -27,6 +31,7 @@ var (
 	_ schemaCreator = postgres{}
 	_ onlineIndexer = postgres{}
 	_ blocker       = postgres{}
+	_ txSplitter    = postgres{}
 )
 
 func (postgres) name() string { return "PostgreSQL" }

@@ -298,10 +298,35 @@ func (pg postgres) renameColumn(t *Table, from, to string) string {
 	return fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", pg.quoteTable(t), pg.quote(from), pg.quote(to))
 }
 
+// pgDropBatch is how many tables one DROP TABLE names at most, so that a
+// plan dropping thousands can be applied in parts (see split).
+const pgDropBatch = 100
+
+// dropTables drops the tables in one DROP TABLE, which may drop tables
+// referencing each other in any order; more than pgDropBatch tables are
+// dropped in several, after the foreign keys between them.
 func (pg postgres) dropTables(tables []*Table) []string {
 	names := make([]string, len(tables))
+	inSet := map[string]bool{}
 	for i, t := range tables {
 		names[i] = pg.quoteTable(t)
+		inSet[qualify(t.Schema, t.Name)] = true
 	}
-	return []string{"DROP TABLE " + strings.Join(names, ", ")}
+	if len(tables) <= pgDropBatch {
+		return []string{"DROP TABLE " + strings.Join(names, ", ")}
+	}
+	var out []string
+	for i, t := range tables {
+		for _, fk := range t.ForeignKeys {
+			if inSet[qualify(fk.RefSchema, fk.RefTable)] {
+				out = append(out, fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s", names[i], pg.quote(fk.Name)))
+			}
+		}
+	}
+	for len(names) > 0 {
+		n := min(pgDropBatch, len(names))
+		out = append(out, "DROP TABLE "+strings.Join(names[:n], ", "))
+		names = names[n:]
+	}
+	return out
 }

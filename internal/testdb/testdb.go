@@ -181,7 +181,10 @@ func postgresURL(t testing.TB) string {
 	s := admin(t, Postgres, PostgresEnv)
 	name := uniqueName(t)
 	exec(t, s.db, `CREATE SCHEMA "`+name+`"`)
-	t.Cleanup(func() { exec(t, s.db, `DROP SCHEMA IF EXISTS "`+name+`" CASCADE`) })
+	t.Cleanup(func() {
+		dropTablesInBatches(t, s.db, name)
+		exec(t, s.db, `DROP SCHEMA IF EXISTS "`+name+`" CASCADE`)
+	})
 	u, err := url.Parse(s.url)
 	if err != nil || u.Scheme == "" {
 		return s.url + " search_path=" + name // keyword/value DSN
@@ -190,6 +193,35 @@ func postgresURL(t testing.TB) string {
 	q.Set("search_path", name)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// dropTablesInBatches drops the tables of a schema 200 at a time: one DROP
+// SCHEMA ... CASCADE over thousands of tables takes more locks than a stock
+// server's lock table holds.
+func dropTablesInBatches(t testing.TB, db *sql.DB, schema string) {
+	t.Helper()
+	rows, err := db.Query(`SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = $1`, schema)
+	if err != nil {
+		t.Errorf("testdb: list the tables of %s: %v", schema, err)
+		return
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Errorf("testdb: %v", err)
+		}
+		tables = append(tables, name)
+	}
+	_ = rows.Close()
+	if len(tables) <= 200 {
+		return
+	}
+	for len(tables) > 0 {
+		n := min(200, len(tables))
+		exec(t, db, "DROP TABLE IF EXISTS "+strings.Join(tables[:n], ", ")+" CASCADE")
+		tables = tables[n:]
+	}
 }
 
 // PostgresDatabaseURL creates a fresh PostgreSQL database (not a schema)
