@@ -52,6 +52,14 @@ func (m *Migrator) apply(ctx context.Context, opts MigrateOptions, want []*Table
 		if err := plan.Err(); err != nil {
 			return err
 		}
+		if f := plan.fast; f != nil && len(plan.Changes) == 0 && !f.matches() && f.read.storable {
+			// The database matches the models: keep the digests, so that
+			// the next run needs no inspection. Failing to is no failure.
+			if err := m.d.(stamper).writeState(ctx, conn, f); err != nil {
+				m.log.WarnContext(ctx, "schema: could not keep the schema state; every run inspects the database",
+					"table", stateTable, "error", err)
+			}
+		}
 		for _, c := range plan.Withheld() {
 			m.log.WarnContext(ctx, "schema: change withheld", "table", c.Table, "change", c.String())
 		}

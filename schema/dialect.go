@@ -152,6 +152,13 @@ type txSplitter interface {
 	runTx(ctx context.Context, conn bun.IDB, ls lockSettings, fn func(context.Context, bun.IDB) error) error
 }
 
+// rowEstimator is implemented by dialects whose catalog may have no
+// estimate of a table's rows (PostgreSQL, for a table never analyzed): the
+// planner asks for one only when a change would block the table.
+type rowEstimator interface {
+	estimateRows(ctx context.Context, db bun.IDB, t *Table) (int64, error)
+}
+
 // blocker is implemented by dialects where some changes rewrite or scan a
 // table under a lock that blocks its writes (PostgreSQL, MySQL).
 type blocker interface {

@@ -329,9 +329,15 @@ func (a *alteration) retyped(name string) bool {
 // threshold: Blocking (a destructive change keeps its class), withheld
 // unless AllowBlocking, with the changes that depend on them.
 func (p *planner) checkBlocking(a *alteration) {
+	b, ok := p.d.(blocker)
+	if ok && a.live.rows < 0 && p.rowsOf != nil && p.blockRows >= 0 && slices.ContainsFunc(a.changes, func(c *Change) bool {
+		lock, _ := b.blocks(c, a.live)
+		return lock != "" && !c.Withheld && c.Class != WouldFail
+	}) {
+		a.live.rows = p.rowsOf(a.live) // read only when a change would block
+	}
 	small := p.blockRows < 0 || a.live.rows <= p.blockRows
 	a.live.blockOK = small || p.opts.AllowBlocking
-	b, ok := p.d.(blocker)
 	if !ok || small {
 		return
 	}

@@ -127,6 +127,9 @@ func scanTableList(ctx context.Context, db bun.IDB, query string, all bool, sche
 		if err := rows.Scan(&t.Schema, &t.Name, &t.View, &t.Current); err != nil {
 			return nil, err
 		}
+		if t.Name == stateTable && !t.View {
+			continue // Slipway's own (state.go)
+		}
 		out = append(out, t)
 	}
 	// In byte order, whatever the database's collation says.

@@ -2,10 +2,12 @@ package schema
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -43,6 +45,10 @@ type Migrator struct {
 	lockTimeout time.Duration
 	ddlTimeout  time.Duration
 	blockRows   int64
+	noState     bool // WithoutSchemaState
+
+	digestMu sync.Mutex
+	digests  map[string]string // the models' digest per selection (state.go)
 }
 
 // Option configures a Migrator. Options are passed to NewMigrator among the
@@ -102,6 +108,14 @@ const DefaultBlockingThreshold = 50_000
 // every blocking change is applied.
 func WithBlockingThreshold(rows int64) Option {
 	return func(m *Migrator) { m.blockRows = rows }
+}
+
+// WithoutSchemaState turns off the fast path of a migration that finds
+// nothing to do: Slipway then keeps no table of its own
+// (slipway_schema_state) and reads the catalog on every run. See
+// docs/migrations.md, "What a start costs".
+func WithoutSchemaState() Option {
+	return func(m *Migrator) { m.noState = true }
 }
 
 // locks are the migrator's lock waits.
@@ -283,13 +297,37 @@ func (m *Migrator) knownModels() string {
 // plan inspects the database through db and computes the plan, prechecks
 // included.
 func (m *Migrator) plan(ctx context.Context, db bun.IDB, opts MigrateOptions, want []*Table) (*Plan, error) {
+	fast := m.fastPath(opts, want)
+	if fast != nil {
+		read, err := m.d.(stamper).readState(ctx, db, fast.keys, fast.scope)
+		if err != nil {
+			return nil, fmt.Errorf("schema: %s: read %s: %w", m.d.name(), stateTable, err)
+		}
+		fast.read = read
+		if fast.matches() {
+			return &Plan{Dialect: m.d.name(), d: m.d, want: want}, nil
+		}
+	}
 	snap, err := m.d.inspect(ctx, db, inspectKeys(want))
 	if err != nil {
 		return nil, fmt.Errorf("schema: %s: %w", m.d.name(), err)
 	}
 	p := &planner{d: m.d, opts: opts, snap: snap, want: want, blockRows: m.blockRows}
+	var estimateErr error
+	if e, ok := m.d.(rowEstimator); ok {
+		p.rowsOf = func(t *Table) int64 {
+			n, err := e.estimateRows(ctx, db, p.physical(t))
+			if err != nil {
+				estimateErr = errors.Join(estimateErr, fmt.Errorf("estimate the rows of table %q: %w", t.qualifiedName(), err))
+			}
+			return n
+		}
+	}
 	plan := p.plan()
-	plan.snap, plan.want = snap, want
+	if estimateErr != nil {
+		return nil, fmt.Errorf("schema: %s: %w", m.d.name(), estimateErr)
+	}
+	plan.snap, plan.want, plan.fast = snap, want, fast
 	if err := runPrechecks(ctx, db, plan); err != nil {
 		return nil, fmt.Errorf("schema: %s: %w", m.d.name(), err)
 	}

@@ -16,6 +16,7 @@ type mysql struct{}
 
 var (
 	_ dialect       = mysql{}
+	_ stamper       = mysql{}
 	_ actionMatcher = mysql{}
 	_ indexChecker  = mysql{}
 	_ fkTypeMatcher = mysql{}

@@ -23,6 +23,10 @@ type planner struct {
 	// blockRows is the estimated number of rows above which a blocking
 	// change is withheld (negative: none is).
 	blockRows int64
+	// rowsOf estimates the rows of a live table whose catalog has no
+	// estimate (PostgreSQL: never analyzed), when a change would block it;
+	// nil when the dialect cannot.
+	rowsOf func(t *Table) int64
 
 	// The tables the plan creates and alters, by key, once diffed.
 	created map[tableKey]*Table

@@ -246,6 +246,9 @@ type Plan struct {
 	// compared: what a migration file's down is computed from (down.go).
 	snap *snapshot
 	want []*Table
+	// fast is the plan's fast path (state.go): what to keep when the plan
+	// turns out empty; nil when there is none.
+	fast *fastState
 }
 
 // statement is one SQL statement of a plan and the table it changes.

@@ -25,6 +25,7 @@ type postgres struct {
 
 var (
 	_ dialect       = postgres{}
+	_ stamper       = postgres{}
 	_ fkTypeMatcher = postgres{}
 	_ valueCaster   = postgres{}
 	_ converter     = postgres{}
@@ -32,6 +33,7 @@ var (
 	_ onlineIndexer = postgres{}
 	_ blocker       = postgres{}
 	_ txSplitter    = postgres{}
+	_ rowEstimator  = postgres{}
 )
 
 func (postgres) name() string { return "PostgreSQL" }

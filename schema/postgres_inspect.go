@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -14,6 +15,17 @@ import (
 )
 
 // Reading PostgreSQL's catalogs: three queries for all requested tables.
+//
+// Every catalog is reached from the requested tables by an index (pg_class
+// by name and by oid, pg_attribute, pg_attrdef and pg_index by table,
+// pg_constraint by conrelid), and the columns of keys are resolved here from
+// their numbers rather than by joins in the server: the plans stay cheap
+// whatever the catalog statistics say (stale ones, on a busy catalog,
+// otherwise turn them into sequential scans of pg_attribute and push their
+// estimated cost past jit_above_cost, where JIT compilation alone costs
+// more than the query). Only the foreign keys of other tables that
+// reference the requested ones take one scan of pg_constraint, which has no
+// index on confrelid.
 
 // pgRequested is the CTE resolving the requested tables: (schema, name)
 // pairs where an empty schema means the current one.
@@ -21,8 +33,8 @@ const pgRequested = `
 WITH req AS (
 	SELECT DISTINCT coalesce(nullif(r.s, ''), current_schema()) AS nsp, r.t AS rel
 	FROM unnest(?::text[], ?::text[]) AS r(s, t)
-), rel AS (
-	SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples
+), rel AS MATERIALIZED (
+	SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples::bigint AS estimate
 	FROM req
 	JOIN pg_namespace n ON n.nspname = req.nsp
 	JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = req.rel
@@ -30,71 +42,58 @@ WITH req AS (
 
 const pgColumnsQuery = pgRequested + `
 SELECT current_schema(), rel.nspname, rel.relname, rel.relkind::text,
-	a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+	a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
 	pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
 	(SELECT coalesce(json_agg(DISTINCT req.nsp), '[]') FROM req
 		WHERE NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = req.nsp))::text,
-	CASE WHEN rel.reltuples >= 0 THEN rel.reltuples::bigint ELSE pg_relation_size(rel.oid) / 64 END,
-	coalesce(col_description(a.attrelid, a.attnum), '')
+	rel.estimate, coalesce(ds.description, '')
 FROM (SELECT 1) AS one
 LEFT JOIN rel ON true
 LEFT JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
 ORDER BY rel.nspname, rel.relname, a.attnum`
 
 // pgConstraintsQuery reads primary keys, unique constraints, CHECK
 // constraints and foreign keys of the requested tables, and the foreign
-// keys referencing them. Key
-// columns are resolved with set-based joins rather than a subquery per row:
-// that keeps the estimated cost far below jit_above_cost, since JIT
-// compilation alone would cost more than the query.
+// keys of other tables referencing them. Key columns come as numbers,
+// except those of tables that were not requested, which come as names.
 const pgConstraintsQuery = pgRequested + `, cons AS (
-	SELECT con.oid, con.conname, con.contype, con.conrelid, con.confrelid, con.conkey, con.confkey, con.confupdtype, con.confdeltype, con.convalidated,
-		CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) ELSE '' END AS expr
+	SELECT con.*, rel.nspname AS tnsp, rel.relname AS trel, true AS requested
+	FROM rel JOIN pg_constraint con ON con.conrelid = rel.oid
+	WHERE con.contype IN ('p', 'u', 'f') OR (con.contype = 'c' AND con.conislocal)
+	UNION ALL
+	SELECT con.*, (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = con.conrelid),
+		(SELECT c.relname FROM pg_class c WHERE c.oid = con.conrelid), false
 	FROM pg_constraint con
-	WHERE (con.contype IN ('p', 'u', 'f') OR (con.contype = 'c' AND con.conislocal))
-		AND (con.conrelid IN (SELECT oid FROM rel) OR con.confrelid IN (SELECT oid FROM rel))
-), cols AS (
-	SELECT cons.oid, json_agg(a.attname ORDER BY k.ord)::text AS names
-	FROM cons, unnest(cons.conkey) WITH ORDINALITY AS k(num, ord), pg_attribute a
-	WHERE a.attrelid = cons.conrelid AND a.attnum = k.num
-	GROUP BY cons.oid
-), refcols AS (
-	SELECT cons.oid, json_agg(a.attname ORDER BY k.ord)::text AS names
-	FROM cons, unnest(cons.confkey) WITH ORDINALITY AS k(num, ord), pg_attribute a
-	WHERE a.attrelid = cons.confrelid AND a.attnum = k.num
-	GROUP BY cons.oid
+	WHERE con.contype = 'f' AND (con.confrelid IN (SELECT oid FROM rel)) IS TRUE AND con.conrelid NOT IN (SELECT oid FROM rel)
 )
-SELECT cn.nspname, cc.relname, cons.conname, cons.contype::text, coalesce(cols.names, '[]'),
-	coalesce(fn.nspname, ''), coalesce(fc.relname, ''), coalesce(refcols.names, '[]'),
-	cons.confupdtype::text, cons.confdeltype::text, cons.convalidated, cons.expr
+SELECT cons.tnsp, cons.trel, cons.conname, cons.contype::text, coalesce(cons.conkey::text, ''),
+	coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = cons.confrelid), ''),
+	coalesce((SELECT c.relname FROM pg_class c WHERE c.oid = cons.confrelid), ''), coalesce(cons.confkey::text, ''),
+	cons.confupdtype::text, cons.confdeltype::text, cons.convalidated,
+	CASE WHEN cons.contype = 'c' THEN pg_get_expr(cons.conbin, cons.conrelid) ELSE '' END,
+	CASE WHEN NOT cons.requested THEN (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(cons.conkey) WITH ORDINALITY AS k(num, ord)
+		JOIN pg_attribute a ON a.attrelid = cons.conrelid AND a.attnum = k.num)::text ELSE '' END,
+	CASE WHEN cons.contype = 'f' AND cons.confrelid NOT IN (SELECT oid FROM rel) THEN (SELECT json_agg(a.attname ORDER BY k.ord)
+		FROM unnest(cons.confkey) WITH ORDINALITY AS k(num, ord) JOIN pg_attribute a ON a.attrelid = cons.confrelid AND a.attnum = k.num)::text ELSE '' END
 FROM cons
-JOIN pg_class cc ON cc.oid = cons.conrelid
-JOIN pg_namespace cn ON cn.oid = cc.relnamespace
-LEFT JOIN cols ON cols.oid = cons.oid
-LEFT JOIN refcols ON refcols.oid = cons.oid
-LEFT JOIN pg_class fc ON fc.oid = cons.confrelid
-LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-ORDER BY cn.nspname, cc.relname, cons.conname`
+ORDER BY 1, 2, 3`
 
+// pgIndexesQuery reads the indexes that are not the index of a primary
+// key or unique constraint, their key columns as numbers (0 for an
+// expression) and their sort options.
 const pgIndexesQuery = pgRequested + `
-SELECT rel.nspname, rel.relname, i.relname, ix.indisunique,
-	to_json(ARRAY(
-		SELECT coalesce(a.attname, '') FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord)
-		LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num
-		WHERE k.ord <= ix.indnkeyatts ORDER BY k.ord))::text,
+SELECT rel.nspname, rel.relname, i.relname, ix.indisunique, ix.indkey::text, ix.indnkeyatts, ix.indoption::text,
 	coalesce(pg_get_expr(ix.indexprs, ix.indrelid), ''),
-	coalesce(pg_get_expr(ix.indpred, ix.indrelid), ''), ix.indisvalid, am.amname,
-	to_json(ARRAY(
-		SELECT (o.opt & 1) = 1 FROM unnest(ix.indoption::int2[]) WITH ORDINALITY AS o(opt, ord)
-		WHERE o.ord <= ix.indnkeyatts ORDER BY o.ord))::text
+	coalesce(pg_get_expr(ix.indpred, ix.indrelid), ''), ix.indisvalid, am.amname
 FROM rel
 JOIN pg_index ix ON ix.indrelid = rel.oid
 JOIN pg_class i ON i.oid = ix.indexrelid
 JOIN pg_am am ON am.oid = i.relam
 WHERE NOT EXISTS (
 	SELECT 1 FROM pg_constraint con
-	WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid AND con.contype IN ('p', 'u', 'x'))
+	WHERE con.conrelid = ix.indrelid AND con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY rel.nspname, rel.relname, i.relname`
 
 func (pg postgres) inspect(ctx context.Context, db bun.IDB, tables []tableKey) (*snapshot, error) {
@@ -105,20 +104,51 @@ func (pg postgres) inspect(ctx context.Context, db bun.IDB, tables []tableKey) (
 	}
 	args := []any{pgdialect.Array(schemas), pgdialect.Array(names)}
 	snap := newSnapshot()
+	nums := pgColumnNumbers{}
 
-	if err := pg.readColumns(ctx, db, args, snap); err != nil {
+	if err := pg.readColumns(ctx, db, args, snap, nums); err != nil {
 		return nil, fmt.Errorf("inspect columns: %w", err)
 	}
-	if err := pg.readConstraints(ctx, db, args, snap); err != nil {
+	if err := pg.readConstraints(ctx, db, args, snap, nums); err != nil {
 		return nil, fmt.Errorf("inspect constraints: %w", err)
 	}
-	if err := pg.readIndexes(ctx, db, args, snap); err != nil {
+	if err := pg.readIndexes(ctx, db, args, snap, nums); err != nil {
 		return nil, fmt.Errorf("inspect indexes: %w", err)
 	}
 	return snap, nil
 }
 
-func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap *snapshot) error {
+// pgColumnNumbers maps the requested tables' column numbers (attnum) to
+// their names.
+type pgColumnNumbers map[tableKey]map[int]string
+
+// names resolves key column numbers, as PostgreSQL writes an int2[] ("{1,2}")
+// or an int2vector ("1 2"), to names; a number that is no column (0, an
+// expression) becomes "". ok is false when the table's columns are unknown.
+func (n pgColumnNumbers) names(key tableKey, list string) (names []string, ok bool) {
+	cols, ok := n[key]
+	if !ok {
+		return nil, false
+	}
+	for _, f := range strings.FieldsFunc(list, func(r rune) bool { return r == '{' || r == '}' || r == ',' || r == ' ' }) {
+		num, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, false
+		}
+		names = append(names, cols[num])
+	}
+	return names, true
+}
+
+// estimateRows estimates the rows of a table never analyzed from its size:
+// 64 bytes a row.
+func (pg postgres) estimateRows(ctx context.Context, db bun.IDB, t *Table) (int64, error) {
+	var n int64
+	err := db.QueryRowContext(ctx, "SELECT coalesce(pg_relation_size(to_regclass(?)), 0) / 64", pg.quoteTable(t)).Scan(&n)
+	return n, err
+}
+
+func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap *snapshot, nums pgColumnNumbers) error {
 	rows, err := db.QueryContext(ctx, pgColumnsQuery, args...)
 	if err != nil {
 		return err
@@ -130,9 +160,9 @@ func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap
 			nsp, rel, kind, col, typ, def, ident, genrted sql.NullString
 			notNull                                       sql.NullBool
 			missing, comment                              string
-			estimate                                      sql.NullInt64
+			estimate, num                                 sql.NullInt64
 		)
-		if err := rows.Scan(&current, &nsp, &rel, &kind, &col, &typ, &notNull, &def, &ident, &genrted, &missing, &estimate, &comment); err != nil {
+		if err := rows.Scan(&current, &nsp, &rel, &kind, &num, &col, &typ, &notNull, &def, &ident, &genrted, &missing, &estimate, &comment); err != nil {
 			return err
 		}
 		if !current.Valid {
@@ -169,9 +199,13 @@ func (pg postgres) readColumns(ctx context.Context, db bun.IDB, args []any, snap
 			}
 			snap.tables[key] = t
 		}
+		if nums[key] == nil {
+			nums[key] = map[int]string{}
+		}
 		if !col.Valid {
 			continue // a table without columns
 		}
+		nums[key][int(num.Int64)] = col.String
 		ct, err := pg.parseType(typ.String)
 		if err != nil {
 			return fmt.Errorf("table %q column %q: type %q: %w", rel.String, col.String, typ.String, err)
@@ -214,7 +248,7 @@ func pgRelKind(k string) string {
 
 var pgActions = map[string]string{"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
-func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, snap *snapshot) error {
+func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, snap *snapshot, nums pgColumnNumbers) error {
 	rows, err := db.QueryContext(ctx, pgConstraintsQuery, args...)
 	if err != nil {
 		return err
@@ -222,20 +256,17 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			nsp, rel, name, typ, colsJSON, refNsp, refRel, refColsJSON, upd, del, expr string
-			validated                                                                  bool
-			cols, refCols                                                              []string
+			nsp, rel, name, typ, colNums, refNsp, refRel, refNums, upd, del, expr, colNames, refNames string
+			validated                                                                                 bool
 		)
-		if err := rows.Scan(&nsp, &rel, &name, &typ, &colsJSON, &refNsp, &refRel, &refColsJSON, &upd, &del, &validated, &expr); err != nil {
+		if err := rows.Scan(&nsp, &rel, &name, &typ, &colNums, &refNsp, &refRel, &refNums, &upd, &del, &validated, &expr, &colNames, &refNames); err != nil {
 			return err
 		}
-		if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
-			return err
+		key, ref := tableKey{nsp, rel}, tableKey{refNsp, refRel}
+		cols, err := pgKeyColumns(nums, key, colNums, colNames)
+		if err != nil {
+			return fmt.Errorf("constraint %q of table %q: %w", name, rel, err)
 		}
-		if err := json.Unmarshal([]byte(refColsJSON), &refCols); err != nil {
-			return err
-		}
-		key := tableKey{nsp, rel}
 		t := snap.tables[key]
 		switch typ {
 		case "p":
@@ -256,12 +287,15 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 				t.Checks = append(t.Checks, &Check{Name: name, Expr: stripOuterParens(expr), notValid: !validated})
 			}
 		case "f":
+			refCols, err := pgKeyColumns(nums, ref, refNums, refNames)
+			if err != nil {
+				return fmt.Errorf("foreign key %q of table %q: %w", name, rel, err)
+			}
 			fk := &ForeignKey{Name: name, Columns: cols, RefSchema: snap.display(refNsp), RefTable: refRel, RefColumns: refCols,
 				OnUpdate: pgActions[upd], OnDelete: pgActions[del], notValid: !validated}
 			if t != nil {
 				t.ForeignKeys = append(t.ForeignKeys, fk)
 			}
-			ref := tableKey{refNsp, refRel}
 			if snap.tables[ref] != nil {
 				snap.referencedBy[ref] = append(snap.referencedBy[ref], inboundFK{from: key, fk: fk})
 			}
@@ -270,7 +304,21 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 	return rows.Err()
 }
 
-func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap *snapshot) error {
+// pgKeyColumns is a key's columns: resolved from their numbers for a
+// requested table, or the names the query gave for another.
+func pgKeyColumns(nums pgColumnNumbers, key tableKey, list, names string) ([]string, error) {
+	if cols, ok := nums.names(key, list); ok {
+		return cols, nil
+	}
+	var cols []string
+	if names == "" {
+		return nil, nil
+	}
+	err := json.Unmarshal([]byte(names), &cols)
+	return cols, err
+}
+
+func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap *snapshot, nums pgColumnNumbers) error {
 	rows, err := db.QueryContext(ctx, pgIndexesQuery, args...)
 	if err != nil {
 		return err
@@ -278,21 +326,15 @@ func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			nsp, rel, name, colsJSON, expr, pred, method, descJSON string
-			unique, valid                                          bool
-			cols                                                   []string
-			desc                                                   []bool
+			nsp, rel, name, keys, options, expr, pred, method string
+			keyCount                                          int
+			unique, valid                                     bool
 		)
-		if err := rows.Scan(&nsp, &rel, &name, &unique, &colsJSON, &expr, &pred, &valid, &method, &descJSON); err != nil {
+		if err := rows.Scan(&nsp, &rel, &name, &unique, &keys, &keyCount, &options, &expr, &pred, &valid, &method); err != nil {
 			return err
 		}
-		if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(descJSON), &desc); err != nil {
-			return err
-		}
-		t := snap.tables[tableKey{nsp, rel}]
+		key := tableKey{nsp, rel}
+		t := snap.tables[key]
 		if t == nil {
 			continue
 		}
@@ -301,7 +343,17 @@ func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap
 			ix.Method = method
 		}
 		if expr == "" {
-			ix.Columns = cols
+			cols, _ := nums.names(key, keys)
+			ix.Columns = cols[:min(keyCount, len(cols))]
+			// indoption: bit 0 is DESC.
+			var desc []bool
+			for i, f := range strings.Fields(options) {
+				if i >= len(ix.Columns) {
+					break
+				}
+				opt, _ := strconv.Atoi(f)
+				desc = append(desc, opt&1 == 1)
+			}
 			if slices.Contains(desc, true) {
 				ix.Desc = desc
 			}

@@ -19,6 +19,7 @@ type sqlite struct{}
 
 var (
 	_ dialect         = sqlite{}
+	_ stamper         = sqlite{}
 	_ tableChecker    = sqlite{}
 	_ exportEnveloper = sqlite{}
 )

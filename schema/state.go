@@ -1,0 +1,252 @@
+package schema
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// The fast path of a migration that finds nothing to do: the run every
+// application start pays.
+//
+// After a migration whose plan was empty — the database matched the models
+// exactly, nothing withheld — Slipway keeps two digests in a table of its
+// own, slipway_schema_state, one row per set of model tables: one of the
+// tables the models ask for (every attribute the planner compares), and a
+// stamp of the database's catalog entries for those tables, which any DDL
+// on them changes. The next run computes both again — the stamp in one or
+// two short queries — and when neither changed, the database still matches
+// the models and the plan is empty without reading the catalog. Otherwise,
+// or when in doubt, it inspects the database as always. The stamps:
+//
+//   - PostgreSQL: the system columns xmin of the tables' rows in pg_class,
+//     pg_attribute, pg_attrdef, pg_constraint (theirs and those referencing
+//     them), pg_index and pg_description: every ALTER, CREATE/DROP INDEX,
+//     constraint, default or comment writes one of them.
+//   - MariaDB: the tables' CREATE_TIME, which every ALTER TABLE renews (it
+//     rewrites the table's definition). A stamp younger than two seconds is
+//     not kept: two changes within the same second would look alike.
+//     MySQL 8 keeps CREATE_TIME in a statistics cache that may lag, so it
+//     has no fast path.
+//   - SQLite: PRAGMA schema_version, which every schema change increments.
+
+// stateTable is the table holding the digests.
+const stateTable = "slipway_schema_state"
+
+// stateVersion changes whenever the planner compares something it did not
+// before, so that states kept by an older Slipway are not trusted.
+const stateVersion = "slipway-state-1"
+
+// stamper is implemented by dialects with a cheap stamp of the catalog.
+type stamper interface {
+	// readState computes the stamp of the tables and reads the state kept
+	// for scope (in one round trip where the dialect can).
+	readState(ctx context.Context, db bun.IDB, keys []tableKey, scope string) (stateRead, error)
+	// writeState keeps models and the stamp for scope, creating the table
+	// when exists is false. It returns false when it kept nothing.
+	writeState(ctx context.Context, db bun.IDB, st *fastState) error
+}
+
+// stateRead is what readState found.
+type stateRead struct {
+	stamp    string // the catalog's stamp now; "" when the dialect cannot say
+	storable bool   // whether the stamp may be kept (MariaDB: not too recent)
+	exists   bool   // whether the state table exists
+	models   string // the kept digest of the models ("" when none)
+	kept     string // the kept stamp
+}
+
+// fastState is the fast path of one plan.
+type fastState struct {
+	scope  string // digest of the table names: the row's key
+	models string // digest of the model tables
+	read   stateRead
+	keys   []tableKey
+}
+
+// matches reports whether the kept state says the database matches.
+func (s *fastState) matches() bool {
+	return s.read.stamp != "" && s.read.models == s.models && s.read.kept == s.read.stamp
+}
+
+// fastPath returns the fast path of a plan of want with opts, or nil when
+// there is none: a rebuild, a dialect without a stamp, a migrator made
+// WithoutSchemaState.
+func (m *Migrator) fastPath(opts MigrateOptions, want []*Table) *fastState {
+	if _, ok := m.d.(stamper); !ok || opts.Rebuild || m.noState || len(want) == 0 {
+		return nil
+	}
+	keys := inspectKeys(want)
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.schema + "." + k.name
+	}
+	slices.Sort(names)
+	scope := sha256.Sum256([]byte(strings.Join(names, "\n")))
+	return &fastState{scope: hex.EncodeToString(scope[:]), models: m.modelsDigest(want), keys: keys}
+}
+
+// modelsDigest is the digest of the model tables, kept per selection.
+func (m *Migrator) modelsDigest(want []*Table) string {
+	m.digestMu.Lock()
+	defer m.digestMu.Unlock()
+	key := ""
+	if len(want) != len(m.models) {
+		for _, t := range want {
+			key += t.qualifiedName() + "\n"
+		}
+	}
+	if d, ok := m.digests[key]; ok {
+		return d
+	}
+	d := digestTables(m.d.name(), want)
+	if m.digests == nil {
+		m.digests = map[string]string{}
+	}
+	m.digests[key] = d
+	return d
+}
+
+// digestTables is the digest of tables as a dialect's planner sees them.
+func digestTables(dialect string, tables []*Table) string {
+	w := &digestWriter{buf: make([]byte, 0, 256*len(tables))}
+	w.str(stateVersion)
+	w.str(dialect)
+	for _, t := range tables {
+		w.table(t)
+	}
+	sum := sha256.Sum256(w.buf)
+	return hex.EncodeToString(sum[:])
+}
+
+// digestWriter writes every attribute of a model table the planner reads,
+// each value delimited, for a hash. TestDigestCoversEveryField fails when a
+// field is added to the table types and not here.
+type digestWriter struct{ buf []byte }
+
+func (w *digestWriter) str(s string) {
+	w.buf = strconv.AppendInt(w.buf, int64(len(s)), 10)
+	w.buf = append(w.buf, ':')
+	w.buf = append(w.buf, s...)
+}
+
+func (w *digestWriter) strs(ss []string) {
+	w.num(int64(len(ss)))
+	for _, s := range ss {
+		w.str(s)
+	}
+}
+
+func (w *digestWriter) num(n int64) {
+	w.buf = append(w.buf, '#')
+	w.buf = strconv.AppendInt(w.buf, n, 10)
+	w.buf = append(w.buf, ';')
+}
+
+func (w *digestWriter) flag(b bool) {
+	if b {
+		w.buf = append(w.buf, 'T')
+	} else {
+		w.buf = append(w.buf, 'F')
+	}
+}
+
+func (w *digestWriter) table(t *Table) {
+	w.str("table")
+	w.str(t.Schema)
+	w.str(t.Name)
+	w.str(t.Model)
+	w.num(int64(len(t.Columns)))
+	for _, c := range t.Columns {
+		w.column(c)
+	}
+	if t.PrimaryKey != nil {
+		w.str("pk")
+		w.str(t.PrimaryKey.Name)
+		w.strs(t.PrimaryKey.Columns)
+	}
+	w.num(int64(len(t.Indexes)))
+	for _, ix := range t.Indexes {
+		w.str(ix.Name)
+		w.strs(ix.Columns)
+		w.flag(ix.Unique)
+		w.flag(ix.Constraint)
+		w.str(ix.Expr)
+		w.str(ix.Where)
+		w.str(ix.Method)
+		w.num(int64(len(ix.Desc)))
+		for _, d := range ix.Desc {
+			w.flag(d)
+		}
+		w.str(ix.sql)
+		w.flag(ix.implicit)
+		w.flag(ix.invalid)
+	}
+	w.num(int64(len(t.ForeignKeys)))
+	for _, fk := range t.ForeignKeys {
+		w.str(fk.Name)
+		w.strs(fk.Columns)
+		w.str(fk.RefSchema)
+		w.str(fk.RefTable)
+		w.strs(fk.RefColumns)
+		w.str(fk.OnDelete)
+		w.str(fk.OnUpdate)
+		w.flag(fk.notValid)
+		w.flag(fk.named)
+	}
+	w.num(int64(len(t.Checks)))
+	for _, ch := range t.Checks {
+		w.str(ch.Name)
+		w.str(ch.Expr)
+		w.str(ch.raw)
+		w.flag(ch.notValid)
+	}
+	w.str(t.createSQL)
+	w.strs(t.triggers)
+	w.num(t.rows)
+	w.strs(t.was)
+	w.str(t.wasName)
+	keys := make([]string, 0, len(t.colWas))
+	for k := range t.colWas {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		w.str(k)
+		w.str(t.colWas[k])
+	}
+	w.flag(t.planned)
+	w.flag(t.blockOK)
+}
+
+func (w *digestWriter) column(c *Column) {
+	w.str(c.Name)
+	w.str(c.Type.Name)
+	w.strs(c.Type.Args)
+	w.flag(c.Type.Unsigned)
+	w.flag(c.Type.Array)
+	w.flag(c.Nullable)
+	w.str(c.Default)
+	w.flag(c.PrimaryKey)
+	w.flag(c.AutoIncrement)
+	w.str(c.Field)
+	w.str(c.Comment)
+	w.flag(c.identity)
+	w.str(c.rawDefault)
+	w.str(c.generated)
+	if c.mysql != nil {
+		w.str("mysql")
+		w.str(c.mysql.collation)
+		w.str(c.mysql.comment)
+		w.flag(c.mysql.invisible)
+		w.str(c.mysql.check)
+	}
+	w.num(int64(c.charBytes))
+	w.strs(c.was)
+	w.flag(c.commented)
+}
