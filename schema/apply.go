@@ -87,6 +87,15 @@ func (m *Migrator) apply(ctx context.Context, opts MigrateOptions, want []*Table
 				return err
 			}
 		}
+		if f := plan.fast; f != nil && !f.read.exists && len(plan.statements) > 0 {
+			// Create the state table now, with the changes, so that the run
+			// that next finds the database actual only writes a row: a second
+			// run issues no DDL. Failing to is no failure.
+			if err := m.d.(stamper).createState(ctx, conn); err != nil {
+				m.log.WarnContext(ctx, "schema: could not create the schema state table; every run inspects the database",
+					"table", stateTable, "error", err)
+			}
+		}
 		return nil
 	})
 	if err != nil {

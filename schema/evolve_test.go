@@ -712,17 +712,19 @@ func (e *evolution) liveTables(ctx context.Context) map[string][]liveColumn {
 			coalesce((SELECT rc.relname FROM pg_constraint con JOIN pg_class rc ON rc.oid = con.confrelid
 				WHERE con.contype = 'f' AND con.conrelid = c.oid AND con.conkey = ARRAY[a.attnum] LIMIT 1), '')
 			FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-			WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' ORDER BY c.relname, a.attnum`
+			WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname <> 'slipway_schema_state'
+			ORDER BY c.relname, a.attnum`
 	case dialect.MySQL:
 		query = `SELECT c.table_name, c.column_name, c.column_type, c.is_nullable = 'YES',
 			coalesce((SELECT k.referenced_table_name FROM information_schema.key_column_usage k
 				WHERE k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = c.column_name
 				AND k.referenced_table_name IS NOT NULL LIMIT 1), '')
-			FROM information_schema.columns c WHERE c.table_schema = DATABASE() ORDER BY c.table_name, c.ordinal_position`
+			FROM information_schema.columns c WHERE c.table_schema = DATABASE() AND c.table_name <> 'slipway_schema_state'
+			ORDER BY c.table_name, c.ordinal_position`
 	case dialect.SQLite:
 		query = `SELECT m.name, p.name, lower(p.type), p."notnull" = 0,
 			coalesce((SELECT f."table" FROM pragma_foreign_key_list(m.name) f WHERE f."from" = p.name LIMIT 1), '')
-			FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid`
+			FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'slipway_schema_state' ORDER BY m.name, p.cid`
 	}
 	rows, err := e.db.QueryContext(ctx, query)
 	if err != nil {

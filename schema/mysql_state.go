@@ -72,13 +72,20 @@ func (my mysql) readState(ctx context.Context, db bun.IDB, keys []tableKey, scop
 
 func (my mysql) writeState(ctx context.Context, db bun.IDB, st *fastState) error {
 	if !st.read.exists {
-		if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+stateTable+` (
-			scope varchar(64) NOT NULL PRIMARY KEY, models varchar(64) NOT NULL, stamp varchar(64) NOT NULL,
-			updated_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)`); err != nil {
-			return fmt.Errorf("create %s: %w", stateTable, err)
+		if err := my.createState(ctx, db); err != nil {
+			return err
 		}
 	}
 	_, err := db.ExecContext(ctx, `INSERT INTO `+stateTable+` (scope, models, stamp) VALUES (?, ?, ?)
 		ON DUPLICATE KEY UPDATE models = VALUES(models), stamp = VALUES(stamp)`, st.scope, st.models, st.read.stamp)
 	return err
+}
+
+func (my mysql) createState(ctx context.Context, db bun.IDB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+stateTable+` (
+			scope varchar(64) NOT NULL PRIMARY KEY, models varchar(64) NOT NULL, stamp varchar(64) NOT NULL,
+			updated_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)`); err != nil {
+		return fmt.Errorf("create %s: %w", stateTable, err)
+	}
+	return nil
 }

@@ -74,13 +74,20 @@ func (pg postgres) writeState(ctx context.Context, db bun.IDB, st *fastState) (e
 		}
 	}()
 	if !st.read.exists {
-		if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+stateTable+` (
-			scope text PRIMARY KEY, models text NOT NULL, stamp text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-			return fmt.Errorf("create %s: %w", stateTable, err)
+		if err := pg.createState(ctx, db); err != nil {
+			return err
 		}
 	}
 	_, err = db.ExecContext(ctx, `INSERT INTO `+stateTable+` (scope, models, stamp) VALUES (?, ?, ?)
 		ON CONFLICT (scope) DO UPDATE SET models = excluded.models, stamp = excluded.stamp, updated_at = now()`,
 		st.scope, st.models, st.read.stamp)
 	return err
+}
+
+func (pg postgres) createState(ctx context.Context, db bun.IDB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+stateTable+` (
+			scope text PRIMARY KEY, models text NOT NULL, stamp text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("create %s: %w", stateTable, err)
+	}
+	return nil
 }

@@ -39,9 +39,8 @@ func (s sqlite) readState(ctx context.Context, db bun.IDB, keys []tableKey, scop
 func (s sqlite) writeState(ctx context.Context, db bun.IDB, st *fastState) error {
 	stamp := st.read.stamp
 	if !st.read.exists {
-		if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+stateTable+` (
-			scope text PRIMARY KEY, models text NOT NULL, stamp text NOT NULL, updated_at text NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
-			return fmt.Errorf("create %s: %w", stateTable, err)
+		if err := s.createState(ctx, db); err != nil {
+			return err
 		}
 		var version int64
 		if err := db.QueryRowContext(ctx, "SELECT schema_version FROM pragma_schema_version").Scan(&version); err != nil {
@@ -53,4 +52,12 @@ func (s sqlite) writeState(ctx context.Context, db bun.IDB, st *fastState) error
 		ON CONFLICT (scope) DO UPDATE SET models = excluded.models, stamp = excluded.stamp, updated_at = CURRENT_TIMESTAMP`,
 		st.scope, st.models, stamp)
 	return err
+}
+
+func (s sqlite) createState(ctx context.Context, db bun.IDB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+stateTable+` (
+			scope text PRIMARY KEY, models text NOT NULL, stamp text NOT NULL, updated_at text NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
+		return fmt.Errorf("create %s: %w", stateTable, err)
+	}
+	return nil
 }

@@ -48,8 +48,10 @@ type stamper interface {
 	// for scope (in one round trip where the dialect can).
 	readState(ctx context.Context, db bun.IDB, keys []tableKey, scope string) (stateRead, error)
 	// writeState keeps models and the stamp for scope, creating the table
-	// when exists is false. It returns false when it kept nothing.
+	// when exists is false.
 	writeState(ctx context.Context, db bun.IDB, st *fastState) error
+	// createState creates the state table if it does not exist.
+	createState(ctx context.Context, db bun.IDB) error
 }
 
 // stateRead is what readState found.
