@@ -65,6 +65,39 @@ func BenchmarkMigrate_Actual(b *testing.B) {
 	})
 }
 
+// BenchmarkStart is what an application start pays when nothing changed:
+// a new Migrator for the models (as a new process makes) and its Migrate.
+// bun's own table cache is warm, as it is for BenchmarkBlindLoop.
+func BenchmarkStart(b *testing.B) {
+	for _, d := range testdb.Dialects {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("%s/tables=%d", d, n), func(b *testing.B) {
+				db := testdb.Open(b, d)
+				models := benchModels(n)
+				ctx := context.Background()
+				for range 2 { // the second run keeps the schema state
+					if _, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				counter := &queryCounter{}
+				db = db.WithQueryHook(counter)
+				b.ResetTimer()
+				for b.Loop() {
+					plan, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if !plan.Empty() {
+						b.Fatalf("spurious changes:\n%s", plan)
+					}
+				}
+				b.ReportMetric(float64(counter.n)/float64(b.N), "queries/op")
+			})
+		}
+	}
+}
+
 // benchSizes are the numbers of models the benchmarks run at.
 var benchSizes = []int{10, 100, 500, 2000}
 
