@@ -330,7 +330,7 @@ func (a *alteration) retyped(name string) bool {
 // unless AllowBlocking, with the changes that depend on them.
 func (p *planner) checkBlocking(a *alteration) {
 	b, ok := p.d.(blocker)
-	if ok && a.live.rows < 0 && p.rowsOf != nil && p.blockRows >= 0 && slices.ContainsFunc(a.changes, func(c *Change) bool {
+	if ok && p.rowsOf != nil && p.blockRows >= 0 && slices.ContainsFunc(a.changes, func(c *Change) bool {
 		lock, _ := b.blocks(c, a.live)
 		return lock != "" && !c.Withheld && c.Class != WouldFail
 	}) {

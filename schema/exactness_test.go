@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -487,4 +488,46 @@ func TestMySQL_IndexAForeignKeyNoLongerNeedsIsAnExtra(t *testing.T) {
 	again, err := m.Plan(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
 	require.NoError(t, err)
 	assert.Empty(t, again.Changes, "plan:\n%s", again)
+}
+
+type labelKeyed struct {
+	bun.BaseModel `bun:"table:labels"`
+	ID            int64 `bun:",pk,type:integer"`
+}
+
+type noteOnLabel struct {
+	bun.BaseModel `bun:"table:notes"`
+	ID            int64       `bun:",pk"`
+	LabelID       *int64      `bun:"type:integer"`
+	Label         *labelKeyed `bun:"rel:belongs-to,join:label_id=id"`
+}
+
+type noteLabelRetyped struct {
+	bun.BaseModel `bun:"table:notes"`
+	ID            int64    `bun:",pk"`
+	LabelID       *float64 `bun:"type:numeric(20,4)"`
+}
+
+// A type change on a column whose foreign key stays (here kept as extra,
+// its model no longer declaring it) references a table outside the
+// models: on PostgreSQL, whose catalog gives that table's column type, it
+// is refused when the types could not be joined; on MySQL, which drops and
+// adds the key again around the change, it is refused because the other
+// type is unknown. Found by TestEvolution: it failed at DDL ("foreign key
+// constraint cannot be implemented"; MySQL: errno 150).
+func TestMigrate_TypeChangeUnderAForeignKeyToATableOutsideTheModels(t *testing.T) {
+	t.Parallel()
+	for _, d := range []testdb.Dialect{testdb.Postgres, testdb.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			db := testdb.Open(t, d)
+			mustMigrate(t, db, (*labelKeyed)(nil), (*noteOnLabel)(nil))
+			_, err := schema.NewMigrator(db, (*noteLabelRetyped)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+			var refused *schema.RefusedError
+			require.True(t, errors.As(err, &refused), "%v", err)
+			assert.ErrorContains(t, err, `"notes_label_id_fkey"`)
+			assert.ErrorContains(t, err, `"labels"`)
+			assert.Contains(t, []string{"integer", "int"}, strings.ToLower(columnOf(t, db, "notes", "label_id").DataType), "unchanged")
+		})
+	}
 }

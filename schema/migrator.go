@@ -314,14 +314,12 @@ func (m *Migrator) plan(ctx context.Context, db bun.IDB, opts MigrateOptions, wa
 	}
 	p := &planner{d: m.d, opts: opts, snap: snap, want: want, blockRows: m.blockRows}
 	var estimateErr error
-	if e, ok := m.d.(rowEstimator); ok {
-		p.rowsOf = func(t *Table) int64 {
-			n, err := e.estimateRows(ctx, db, p.physical(t))
-			if err != nil {
-				estimateErr = errors.Join(estimateErr, fmt.Errorf("estimate the rows of table %q: %w", t.qualifiedName(), err))
-			}
-			return n
+	p.rowsOf = func(t *Table) int64 {
+		n, err := m.rowsOf(ctx, db, p, t)
+		if err != nil {
+			estimateErr = errors.Join(estimateErr, fmt.Errorf("count the rows of table %q: %w", t.qualifiedName(), err))
 		}
+		return n
 	}
 	plan := p.plan()
 	if estimateErr != nil {
@@ -360,3 +358,41 @@ func inspectKeys(want []*Table) []tableKey {
 	}
 	return keys
 }
+
+// rowsOf is the number of rows of live table t that decides whether a
+// blocking change may run: the catalog's estimate (or, where the catalog
+// has none, the dialect's), made exact by counting when it is at most
+// twice the threshold (and at least up to minRowCount). Estimates move
+// under the migration's own changes (PostgreSQL renews reltuples when it
+// builds an index, MySQL its statistics when it rebuilds a table), and a
+// decision taken on one must not flip on the next run; near the
+// threshold only a count is stable. Counting stops one row past the cap
+// (between minRowCount and maxRowCount).
+func (m *Migrator) rowsOf(ctx context.Context, db bun.IDB, p *planner, t *Table) (int64, error) {
+	est := t.rows
+	if e, ok := m.d.(rowEstimator); ok && est < 0 {
+		var err error
+		if est, err = e.estimateRows(ctx, db, p.physical(t)); err != nil {
+			return 0, err
+		}
+	}
+	limit := min(max(2*m.blockRows, minRowCount), maxRowCount)
+	if est > limit {
+		return est, nil
+	}
+	var n int64
+	err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 AS one FROM %s LIMIT %d) AS slipway_rows", p.tableRef(t), limit+1)).Scan(&n)
+	if err != nil {
+		return 0, err
+	}
+	if n > limit {
+		return max(n, est), nil
+	}
+	return n, nil
+}
+
+// rowsOf counts up to at least minRowCount rows and at most maxRowCount.
+const (
+	minRowCount = 10_000
+	maxRowCount = 1_000_000
+)

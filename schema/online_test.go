@@ -538,3 +538,36 @@ func TestPostgres_ManyTablesFitTheLockTable(t *testing.T) {
 	require.NoError(t, err)
 	assertActual(t, db, models...)
 }
+
+// The row count that decides a blocking change does not trust a stale
+// estimate near the threshold: a table analyzed while empty and filled
+// since is counted (its rewrite withheld), and one analyzed full and
+// emptied since is counted too (its rewrite applied, and the next plan
+// agrees). Found by TestEvolution: PostgreSQL renews reltuples when it
+// builds an index, so a decision taken on an estimate flipped on the next
+// run.
+func TestPostgres_BlockingDecisionCountsNearTheThreshold(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.Postgres)
+	mustMigrate(t, db, (*counterNarrow)(nil))
+	_, err := db.ExecContext(t.Context(), "ANALYZE counters; INSERT INTO counters SELECT g, g FROM generate_series(1, 200) g")
+	require.NoError(t, err)
+	m := schema.NewMigrator(db, schema.WithBlockingThreshold(100), (*counterWide)(nil))
+	plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	require.Len(t, plan.Changes, 1)
+	assert.True(t, plan.Changes[0].Withheld, "estimated 0 rows, holds 200:\n%s", plan)
+	assert.Contains(t, plan.Changes[0].Reason, "about 200 rows (more than 100)")
+	assert.Equal(t, "integer", columnOf(t, db, "counters", "hits").DataType)
+
+	_, err = db.ExecContext(t.Context(), "ANALYZE counters; DELETE FROM counters")
+	require.NoError(t, err)
+	plan, err = m.Migrate(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"WidenType"}, changeList(plan))
+	assert.False(t, plan.Changes[0].Withheld, "estimated 200 rows, holds none:\n%s", plan)
+	assert.Equal(t, "bigint", columnOf(t, db, "counters", "hits").DataType)
+	plan, err = schema.NewMigrator(db, schema.WithBlockingThreshold(100), schema.WithoutSchemaState(), (*counterWide)(nil)).Plan(t.Context(), schema.MigrateOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, plan.Changes)
+}

@@ -23,9 +23,8 @@ type planner struct {
 	// blockRows is the estimated number of rows above which a blocking
 	// change is withheld (negative: none is).
 	blockRows int64
-	// rowsOf estimates the rows of a live table whose catalog has no
-	// estimate (PostgreSQL: never analyzed), when a change would block it;
-	// nil when the dialect cannot.
+	// rowsOf is the number of rows of a live table a change would block,
+	// counted when near the threshold (Migrator.rowsOf); nil in tests.
 	rowsOf func(t *Table) int64
 
 	// The tables the plan creates and alters, by key, once diffed.
@@ -148,6 +147,15 @@ func (p *planner) unlinkForTypeChanges(plan *Plan, alters []*alteration) []*alte
 		for i, col := range l.fk.Columns {
 			child, ok1 := typeOf(l.from, col)
 			parent, ok2 := typeOf(l.to, l.fk.RefColumns[i])
+			if ok1 && !ok2 {
+				// The referenced table is not among the models: its type
+				// is unknown, and adding the key again could fail.
+				blame.Class = WouldFail
+				blame.Reason = fmt.Sprintf("cannot change the type of column %q: foreign key %q of table %q references table %q, which is not among the models being migrated, "+
+					"so the new type cannot be checked against it (add its model to Models, or drop the constraint first)",
+					blame.Column, l.fk.Name, fromName, qualify(p.snap.display(l.to.schema), l.to.name))
+				break
+			}
 			if ok1 && ok2 && !locker.fkTypesMatch(child, parent) {
 				blame.Class = WouldFail
 				blame.Reason = fmt.Sprintf("foreign key %q of table %q would join %s column %q to %s column %q, which %s does not allow (give both columns the same type in the models)",

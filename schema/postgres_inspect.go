@@ -73,9 +73,10 @@ SELECT cons.tnsp, cons.trel, cons.conname, cons.contype::text, coalesce(cons.con
 	coalesce((SELECT c.relname FROM pg_class c WHERE c.oid = cons.confrelid), ''), coalesce(cons.confkey::text, ''),
 	cons.confupdtype::text, cons.confdeltype::text, cons.convalidated,
 	CASE WHEN cons.contype = 'c' THEN pg_get_expr(cons.conbin, cons.conrelid) ELSE '' END,
-	CASE WHEN NOT cons.requested THEN (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(cons.conkey) WITH ORDINALITY AS k(num, ord)
+	CASE WHEN NOT cons.requested THEN (SELECT json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY k.ord)
+		FROM unnest(cons.conkey) WITH ORDINALITY AS k(num, ord)
 		JOIN pg_attribute a ON a.attrelid = cons.conrelid AND a.attnum = k.num)::text ELSE '' END,
-	CASE WHEN cons.contype = 'f' AND cons.confrelid NOT IN (SELECT oid FROM rel) THEN (SELECT json_agg(a.attname ORDER BY k.ord)
+	CASE WHEN cons.contype = 'f' AND cons.confrelid NOT IN (SELECT oid FROM rel) THEN (SELECT json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY k.ord)
 		FROM unnest(cons.confkey) WITH ORDINALITY AS k(num, ord) JOIN pg_attribute a ON a.attrelid = cons.confrelid AND a.attnum = k.num)::text ELSE '' END
 FROM cons
 ORDER BY 1, 2, 3`
@@ -263,7 +264,7 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 			return err
 		}
 		key, ref := tableKey{nsp, rel}, tableKey{refNsp, refRel}
-		cols, err := pgKeyColumns(nums, key, colNums, colNames)
+		cols, colTypes, err := pgKeyColumns(nums, key, colNums, colNames)
 		if err != nil {
 			return fmt.Errorf("constraint %q of table %q: %w", name, rel, err)
 		}
@@ -287,12 +288,13 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 				t.Checks = append(t.Checks, &Check{Name: name, Expr: stripOuterParens(expr), notValid: !validated})
 			}
 		case "f":
-			refCols, err := pgKeyColumns(nums, ref, refNums, refNames)
+			refCols, refTypes, err := pgKeyColumns(nums, ref, refNums, refNames)
 			if err != nil {
 				return fmt.Errorf("foreign key %q of table %q: %w", name, rel, err)
 			}
 			fk := &ForeignKey{Name: name, Columns: cols, RefSchema: snap.display(refNsp), RefTable: refRel, RefColumns: refCols,
-				OnUpdate: pgActions[upd], OnDelete: pgActions[del], notValid: !validated}
+				OnUpdate: pgActions[upd], OnDelete: pgActions[del], notValid: !validated,
+				colTypes: pg.parseTypes(colTypes), refTypes: pg.parseTypes(refTypes)}
 			if t != nil {
 				t.ForeignKeys = append(t.ForeignKeys, fk)
 			}
@@ -306,16 +308,39 @@ func (pg postgres) readConstraints(ctx context.Context, db bun.IDB, args []any, 
 
 // pgKeyColumns is a key's columns: resolved from their numbers for a
 // requested table, or the names the query gave for another.
-func pgKeyColumns(nums pgColumnNumbers, key tableKey, list, names string) ([]string, error) {
+func pgKeyColumns(nums pgColumnNumbers, key tableKey, list, names string) (cols, types []string, err error) {
 	if cols, ok := nums.names(key, list); ok {
-		return cols, nil
+		return cols, nil, nil
 	}
-	var cols []string
 	if names == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
-	err := json.Unmarshal([]byte(names), &cols)
-	return cols, err
+	// A table that was not requested: [[name, type], ...].
+	var pairs [][2]string
+	if err := json.Unmarshal([]byte(names), &pairs); err != nil {
+		return nil, nil, err
+	}
+	for _, p := range pairs {
+		cols, types = append(cols, p[0]), append(types, p[1])
+	}
+	return cols, types, nil
+}
+
+// parseTypes parses the types of a foreign key's columns in a table that
+// was not inspected; nil when one does not parse.
+func (pg postgres) parseTypes(types []string) []ColumnType {
+	if len(types) == 0 {
+		return nil
+	}
+	out := make([]ColumnType, len(types))
+	for i, s := range types {
+		t, err := pg.parseType(s)
+		if err != nil {
+			return nil
+		}
+		out[i] = t
+	}
+	return out
 }
 
 func (pg postgres) readIndexes(ctx context.Context, db bun.IDB, args []any, snap *snapshot, nums pgColumnNumbers) error {

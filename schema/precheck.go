@@ -368,7 +368,13 @@ func (p *planner) fkTypeProblem(from tableKey, fk *ForeignKey) string {
 	to := keyOf(fk.RefSchema, fk.RefTable, p.snap.current)
 	for i, col := range fk.Columns {
 		child, ok1 := p.typeAfter(from, col)
+		if !ok1 && i < len(fk.colTypes) { // a table outside the models
+			child, ok1 = fk.colTypes[i], true
+		}
 		parent, ok2 := p.typeAfter(to, fk.RefColumns[i])
+		if !ok2 && i < len(fk.refTypes) {
+			parent, ok2 = fk.refTypes[i], true
+		}
 		if ok1 && ok2 && !m.fkTypesMatch(child, parent) {
 			return fmt.Sprintf("foreign key %q would join %s column %q to %s column %q of table %q, which %s does not allow (give both columns compatible types in the models)",
 				fk.Name, child, col, parent, fk.RefColumns[i], qualify(fk.RefSchema, fk.RefTable), p.d.name())

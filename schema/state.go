@@ -200,6 +200,15 @@ func (w *digestWriter) table(t *Table) {
 		w.str(fk.OnUpdate)
 		w.flag(fk.notValid)
 		w.flag(fk.named)
+		for _, ts := range [][]ColumnType{fk.colTypes, fk.refTypes} {
+			w.num(int64(len(ts)))
+			for _, t := range ts {
+				w.str(t.Name)
+				w.strs(t.Args)
+				w.flag(t.Unsigned)
+				w.flag(t.Array)
+			}
+		}
 	}
 	w.num(int64(len(t.Checks)))
 	for _, ch := range t.Checks {

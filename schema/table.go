@@ -226,6 +226,11 @@ type ForeignKey struct {
 	// named marks a model's foreign key whose name the model declares
 	// (slipway:"fk:NAME"): the database's must then have that name.
 	named bool
+	// colTypes and refTypes are, for a live foreign key whose table or
+	// referenced table was not inspected, the types of the columns on that
+	// side (PostgreSQL), so that a type change on the other side can be
+	// checked against them; nil otherwise.
+	colTypes, refTypes []ColumnType
 }
 
 // Check is a CHECK constraint.
