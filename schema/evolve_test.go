@@ -355,6 +355,9 @@ func (e *evolution) run(steps int) {
 	e.addTable(e.spec)
 	opts := schema.MigrateOptions{AllowDataLoss: e.allow}
 	for e.step = 1; e.step <= steps; e.step++ {
+		if e.step%100 == 0 {
+			e.t.Logf("seed %d: step %d of %d", e.seed, e.step, steps) // progress of a long run (-v)
+		}
 		next := e.spec.clone()
 		var did []string
 		for range 1 + e.rng.IntN(3) {
