@@ -158,3 +158,57 @@ func benchActual(b *testing.B, run func(context.Context, *schema.Migrator) (*sch
 		}
 	}
 }
+
+// BenchmarkCold is a first start on an empty database: Migrate creating
+// every table, with its indexes and foreign keys.
+func BenchmarkCold(b *testing.B) {
+	benchCold(b, func(ctx context.Context, db *bun.DB, models []any) error {
+		_, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{})
+		return err
+	})
+}
+
+// BenchmarkBlindLoopCold is the blind loop on an empty database: bun's
+// CREATE TABLE IF NOT EXISTS for every model (without the declared indexes
+// and foreign keys, which bun does not create).
+func BenchmarkBlindLoopCold(b *testing.B) {
+	benchCold(b, func(ctx context.Context, db *bun.DB, models []any) error {
+		for _, m := range models {
+			if _, err := db.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func benchCold(b *testing.B, create func(context.Context, *bun.DB, []any) error) {
+	for _, d := range testdb.Dialects {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("%s/tables=%d", d, n), func(b *testing.B) {
+				db := testdb.Open(b, d)
+				models := benchModels(n)
+				ctx := context.Background()
+				for b.Loop() {
+					b.StopTimer()
+					dropBenchTables(b, db, n)
+					b.StartTimer()
+					if err := create(ctx, db, models); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// dropBenchTables drops the tables of benchModels(n), the last first (each
+// references the one before), one statement each.
+func dropBenchTables(b *testing.B, db *bun.DB, n int) {
+	b.Helper()
+	for i := n - 1; i >= 0; i-- {
+		if _, err := db.ExecContext(context.Background(), "DROP TABLE IF EXISTS ?", bun.Ident(fmt.Sprintf("bench_%03d", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
