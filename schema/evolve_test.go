@@ -334,6 +334,7 @@ type evolution struct {
 	spec      *evoSpec
 	step      int
 	log       []string // what each step did, for the failure message
+	mysqlDB   string   // the MySQL database, quoted (mysqlDatabase)
 	reads     int
 }
 
@@ -705,6 +706,18 @@ type liveColumn struct {
 	ref      string // the table a single-column foreign key references
 }
 
+// mysqlDatabase is the connection's database as a quoted SQL literal.
+func (e *evolution) mysqlDatabase(ctx context.Context) string {
+	if e.mysqlDB == "" {
+		var name string
+		if err := e.db.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&name); err != nil {
+			e.fatalf("current database: %v", err)
+		}
+		e.mysqlDB = "'" + strings.ReplaceAll(name, "'", "''") + "'"
+	}
+	return e.mysqlDB
+}
+
 // liveTables lists the tables of the database with their columns.
 func (e *evolution) liveTables(ctx context.Context) map[string][]liveColumn {
 	e.t.Helper()
@@ -718,11 +731,15 @@ func (e *evolution) liveTables(ctx context.Context) map[string][]liveColumn {
 			WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname <> 'slipway_schema_state'
 			ORDER BY c.relname, a.attnum`
 	case dialect.MySQL:
-		query = `SELECT c.table_name, c.column_name, c.column_type, c.is_nullable = 'YES',
-			coalesce((SELECT k.referenced_table_name FROM information_schema.key_column_usage k
-				WHERE k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = c.column_name
-				AND k.referenced_table_name IS NOT NULL LIMIT 1), '')
-			FROM information_schema.columns c WHERE c.table_schema = DATABASE() AND c.table_name <> 'slipway_schema_state'
+		// The database by name: MariaDB opens every database's tables for
+		// an information_schema read it cannot narrow with constants.
+		db := e.mysqlDatabase(ctx)
+		query = `SELECT c.table_name, c.column_name, c.column_type, c.is_nullable = 'YES', coalesce(max(k.referenced_table_name), '')
+			FROM information_schema.columns c
+			LEFT JOIN information_schema.key_column_usage k ON k.table_schema = ` + db + ` AND k.table_name = c.table_name
+				AND k.column_name = c.column_name AND k.referenced_table_name IS NOT NULL
+			WHERE c.table_schema = ` + db + ` AND c.table_name <> 'slipway_schema_state'
+			GROUP BY c.table_name, c.column_name, c.column_type, c.is_nullable, c.ordinal_position
 			ORDER BY c.table_name, c.ordinal_position`
 	case dialect.SQLite:
 		query = `SELECT m.name, p.name, lower(p.type), p."notnull" = 0,
@@ -966,7 +983,7 @@ func (e *evolution) catalog(ctx context.Context) string {
 	case dialect.MySQL:
 		var tables []string
 		if err := e.db.NewSelect().ColumnExpr("table_name").TableExpr("information_schema.tables").
-			Where("table_schema = DATABASE()").OrderExpr("1").Scan(ctx, &tables); err != nil {
+			Where("table_schema = "+e.mysqlDatabase(ctx)).OrderExpr("1").Scan(ctx, &tables); err != nil {
 			e.fatalf("list tables: %v", err)
 		}
 		var b strings.Builder
