@@ -124,6 +124,9 @@ const (
 	// noComments: the database keeps no column comments (SQLite); a model's
 	// comment is not compared.
 	noComments
+	// setNullNeedsNull: a column cannot be NOT NULL while a foreign key on
+	// it sets it to NULL (MySQL and MariaDB: error 1830).
+	setNullNeedsNull
 )
 
 func (f features) has(x features) bool { return f&x != 0 }
@@ -150,6 +153,13 @@ type txSplitter interface {
 	// locked gave after), bounding lock waits and retrying as the first
 	// transaction is.
 	runTx(ctx context.Context, conn bun.IDB, ls lockSettings, fn func(context.Context, bun.IDB) error) error
+}
+
+// fkIndexDropper is implemented by dialects that drop the index a foreign
+// key needed with the key (MySQL): it returns that index, or nil when
+// something else still needs it.
+type fkIndexDropper interface {
+	indexOfDroppedFK(want, live *Table, fk *ForeignKey) *Index
 }
 
 // rowEstimator is implemented by dialects whose catalog may have no

@@ -73,6 +73,7 @@ func (p *planner) diffTable(want, live *Table) *alteration {
 	// which judge the values as the applied changes leave them.
 	p.checkBlocking(a)
 	p.checkIndexesAfter(want, a)
+	p.checkSetNullKeys(a)
 	p.attachKeyChecks(live, a)
 	p.checkRetypedKeys(want, a)
 

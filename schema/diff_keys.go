@@ -104,6 +104,12 @@ func (p *planner) checkIndexesAfter(want *Table, a *alteration) {
 		if (c.Kind == DropIndex || c.Kind == DropUnique) && !c.Withheld {
 			dropped[c.index] = true
 		}
+		// A foreign key's own index goes with it (MySQL).
+		if fd, ok := p.d.(fkIndexDropper); ok && c.Kind == DropForeignKey && !c.Withheld {
+			if ix := fd.indexOfDroppedFK(want, a.live, c.fk); ix != nil {
+				dropped[ix] = true
+			}
+		}
 	}
 	for _, ix := range a.live.Indexes {
 		if dropped[ix] || ix.isExpr() {
@@ -157,6 +163,40 @@ func (a *alteration) withholdRetype(retype *Change, reason string) {
 			c.Withheld = true
 			c.Reason = fmt.Sprintf("the default is written for type %s; it waits for the type change of column %q, which is withheld", retype.col.Type, retype.Column)
 			c.target.Default, c.target.rawDefault = retype.old.Default, retype.old.rawDefault
+		}
+	}
+}
+
+// checkSetNullKeys withholds, where the database refuses a NOT NULL column
+// under a foreign key that sets it to NULL (setNullNeedsNull), making a
+// column NOT NULL while such a key stays: one the model no longer
+// declares, whose drop is withheld. (A model declaring one is refused when
+// built.)
+func (p *planner) checkSetNullKeys(a *alteration) {
+	if !p.d.features().has(setNullNeedsNull) {
+		return
+	}
+	dropped := map[*ForeignKey]bool{}
+	for _, c := range a.changes {
+		if c.Kind == DropForeignKey && !c.Withheld {
+			dropped[c.fk] = true
+		}
+	}
+	for _, c := range a.changes {
+		if c.Kind != SetNotNull || c.Withheld {
+			continue
+		}
+		for _, fk := range a.live.ForeignKeys {
+			if dropped[fk] || !slices.Contains(fk.Columns, c.Column) || (fk.OnDelete != "SET NULL" && fk.OnUpdate != "SET NULL") {
+				continue
+			}
+			c.Withheld = true
+			c.Reason = fmt.Sprintf("foreign key %q on the column stays (its drop is withheld) and sets it to NULL, which %s does not allow on a NOT NULL column: the change waits for it (set AllowDataLoss to drop it)",
+				fk.Name, p.d.name())
+			if c.target != nil {
+				c.target.Nullable = true
+			}
+			break
 		}
 	}
 }

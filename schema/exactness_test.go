@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/slipwaygo/slipway/internal/testdb"
 	"github.com/slipwaygo/slipway/schema"
@@ -530,4 +531,65 @@ func TestMigrate_TypeChangeUnderAForeignKeyToATableOutsideTheModels(t *testing.T
 			assert.Contains(t, []string{"integer", "int"}, strings.ToLower(columnOf(t, db, "notes", "label_id").DataType), "unchanged")
 		})
 	}
+}
+
+type petSetNull struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64    `bun:",pk"`
+	OwnerID       *int64   `bun:"type:bigint"`
+	Owner         *ownerV1 `bun:"rel:belongs-to,join:owner_id=id,on_delete:SET NULL"`
+}
+
+type petOwnerRequired struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64 `bun:",pk"`
+	OwnerID       int64 `bun:"type:bigint,notnull"`
+}
+
+// Making a column NOT NULL while a foreign key the database keeps (here an
+// extra one, its drop withheld) sets it to NULL on delete: MySQL refuses
+// the change (error 1830), so the plan must not send it; with
+// AllowDataLoss the key is dropped first and the change applies. Found by
+// TestEvolution.
+func TestMigrate_NotNullUnderAKeptSetNullForeignKey(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+		mustMigrate(t, db, (*ownerV1)(nil), (*petSetNull)(nil))
+		m := schema.NewMigrator(db, (*ownerV1)(nil), (*petOwnerRequired)(nil))
+		plan, err := m.Migrate(t.Context(), schema.MigrateOptions{})
+		require.NoError(t, err, "withheld (MySQL) or applied, never failed at DDL")
+		if db.Dialect().Name() == dialect.MySQL {
+			assert.Contains(t, plan.String(), `foreign key "pets_owner_id_fkey" on the column stays (its drop is withheld) and sets it to NULL`)
+		}
+		_, err = m.Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+		require.NoError(t, err, "plan:\n%s", plan)
+		actual, err := m.IsActual(t.Context())
+		require.NoError(t, err)
+		assert.True(t, actual)
+	})
+}
+
+type petOwnerAsText struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64   `bun:",pk"`
+	OwnerID       *string `bun:"type:text"`
+}
+
+// With AllowDataLoss, a foreign key the model no longer declares is
+// dropped, and on MySQL the index it needed goes with it: a type change
+// the index would have stopped (MySQL cannot index a text column as it
+// is) applies in the same run, and the next plan is empty. Found by
+// TestEvolution: the change waited a run for an index already gone.
+func TestMigrate_RetypeOnceTheForeignKeysIndexIsDropped(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *bun.DB) {
+		mustMigrate(t, db, (*ownerV1)(nil), (*petSetNull)(nil))
+		m := schema.NewMigrator(db, (*ownerV1)(nil), (*petOwnerAsText)(nil))
+		plan, err := m.Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+		require.NoError(t, err)
+		assert.Empty(t, plan.Withheld(), "plan:\n%s", plan)
+		plan, err = schema.NewMigrator(db, schema.WithoutSchemaState(), (*ownerV1)(nil), (*petOwnerAsText)(nil)).Plan(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+		require.NoError(t, err)
+		assert.Empty(t, plan.SQL(), "second plan:\n%s", plan)
+	})
 }

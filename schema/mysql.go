@@ -15,15 +15,16 @@ import (
 type mysql struct{}
 
 var (
-	_ dialect       = mysql{}
-	_ stamper       = mysql{}
-	_ actionMatcher = mysql{}
-	_ indexChecker  = mysql{}
-	_ fkTypeMatcher = mysql{}
-	_ converter     = mysql{}
-	_ valueCaster   = mysql{}
-	_ blocker       = mysql{}
-	_ schemaCreator = mysql{}
+	_ dialect        = mysql{}
+	_ stamper        = mysql{}
+	_ actionMatcher  = mysql{}
+	_ indexChecker   = mysql{}
+	_ fkTypeMatcher  = mysql{}
+	_ fkIndexDropper = mysql{}
+	_ converter      = mysql{}
+	_ valueCaster    = mysql{}
+	_ blocker        = mysql{}
+	_ schemaCreator  = mysql{}
 
 	_ statementExporter = mysql{}
 )
@@ -61,7 +62,7 @@ func (mysql) lengthExpr(col string) string { return "CHAR_LENGTH(" + col + ")" }
 // TABLE (so that a table is rebuilt at most once), resolves an unqualified
 // reference in the referencing table's database, and cannot change the type
 // of a column a foreign key uses.
-func (mysql) features() features { return alterIndexes | qualifyRefs | fkTypesLocked }
+func (mysql) features() features { return alterIndexes | qualifyRefs | fkTypesLocked | setNullNeedsNull }
 
 // sameAction: InnoDB treats RESTRICT and NO ACTION alike (both are checked
 // at once), and MariaDB reports RESTRICT for a foreign key declared without

@@ -163,7 +163,10 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []statement {
 			modified[c.Column] = true
 		case c.Kind == DropForeignKey:
 			c.SQL = "DROP FOREIGN KEY " + my.quote(c.Name)
-			if ix := my.indexOfDroppedFK(t, live, c.fk); ix != nil {
+			// Its index goes with it, unless a change of its own drops it.
+			if ix := my.indexOfDroppedFK(t, live, c.fk); ix != nil && !slices.ContainsFunc(changes, func(d *Change) bool {
+				return (d.Kind == DropIndex || d.Kind == DropUnique) && !d.Withheld && d.Name == ix.Name
+			}) {
 				c.SQL += ", DROP INDEX " + my.quote(ix.Name)
 			}
 			if !c.Withheld && addsFK {

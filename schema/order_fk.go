@@ -111,7 +111,20 @@ func (p *planner) unlinkForTypeChanges(plan *Plan, alters []*alteration) []*alte
 				"that table is not among the models being migrated (add its model to Models, or drop the constraint first)", blame.Column, l.fk.Name, fromName, p.d.name())
 			continue
 		}
+		// A foreign key the plan drops for good is not added again: the
+		// types it would join do not matter.
+		goneForGood := false
+		if a := byKey[l.from]; a != nil {
+			goneForGood = slices.ContainsFunc(a.changes, func(c *Change) bool {
+				return c.Kind == DropForeignKey && c.fk == l.fk && !c.Withheld
+			}) && !slices.ContainsFunc(a.changes, func(c *Change) bool {
+				return c.Kind == AddForeignKey && !c.Withheld && c.Class != WouldFail && p.sameReference(c.fk, l.fk)
+			})
+		}
 		for i, col := range l.fk.Columns {
+			if goneForGood {
+				break
+			}
 			child, ok1 := typeOf(l.from, col)
 			parent, ok2 := typeOf(l.to, l.fk.RefColumns[i])
 			if ok1 && !ok2 {
