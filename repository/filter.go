@@ -8,8 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode"
 
-	"github.com/uptrace/bun"
 	bunschema "github.com/uptrace/bun/schema"
 )
 
@@ -214,32 +214,55 @@ func decodeIncludes(data []byte) ([]Include, error) {
 	return out, nil
 }
 
-// orderSQL resolves "field [ASC|DESC]" items.
-func (m *model) orderSQL(order []string) ([]string, [][]any, error) {
-	var (
-		exprs []string
-		args  [][]any
-	)
-	for _, item := range order {
-		parts := strings.Fields(item)
-		if len(parts) == 0 || len(parts) > 2 {
-			return nil, nil, &FieldError{Model: m.name, Field: item, In: "order", Reason: `want "field", "field ASC" or "field DESC"`}
-		}
-		f, err := m.field(parts[0], "order")
-		if err != nil {
-			return nil, nil, err
-		}
-		dir := "ASC"
-		if len(parts) == 2 {
-			dir = strings.ToUpper(parts[1])
-			if dir != "ASC" && dir != "DESC" {
-				return nil, nil, &FieldError{Model: m.name, Field: parts[0], In: "order", Reason: fmt.Sprintf("direction %q is not ASC or DESC", parts[1])}
-			}
-		}
-		exprs = append(exprs, "?TableAlias.? "+dir)
-		args = append(args, []any{bun.Ident(f.Name)})
+// orderSQL resolves "field [ASC|DESC]" items into one ORDER BY list.
+func (m *model) orderSQL(order []string) (string, error) {
+	if len(order) == 0 {
+		return "", nil
 	}
-	return exprs, args, nil
+	var buf [4]string
+	items := buf[:0]
+	for _, item := range order {
+		name, dir, ok := splitOrder(item)
+		if !ok {
+			return "", &FieldError{Model: m.name, Field: item, In: "order", Reason: `want "field", "field ASC" or "field DESC"`}
+		}
+		f, err := m.field(name, "order")
+		if err != nil {
+			return "", err
+		}
+		desc := false
+		switch {
+		case dir == "", strings.EqualFold(dir, "ASC"):
+		case strings.EqualFold(dir, "DESC"):
+			desc = true
+		default:
+			return "", &FieldError{Model: m.name, Field: name, In: "order", Reason: fmt.Sprintf("direction %q is not ASC or DESC", dir)}
+		}
+		if desc {
+			items = append(items, m.columns[f].order[1])
+		} else {
+			items = append(items, m.columns[f].order[0])
+		}
+	}
+	if len(items) == 1 {
+		return items[0], nil
+	}
+	return strings.Join(items, ", "), nil
+}
+
+// splitOrder splits an order item into its one or two words, as
+// strings.Fields would; ok is false for none or more than two.
+func splitOrder(item string) (name, dir string, ok bool) {
+	item = strings.TrimSpace(item)
+	if item == "" {
+		return "", "", false
+	}
+	i := strings.IndexFunc(item, unicode.IsSpace)
+	if i < 0 {
+		return item, "", true
+	}
+	name, dir = item[:i], strings.TrimSpace(item[i:])
+	return name, dir, strings.IndexFunc(dir, unicode.IsSpace) < 0
 }
 
 // selection resolves a filter's fields to the model fields it selects; nil

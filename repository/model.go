@@ -25,6 +25,7 @@ type model struct {
 	pk     *bunschema.Field
 
 	dialect dialect.Name
+	columns map[*bunschema.Field]*columnSQL // SQL of each field, rendered once
 }
 
 // newModel reads T's bun metadata. bun panics on malformed models; the
@@ -39,8 +40,14 @@ func newModel(db *bun.DB, typ reflect.Type) (m *model, err error) {
 		return nil, fmt.Errorf("repository: model %s is not a struct", typ)
 	}
 	t := db.Table(typ)
-	m = &model{name: typ.Name(), typ: typ, table: t, fields: map[string]*bunschema.Field{}, rels: map[string]*bunschema.Relation{}, dialect: db.Dialect().Name()}
+	m = &model{
+		name: typ.Name(), typ: typ, table: t, dialect: db.Dialect().Name(),
+		fields:  map[string]*bunschema.Field{},
+		rels:    map[string]*bunschema.Relation{},
+		columns: make(map[*bunschema.Field]*columnSQL, len(t.Fields)),
+	}
 	for _, f := range t.Fields {
+		m.columns[f] = newColumnSQL(m.dialect, f)
 		js := jsonName(f.StructField)
 		for _, n := range []string{js, f.GoName, f.Name} {
 			if n != "" {
@@ -110,6 +117,29 @@ func (m *model) primaryKey(op string) (*bunschema.Field, error) {
 		return nil, fmt.Errorf("repository: %s %q: the model needs exactly one primary key column, it has %d", op, m.name, len(m.table.PKs))
 	}
 	return m.pk, nil
+}
+
+// idCond renders the condition selecting the row whose primary key is id —
+// what Where{pk: Cond{"eq": id}} renders, without building the Where.
+// With qualify, the column is prefixed with the query's table alias.
+func (m *model) idCond(op string, id any, qualify bool) (string, []any, error) {
+	pk, err := m.primaryKey(op)
+	if err != nil {
+		return "", nil, err
+	}
+	if id == nil {
+		return "", nil, nilID(op, m.name)
+	}
+	args := make([]any, 0, 2)
+	s, err := m.condSQL(&args, pk, "eq", id, qualify)
+	if err != nil {
+		return "", nil, err
+	}
+	return s, args, nil
+}
+
+func nilID(op, model string) error {
+	return fmt.Errorf("repository: %s %q: nil id", op, model)
 }
 
 // convert turns a caller's value (from Go or decoded JSON) into a value of

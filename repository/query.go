@@ -44,8 +44,7 @@ func (c *modelCache) get(typ reflect.Type) (*model, error) {
 type compiled struct {
 	where     string
 	whereArgs []any
-	order     []string
-	orderArgs [][]any
+	order     string // the ORDER BY list, arguments and all
 	limit     int
 	offset    int
 	columns   []string // nil selects every column
@@ -60,39 +59,54 @@ type compiledInclude struct {
 	scope  *compiled
 }
 
-// compile resolves a filter against model m. Columns the filter does not
-// select but the repository needs — the primary key, the keys that attach
-// included rows — are selected too; the projection still leaves them out.
+// compile resolves a filter against model m.
 func compile(models *modelCache, m *model, f *Filter) (*compiled, error) {
-	c := &compiled{proj: Projection{m: m}}
+	c := new(compiled)
+	if err := c.compile(models, m, f); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// compile resolves a filter against model m into c. Columns the filter
+// does not select but the repository needs — the primary key, the keys
+// that attach included rows — are selected too; the projection still
+// leaves them out.
+func (c *compiled) compile(models *modelCache, m *model, f *Filter) error {
+	c.proj = Projection{m: m}
 	if f == nil {
-		return c, nil
+		return nil
 	}
 	var err error
 	if c.where, c.whereArgs, err = m.whereSQL(f.Where, true); err != nil {
-		return nil, err
+		return err
 	}
-	if c.order, c.orderArgs, err = m.orderSQL(f.Order); err != nil {
-		return nil, err
+	if c.order, err = m.orderSQL(f.Order); err != nil {
+		return err
 	}
 	c.limit, c.offset = f.Limit, f.Offset
-	needed := slices.Clone(m.table.PKs)
+	return c.compileShape(models, m, f)
+}
+
+// compileShape resolves the filter's include and fields into c.
+func (c *compiled) compileShape(models *modelCache, m *model, f *Filter) error {
+	var relKeys []*bunschema.Field
 	for _, inc := range f.Include {
 		rel, err := m.relation(inc.Relation)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(rel.BasePKs) != 1 || len(rel.JoinPKs) != 1 {
-			return nil, &FieldError{Model: m.name, Field: inc.Relation, In: "include", Reason: "relations over composite keys cannot be included"}
+			return &FieldError{Model: m.name, Field: inc.Relation, In: "include", Reason: "relations over composite keys cannot be included"}
 		}
-		needed = append(needed, rel.BasePKs...)
+		relKeys = append(relKeys, rel.BasePKs...)
 		target, err := models.get(rel.JoinTable.Type)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		scope, err := compile(models, target, inc.Scope)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if scope.columns != nil {
 			scope.columns = appendMissing(scope.columns, rel.JoinPKs)
@@ -107,7 +121,7 @@ func compile(models *modelCache, m *model, f *Filter) (*compiled, error) {
 	}
 	shown, err := m.selection(f.Fields)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if shown != nil {
 		c.proj.fields = map[string]bool{}
@@ -115,9 +129,10 @@ func compile(models *modelCache, m *model, f *Filter) (*compiled, error) {
 			c.proj.fields[jsonOrGo(fld)] = true
 			c.columns = append(c.columns, fld.Name)
 		}
-		c.columns = appendMissing(c.columns, needed)
+		c.columns = appendMissing(c.columns, m.table.PKs)
+		c.columns = appendMissing(c.columns, relKeys)
 	}
-	return c, nil
+	return nil
 }
 
 func appendMissing(cols []string, fields []*bunschema.Field) []string {
@@ -149,8 +164,8 @@ func (c *compiled) applyWhere(q *bun.SelectQuery) *bun.SelectQuery {
 	if c.where != "" {
 		q = q.Where(c.where, c.whereArgs...)
 	}
-	for i, e := range c.order {
-		q = q.OrderExpr(e, c.orderArgs[i]...)
+	if c.order != "" {
+		q = q.OrderExpr(c.order)
 	}
 	if c.columns != nil {
 		q = q.Column(c.columns...)

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
+	"slices"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/feature"
@@ -129,32 +129,31 @@ func (r *Repository[T]) CreateAll(ctx context.Context, vs []*T) error {
 // ErrNotFound. The filter's fields and include apply; its where, order,
 // limit and offset are ignored.
 func (r *Repository[T]) FindByID(ctx context.Context, id any, f *Filter) (*T, error) {
-	where, err := r.byID(id, "find")
+	where, args, err := r.m.idCond("find", id, true)
 	if err != nil {
 		return nil, err
 	}
-	var scoped Filter
-	if f != nil {
-		scoped = Filter{Fields: f.Fields, Include: f.Include}
+	c := compiled{proj: Projection{m: r.m}}
+	if f != nil && (len(f.Fields) > 0 || len(f.Include) > 0) {
+		if err := c.compileShape(r.models, r.m, f); err != nil {
+			return nil, err
+		}
 	}
-	scoped.Where = where
-	v, err := r.FindOne(ctx, &scoped)
-	if errors.Is(err, ErrNotFound) {
-		return nil, notFound("find", r.m.name, id)
+	c.where, c.whereArgs, c.limit = where, args, 1
+	db := r.db(ctx)
+	v := new(T)
+	if err := c.apply(db.NewSelect().Model(v)).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("find", r.m.name, id)
+		}
+		return nil, r.m.fail("find", err)
 	}
-	return v, err
-}
-
-// byID is the where clause selecting one primary key value.
-func (r *Repository[T]) byID(id any, op string) (Where, error) {
-	pk, err := r.m.primaryKey(op)
-	if err != nil {
-		return nil, err
+	if len(c.includes) > 0 {
+		if err := loadIncludes(ctx, db, reflect.ValueOf([]*T{v}), c.includes); err != nil {
+			return nil, r.m.fail("find", err)
+		}
 	}
-	if id == nil {
-		return nil, fmt.Errorf("repository: %s %q: nil id", op, r.m.name)
-	}
-	return Where{pk.Name: Cond{"eq": id}}, nil
+	return v, nil
 }
 
 // FindOne returns the first row matching the filter, or an error wrapping
@@ -177,8 +176,8 @@ func (r *Repository[T]) FindOne(ctx context.Context, f *Filter) (*T, error) {
 
 // Find returns the rows matching the filter (every row for a nil filter).
 func (r *Repository[T]) Find(ctx context.Context, f *Filter) ([]*T, error) {
-	c, err := compile(r.models, r.m, f)
-	if err != nil {
+	var c compiled
+	if err := c.compile(r.models, r.m, f); err != nil {
 		return nil, err
 	}
 	db := r.db(ctx)
@@ -199,15 +198,13 @@ func (r *Repository[T]) Find(ctx context.Context, f *Filter) ([]*T, error) {
 
 // Count returns the number of rows matching where (all rows for nil).
 func (r *Repository[T]) Count(ctx context.Context, where Where) (int, error) {
+	s, args, err := r.m.whereSQL(where, true)
+	if err != nil {
+		return 0, err
+	}
 	q := r.db(ctx).NewSelect().Model((*T)(nil))
-	if len(where) > 0 {
-		s, args, err := r.m.whereSQL(where, true)
-		if err != nil {
-			return 0, err
-		}
-		if s != "" {
-			q = q.Where(s, args...)
-		}
+	if s != "" {
+		q = q.Where(s, args...)
 	}
 	n, err := q.Count(ctx)
 	if err != nil {
@@ -218,11 +215,7 @@ func (r *Repository[T]) Count(ctx context.Context, where Where) (int, error) {
 
 // Exists reports whether a row with the given primary key exists.
 func (r *Repository[T]) Exists(ctx context.Context, id any) (bool, error) {
-	where, err := r.byID(id, "exists")
-	if err != nil {
-		return false, err
-	}
-	s, args, err := r.m.whereSQL(where, true)
+	s, args, err := r.m.idCond("exists", id, true)
 	if err != nil {
 		return false, err
 	}
@@ -241,11 +234,21 @@ type Patch map[string]any
 // UpdateByID sets the patched fields of the row with the given primary key;
 // an error wrapping ErrNotFound when there is none.
 func (r *Repository[T]) UpdateByID(ctx context.Context, id any, patch Patch) error {
-	where, err := r.byID(id, "update")
+	if _, err := r.m.primaryKey("update"); err != nil {
+		return err
+	}
+	if id == nil {
+		return nilID("update", r.m.name)
+	}
+	q, err := r.set(ctx, patch)
 	if err != nil {
 		return err
 	}
-	n, err := r.update(ctx, patch, where)
+	s, args, err := r.m.idCond("update", id, false)
+	if err != nil {
+		return err
+	}
+	n, err := r.execUpdate(ctx, q.Where(s, args...))
 	if err != nil {
 		return err
 	}
@@ -258,56 +261,64 @@ func (r *Repository[T]) UpdateByID(ctx context.Context, id any, patch Patch) err
 // UpdateAll sets the patched fields of every row matching where (all rows
 // for nil) and returns how many rows matched.
 func (r *Repository[T]) UpdateAll(ctx context.Context, patch Patch, where Where) (int64, error) {
-	return r.update(ctx, patch, where)
-}
-
-func (r *Repository[T]) update(ctx context.Context, patch Patch, where Where) (int64, error) {
-	if len(patch) == 0 {
-		return 0, fmt.Errorf("repository: update %q: empty patch", r.m.name)
-	}
-	q := r.db(ctx).NewUpdate().Model((*T)(nil))
-	names := make([]string, 0, len(patch))
-	for name := range patch {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	props := r.properties()
-	for _, name := range names {
-		f, err := r.m.field(name, "patch")
-		if err != nil {
-			return 0, err
-		}
-		v, err := r.m.convert(f, patch[name], "patch")
-		if err != nil {
-			return 0, err
-		}
-		if err := r.checkText(props, f, reflect.ValueOf(v), "patch"); err != nil {
-			return 0, err
-		}
-		q = q.Set("? = ?", bun.Ident(f.Name), v)
-	}
-	qb, err := r.where(q.QueryBuilder(), where)
+	q, err := r.set(ctx, patch)
 	if err != nil {
 		return 0, err
 	}
-	res, err := qb.Unwrap().(*bun.UpdateQuery).Exec(ctx)
+	s, args, err := r.m.whereSQL(where, false)
+	if err != nil {
+		return 0, err
+	}
+	return r.execUpdate(ctx, q.Where(everyRow(s), args...))
+}
+
+// set starts an UPDATE setting the patched fields, in the order of their
+// names, each value converted to its field's type and checked.
+func (r *Repository[T]) set(ctx context.Context, patch Patch) (*bun.UpdateQuery, error) {
+	if len(patch) == 0 {
+		return nil, fmt.Errorf("repository: update %q: empty patch", r.m.name)
+	}
+	var buf [8]string
+	names := buf[:0]
+	for name := range patch {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	props := r.properties()
+	q := r.db(ctx).NewUpdate().Model((*T)(nil))
+	for _, name := range names {
+		f, err := r.m.field(name, "patch")
+		if err != nil {
+			return nil, err
+		}
+		v, err := r.m.convert(f, patch[name], "patch")
+		if err != nil {
+			return nil, err
+		}
+		if err := r.checkText(props, f, reflect.ValueOf(v), "patch"); err != nil {
+			return nil, err
+		}
+		q = q.Set(r.m.columns[f].set, v)
+	}
+	return q, nil
+}
+
+// execUpdate runs an UPDATE and returns how many rows matched.
+func (r *Repository[T]) execUpdate(ctx context.Context, q *bun.UpdateQuery) (int64, error) {
+	res, err := q.Exec(ctx)
 	if err != nil {
 		return 0, r.m.fail("update", err)
 	}
 	return res.RowsAffected()
 }
 
-// where adds a where clause (unqualified columns) to an update or delete;
-// without one it matches every row.
-func (r *Repository[T]) where(q bun.QueryBuilder, where Where) (bun.QueryBuilder, error) {
-	s, args, err := r.m.whereSQL(where, false)
-	if err != nil {
-		return nil, err
-	}
+// everyRow is the where clause s, or one matching every row when s is
+// empty: bun refuses an UPDATE or DELETE without a WHERE.
+func everyRow(s string) string {
 	if s == "" {
-		return q.Where("1 = 1"), nil
+		return "1 = 1"
 	}
-	return q.Where(s, args...), nil
+	return s
 }
 
 // ReplaceByID writes every field of v to the row with the given primary
@@ -339,15 +350,17 @@ func (r *Repository[T]) ReplaceByID(ctx context.Context, id any, v *T) error {
 // DeleteByID deletes the row with the given primary key; an error wrapping
 // ErrNotFound when there is none.
 func (r *Repository[T]) DeleteByID(ctx context.Context, id any) error {
-	where, err := r.byID(id, "delete")
+	s, args, err := r.m.idCond("delete", id, false)
 	if err != nil {
 		return err
 	}
-	n, err := r.DeleteAll(ctx, where)
+	res, err := r.db(ctx).NewDelete().Model((*T)(nil)).Where(s, args...).Exec(ctx)
 	if err != nil {
-		return err
+		return r.m.fail("delete", err)
 	}
-	if n == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
 		return notFound("delete", r.m.name, id)
 	}
 	return nil
@@ -356,11 +369,11 @@ func (r *Repository[T]) DeleteByID(ctx context.Context, id any) error {
 // DeleteAll deletes every row matching where (all rows for nil) and returns
 // how many were deleted.
 func (r *Repository[T]) DeleteAll(ctx context.Context, where Where) (int64, error) {
-	q, err := r.where(r.db(ctx).NewDelete().Model((*T)(nil)).QueryBuilder(), where)
+	s, args, err := r.m.whereSQL(where, false)
 	if err != nil {
 		return 0, err
 	}
-	res, err := q.Unwrap().(*bun.DeleteQuery).Exec(ctx)
+	res, err := r.db(ctx).NewDelete().Model((*T)(nil)).Where(everyRow(s), args...).Exec(ctx)
 	if err != nil {
 		return 0, r.m.fail("delete", err)
 	}

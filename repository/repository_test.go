@@ -558,3 +558,49 @@ func (l *queryLog) count() int {
 	defer l.mu.Unlock()
 	return l.n
 }
+
+// oddColumn has a column whose quoted name holds a question mark, which bun
+// would read as a placeholder if the repository wrote it into SQL as is.
+type oddColumn struct {
+	bun.BaseModel `bun:"table:odd_columns"`
+	ID            int64  `bun:",pk,autoincrement" json:"id"`
+	Name          string `bun:"what?,notnull" json:"name"`
+	Rank          int    `bun:"rank?,notnull,default:0" json:"rank"`
+}
+
+func TestRepository_ColumnNamesWithAQuestionMark(t *testing.T) {
+	t.Parallel()
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ds, err := repository.Open("db", testdb.URL(t, d))
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = ds.Close() })
+			odd, err := repository.New[oddColumn](ds)
+			require.NoError(t, err)
+			ctx := t.Context()
+			_, err = ds.Migrator().Migrate(ctx, schema.MigrateOptions{})
+			require.NoError(t, err)
+			a, b := &oddColumn{Name: "a?", Rank: 1}, &oddColumn{Name: "b", Rank: 2}
+			require.NoError(t, odd.CreateAll(ctx, []*oddColumn{a, b}))
+
+			got, err := odd.Find(ctx, &repository.Filter{Where: repository.Where{"name": "a?", "rank": repository.Cond{"gte": 1}}, Order: []string{"rank DESC"}})
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			assert.Equal(t, a.ID, got[0].ID)
+
+			require.NoError(t, odd.UpdateByID(ctx, b.ID, repository.Patch{"name": "b?"}))
+			one, err := odd.FindByID(ctx, b.ID, nil)
+			require.NoError(t, err)
+			assert.Equal(t, "b?", one.Name)
+
+			n, err := odd.Count(ctx, repository.Where{"name": repository.Cond{"neq": "b?"}})
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+			require.NoError(t, odd.DeleteByID(ctx, a.ID))
+			n, err = odd.Count(ctx, nil)
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+		})
+	}
+}
