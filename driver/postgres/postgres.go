@@ -11,11 +11,15 @@
 package postgres
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,7 +57,27 @@ func open(cfg dburl.Config) (*sql.DB, bunschema.Dialect, error) {
 	if cfg.StatementTimeout > 0 {
 		pc.RuntimeParams["statement_timeout"] = strconv.FormatInt(cfg.StatementTimeout.Milliseconds(), 10)
 	}
-	return stdlib.OpenDB(*pc), pgdialect.New(), nil
+	return sql.OpenDB(&connector{Connector: stdlib.GetConnector(*pc), timeout: pc.ConnectTimeout, host: pc.Host, port: pc.Port}), pgdialect.New(), nil
+}
+
+// connector is pgx's connector with its timeout explained: pgx reports a
+// server that never answers as "timeout: context deadline exceeded", as if
+// the caller had given up.
+type connector struct {
+	driver.Connector
+	timeout time.Duration
+	host    string
+	port    uint16
+}
+
+// Connect opens a connection within the connect timeout.
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		addr := net.JoinHostPort(c.host, strconv.Itoa(int(c.port)))
+		return nil, &dburl.Explained{Msg: fmt.Sprintf("could not connect to %s: no answer within %s (check the host and port in the URL, that the server is up and reachable, or raise ?connect_timeout=)", addr, c.timeout)}
+	}
+	return conn, err
 }
 
 func classify(err error) dburl.Refusal {

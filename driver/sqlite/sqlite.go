@@ -46,7 +46,7 @@ func open(cfg dburl.Config) (*sql.DB, bunschema.Dialect, error) {
 		return nil, nil, err
 	}
 	sqldb := sql.OpenDB(&connector{driver: sqliteDriver(), cfg: cfg})
-	if strings.HasPrefix(cfg.DSN, "file::memory:") {
+	if cfg.Memory() {
 		sqldb.SetMaxOpenConns(1)
 	}
 	return sqldb, sqlitedialect.New(), nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/uptrace/bun"
@@ -126,3 +127,8 @@ type Explained struct {
 
 func (e *Explained) Error() string { return e.Msg }
 func (e *Explained) Unwrap() error { return e.Err }
+
+// Memory reports a SQLite :memory: database, which has one connection.
+func (c Config) Memory() bool {
+	return c.Dialect == SQLite && strings.HasPrefix(c.DSN, "file::memory:")
+}
