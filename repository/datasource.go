@@ -87,10 +87,10 @@ func Open(name, rawURL string, opts ...Option) (*SQL, error) {
 	}
 	o.applyPool(db.DB)
 	if o.verbose != nil {
-		db.AddQueryHook(sqlLog{log: o.verbose.With("datasource", name)})
+		db = db.WithQueryHook(sqlLog{log: o.verbose.With("datasource", name)})
 	}
 	for _, h := range o.hooks {
-		db.AddQueryHook(h)
+		db = db.WithQueryHook(h)
 	}
 	return &SQL{name: name, url: cfg.Redacted, secrets: dburl.Secrets(rawURL), dialect: cfg.Dialect, db: db}, nil
 }
