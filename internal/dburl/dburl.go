@@ -54,7 +54,7 @@ type Config struct {
 	URLConnectTimeout bool
 	// StatementTimeout, when positive, is the server-side limit on each
 	// statement (PostgreSQL's statement_timeout, MariaDB's
-	// max_statement_time, MySQL's max_execution_time for SELECT).
+	// max_statement_time); SQLite has none.
 	StatementTimeout time.Duration
 }
 
