@@ -222,3 +222,16 @@ func TestWithStatementTimeout_ServerCancelsLongStatements(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultConnectTimeout_FailsASilentPostgresServer(t *testing.T) {
+	addr := silentServer(t)
+	ds, err := repository.Open("db", "postgres://app@"+addr+"/app?sslmode=disable") // no option, no connect_timeout=
+	require.NoError(t, err)
+	defer ds.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	err = ds.Ping(ctx)
+	require.Error(t, err)
+	assert.NoError(t, ctx.Err(), "the default connect timeout fired, not the caller's deadline")
+	assert.Contains(t, err.Error(), "no answer within 5s")
+}
