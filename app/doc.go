@@ -20,7 +20,8 @@
 // does it too. [App.Run] does Start, waits for SIGINT/SIGTERM and stops
 // gracefully, printing a failure once, on one line.
 // [MigrateOnStart] migrates during Start instead (LoopBack's auto-update at
-// start).
+// start); a plain fx application (boot.Module, no App) gets the same from
+// [MigrationModule].
 //
 // # Migrating
 //

@@ -189,3 +189,43 @@ func ExampleAsHook() {
 	// Output:
 	// db hooks: [welcome]
 }
+
+// Migrate-at-start in a plain fx application: the migration, and its
+// hooks, run in an OnStart hook before the application's own.
+func ExampleMigrationModule() {
+	dir, err := os.MkdirTemp("", "slipway-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+
+	fxApp := fx.New(
+		fx.NopLogger,
+		boot.Module,
+		app.MigrationModule(schema.MigrateOptions{}),
+		fx.Supply(slog.New(slog.DiscardHandler)),
+		boot.DataSource("db", "sqlite:"+filepath.Join(dir, "tasks.db")),
+		boot.Repository[Task]("db"),
+		app.MigrationHook(app.Hook{Name: "seed", Run: func(context.Context) error {
+			fmt.Println("migrated; seeding")
+			return nil
+		}}),
+		fx.Invoke(func(lc fx.Lifecycle, tasks *repository.Repository[Task]) {
+			lc.Append(fx.Hook{OnStart: func(ctx context.Context) error {
+				n, err := tasks.Count(ctx, nil)
+				fmt.Println("serving;", n, "tasks")
+				return err
+			}})
+		}),
+	)
+	if err := fxApp.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	if err := fxApp.Stop(ctx); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// migrated; seeding
+	// serving; 0 tasks
+}

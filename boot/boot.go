@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -59,36 +60,74 @@ var Module = fx.Module("slipway.boot",
 )
 
 // DataSource contributes the SQL datasource name, opened from a database URL
-// (see repository.Open) when the application boots. Opening does no I/O.
-// The datasource is also provided on its own as a *repository.SQL tagged
-// `name:"<name>"`, for constructors that need it.
-func DataSource(name, url string) fx.Option {
-	return sqlDataSource(name, func() string { return url })
+// (see repository.Open) with opts when the application boots. Opening does
+// no I/O. The datasource is also provided on its own as a *repository.SQL
+// tagged `name:"<name>"`, for constructors that need it.
+//
+// Options set query hooks, pool limits and timeouts:
+//
+//	boot.DataSource("db", url,
+//		repository.WithPool(repository.Pool{MaxOpenConns: 20, ConnMaxLifetime: time.Hour}),
+//		repository.WithConnectTimeout(3*time.Second),
+//		tracing.Spans(), // OpenTelemetry, through bunotel
+//	)
+//
+// When VerboseSQLEnv is set (SLIPWAY_VERBOSE_SQL=1), every statement is
+// logged to the application's *slog.Logger (see repository.WithVerboseSQL).
+func DataSource(name, url string, opts ...repository.Option) fx.Option {
+	return sqlDataSource(name, func() string { return url }, opts)
+}
+
+// VerboseSQLEnv is the environment variable that turns verbose SQL on for
+// every datasource boot opens: any value but "", "0" and "false" logs
+// each statement at Info to the application's logger (slog.Default() in a
+// plain fx application that provides none). It is read when the
+// application boots.
+const VerboseSQLEnv = "SLIPWAY_VERBOSE_SQL"
+
+// verboseSQL reports whether VerboseSQLEnv asks for verbose SQL.
+func verboseSQL() bool {
+	v := strings.ToLower(strings.TrimSpace(os.Getenv(VerboseSQLEnv)))
+	return v != "" && v != "0" && v != "false"
 }
 
 // DefaultDataSource contributes the SQL datasource "db" at the URL in the
 // DATABASE_URL environment variable, or at fallback when it is unset. The
 // variable is read when the application boots.
-func DefaultDataSource(fallback string) fx.Option {
-	return DataSourceFromEnv(DefaultDataSourceName, DatabaseURLEnv, fallback)
+func DefaultDataSource(fallback string, opts ...repository.Option) fx.Option {
+	return DataSourceFromEnv(DefaultDataSourceName, DatabaseURLEnv, fallback, opts...)
 }
 
 // DataSourceFromEnv contributes the SQL datasource name at the URL in the
-// environment variable env, or at fallback when it is unset or empty.
-func DataSourceFromEnv(name, env, fallback string) fx.Option {
+// environment variable env, or at fallback when it is unset or empty, with
+// opts (see DataSource).
+func DataSourceFromEnv(name, env, fallback string, opts ...repository.Option) fx.Option {
 	return sqlDataSource(name, func() string {
 		if v := os.Getenv(env); v != "" {
 			return v
 		}
 		return fallback
-	})
+	}, opts)
 }
 
-func sqlDataSource(name string, url func() string) fx.Option {
+// dataSourceParams are what a datasource's constructor takes from the graph.
+type dataSourceParams struct {
+	fx.In
+
+	Models []AttachedModel `group:"slipway.models"`
+	Log    *slog.Logger    `optional:"true"`
+}
+
+func sqlDataSource(name string, url func() string, opts []repository.Option) fx.Option {
 	tag := nameTag(name)
 	return fx.Options(
-		fx.Provide(fx.Annotate(func(models []AttachedModel) (*repository.SQL, error) {
-			ds, err := repository.Open(name, url())
+		fx.Provide(fx.Annotate(func(p dataSourceParams) (*repository.SQL, error) {
+			opts := slices.Clone(opts)
+			if verboseSQL() {
+				opts = append(opts, repository.WithVerboseSQL(p.Log))
+			}
+			models := p.Models
+			ds, err := repository.Open(name, url(), opts...)
 			if err != nil {
 				return nil, err
 			}
@@ -98,7 +137,7 @@ func sqlDataSource(name string, url func() string) fx.Option {
 				}
 			}
 			return ds, nil
-		}, fx.ParamTags(`group:"`+ModelsGroup+`"`), fx.ResultTags(tag))),
+		}, fx.ResultTags(tag))),
 		fx.Provide(fx.Annotate(func(ds *repository.SQL) repository.DataSource { return ds },
 			fx.ParamTags(tag), fx.ResultTags(`group:"`+DataSourcesGroup+`"`))),
 	)

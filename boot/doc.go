@@ -9,6 +9,10 @@
 //		boot.Repository[Todo]("db"),                              // *repository.Repository[Todo]
 //	)
 //
+// The SQL datasource options take repository options (pool, timeouts,
+// query hooks, tracing.Spans); [VerboseSQLEnv] (SLIPWAY_VERBOSE_SQL=1) logs
+// every statement to the application's logger.
+//
 // Everything here can be built without fx: [NewRegistry] and the
 // repository package's constructors are plain functions; the options only
 // wire them. Nothing connects at boot: datasources are opened lazily.

@@ -48,15 +48,21 @@ var _ DataSource = (*SQL)(nil)
 //	mysql://user:pass@host:3306/db                      MySQL or MariaDB
 //	sqlite:path/to/app.db, file:app.db                  SQLite (modernc.org/sqlite)
 //
+// Each database needs its driver linked into the program: import
+// github.com/slipwaygo/slipway/driver/postgres, driver/mysql or
+// driver/sqlite for its side effect. A URL whose driver is missing fails
+// Open with an error naming the import.
+//
 // Open performs no I/O: the first connection is made on first use (Ping,
 // a migration, a query). SQLite files get write-ahead logging, enforced
 // foreign keys and a 5 s busy timeout unless the URL sets them; connecting
 // to MySQL gives up after 5 s (dial and handshake) unless the URL sets
-// timeout=. Errors and String name the datasource and never show the
+// timeout=; see WithConnectTimeout. Options add query hooks, verbose SQL,
+// pool limits and timeouts; a bad option fails Open. Errors and String name the datasource and never show the
 // password or the value of a query parameter that carries a secret: any
 // whose name ends in password, passwd, pass, pwd, secret, token or key,
 // such as ?sslpassword=.
-func Open(name, rawURL string) (*SQL, error) {
+func Open(name, rawURL string, opts ...Option) (*SQL, error) {
 	if name == "" {
 		return nil, errors.New("repository: open datasource: empty name")
 	}
@@ -67,9 +73,24 @@ func Open(name, rawURL string) (*SQL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("repository: datasource %q: %w", name, err)
 	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := o.check(cfg); err != nil {
+		return nil, fmt.Errorf("repository: datasource %q (%s): %w", name, cfg.Redacted, err)
+	}
+	cfg.ConnectTimeout, cfg.StatementTimeout = o.connectTimeout, o.statementTimeout
 	db, err := dburl.Open(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("repository: datasource %q: %w", name, err)
+	}
+	o.applyPool(db.DB)
+	if o.verbose != nil {
+		db = db.WithQueryHook(sqlLog{log: o.verbose.With("datasource", name)})
+	}
+	for _, h := range o.hooks {
+		db = db.WithQueryHook(h)
 	}
 	return &SQL{name: name, url: cfg.Redacted, secrets: dburl.Secrets(rawURL), dialect: cfg.Dialect, db: db}, nil
 }

@@ -10,6 +10,17 @@
 //	db, err := repository.Open("db", "postgres://app:secret@db:5432/app")
 //	db, err := repository.Open("db", "sqlite:todo.db")
 //
+// Each database needs its driver linked in: import
+// github.com/slipwaygo/slipway/driver/postgres, driver/mysql or
+// driver/sqlite for its side effect (a URL without one fails Open, naming
+// the import). Options set the pool ([WithPool]), timeouts
+// ([WithConnectTimeout], [WithStatementTimeout]), bun query hooks
+// ([WithQueryHook]) and verbose SQL ([WithVerboseSQL]):
+//
+//	db, err := repository.Open("db", url,
+//		repository.WithPool(repository.Pool{MaxOpenConns: 20}),
+//		repository.WithConnectTimeout(3*time.Second))
+//
 // Errors and String never show the password, nor a secret query parameter
 // (?password=, ?sslpassword=, ?api_key=, ...). [HTTP] is a web service: it is
 // a datasource too, and not migratable.

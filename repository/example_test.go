@@ -83,3 +83,36 @@ func ExampleRepository_Find() {
 	// milk 1
 	// repository: where of "Item": field "colour": unknown field (known: id, title, done, rank)
 }
+
+// statementLog is a bun query hook that prints each statement.
+type statementLog struct{}
+
+func (statementLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (statementLog) AfterQuery(_ context.Context, e *bun.QueryEvent)                    { fmt.Println(e.Query) }
+
+// Datasource options: a query hook that sees every statement, and pool
+// limits.
+func ExampleWithQueryHook() {
+	dir, err := os.MkdirTemp("", "slipway-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	ds, err := repository.Open("db", "sqlite:"+filepath.Join(dir, "app.db"),
+		repository.WithQueryHook(statementLog{}),
+		repository.WithPool(repository.Pool{MaxOpenConns: 4, MaxIdleConns: 2}),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ds.Close()
+	var n int
+	if err := ds.DB().NewSelect().ColumnExpr("1 + 1").Scan(context.Background(), &n); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(n, ds.DB().Stats().MaxOpenConnections)
+	// Output:
+	// SELECT 1 + 1
+	// 2 4
+}

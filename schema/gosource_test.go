@@ -177,6 +177,9 @@ import (
 	"log"
 	"os"
 
+	_ "github.com/slipwaygo/slipway/driver/mysql" // the program opens every dialect
+	_ "github.com/slipwaygo/slipway/driver/postgres"
+	_ "github.com/slipwaygo/slipway/driver/sqlite"
 	"github.com/slipwaygo/slipway/repository"
 	"github.com/slipwaygo/slipway/schema"
 ` + imports.String() + `)

@@ -25,6 +25,9 @@ import (
 
 	"github.com/uptrace/bun"
 
+	_ "github.com/slipwaygo/slipway/driver/mysql" // the tests open every dialect
+	_ "github.com/slipwaygo/slipway/driver/postgres"
+	_ "github.com/slipwaygo/slipway/driver/sqlite"
 	"github.com/slipwaygo/slipway/internal/dburl"
 	"github.com/slipwaygo/slipway/schema"
 )

@@ -1,12 +1,5 @@
 package dburl
 
-import (
-	"errors"
-
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
-)
-
 // Refusal is why a database refused a statement because of the values in
 // it, as opposed to a fault of the connection, the server or the SQL.
 type Refusal string
@@ -22,26 +15,23 @@ const (
 )
 
 // Classify says whether err is a database refusing the values of a
-// statement, and which refusal; "" for any other error. It knows the error
-// types of the three drivers Slipway opens.
+// statement, and which refusal; "" for any other error. It asks the
+// registered drivers, which know their error types.
 func Classify(err error) Refusal {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return postgresRefusal(pe.Code)
-	}
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return mysqlRefusal(me.Number)
-	}
-	var coded interface{ Code() int }
-	if errors.As(err, &coded) {
-		return sqliteRefusal(coded.Code())
+	registry.RLock()
+	defer registry.RUnlock()
+	for _, dialect := range classifyOrder {
+		if d, ok := registry.m[dialect]; ok && d.Classify != nil {
+			if r := d.Classify(err); r != "" {
+				return r
+			}
+		}
 	}
 	return ""
 }
 
-// postgresRefusal maps a SQLSTATE.
-func postgresRefusal(code string) Refusal {
+// PostgresRefusal maps a SQLSTATE.
+func PostgresRefusal(code string) Refusal {
 	switch code {
 	case "23505":
 		return Unique
@@ -59,8 +49,8 @@ func postgresRefusal(code string) Refusal {
 	return ""
 }
 
-// mysqlRefusal maps a MySQL or MariaDB error number.
-func mysqlRefusal(n uint16) Refusal {
+// MySQLRefusal maps a MySQL or MariaDB error number.
+func MySQLRefusal(n uint16) Refusal {
 	switch n {
 	case 1062, 1586: // ER_DUP_ENTRY, ER_DUP_ENTRY_WITH_KEY_NAME
 		return Unique
@@ -81,8 +71,8 @@ func mysqlRefusal(n uint16) Refusal {
 	return ""
 }
 
-// sqliteRefusal maps a SQLite extended result code.
-func sqliteRefusal(code int) Refusal {
+// SQLiteRefusal maps a SQLite extended result code.
+func SQLiteRefusal(code int) Refusal {
 	switch code {
 	case 2067, 1555: // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
 		return Unique

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slipwaygo/slipway/app"
 	"github.com/slipwaygo/slipway/boot"
+	_ "github.com/slipwaygo/slipway/driver/sqlite" // sqlite: URLs; add driver/postgres or driver/mysql for those
 	"github.com/slipwaygo/slipway/repository"
 	"github.com/slipwaygo/slipway/rest"
 	"github.com/slipwaygo/slipway/schema"

@@ -20,6 +20,9 @@ import (
 
 	"github.com/slipwaygo/slipway/app"
 	"github.com/slipwaygo/slipway/boot"
+	_ "github.com/slipwaygo/slipway/driver/mysql" // DATABASE_URL may name any of the three
+	_ "github.com/slipwaygo/slipway/driver/postgres"
+	_ "github.com/slipwaygo/slipway/driver/sqlite"
 	"github.com/slipwaygo/slipway/repository"
 	"github.com/slipwaygo/slipway/rest"
 	"github.com/slipwaygo/slipway/schema"

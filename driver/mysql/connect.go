@@ -1,4 +1,4 @@
-package dburl
+package mysql
 
 import (
 	"context"
@@ -10,17 +10,13 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/slipwaygo/slipway/internal/dburl"
 )
 
-// mysqlConnectTimeout bounds connecting to a MySQL server (dial and
-// handshake) unless the URL sets timeout=. Without it, a host that does not
-// answer keeps the caller waiting until its context ends.
-const mysqlConnectTimeout = 5 * time.Second
-
-// mysqlConnector opens MySQL connections with the driver's connector and
+// connector opens MySQL connections with the driver's connector and
 // explains a failure to connect: which address, and why.
 //
 // The driver logs to stderr ("[mysql] ... unexpected EOF") and returns only
@@ -28,17 +24,17 @@ const mysqlConnectTimeout = 5 * time.Second
 // connection gets a logger of its own instead of the driver's global one
 // (mysql.SetLogger would silence the driver for every user in the
 // process): it keeps what the driver says while connecting, for the error,
-// and drops the rest. The URL's timeout (mysqlConnectTimeout by default)
+// and drops the rest. The URL's timeout (dburl.DefaultConnectTimeout by default)
 // bounds the handshake too, not only the dial.
-type mysqlConnector struct {
+type connector struct {
 	cfg *mysql.Config
 }
 
 // Driver returns the MySQL driver.
-func (c *mysqlConnector) Driver() driver.Driver { return &mysql.MySQLDriver{} }
+func (c *connector) Driver() driver.Driver { return &mysql.MySQLDriver{} }
 
 // Connect opens a connection, within the connect timeout.
-func (c *mysqlConnector) Connect(ctx context.Context) (driver.Conn, error) {
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	cfg := c.cfg.Clone()
 	log := &connectLog{}
 	cfg.Logger = log
@@ -63,7 +59,7 @@ func (c *mysqlConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // explain turns the driver's error for a failed connection into one that
 // names the address, says why and what to check. Errors from the server
 // (access denied, unknown database) already do and are kept as they are.
-func (c *mysqlConnector) explain(ctx, cctx context.Context, err, cause error) error {
+func (c *connector) explain(ctx, cctx context.Context, err, cause error) error {
 	checkServer := "check the host and port in the URL, and that the server is up"
 	checkMySQL := "check that the URL's host and port are a MySQL or MariaDB server"
 	if c.cfg.Net == "unix" {
@@ -71,12 +67,12 @@ func (c *mysqlConnector) explain(ctx, cctx context.Context, err, cause error) er
 		checkMySQL = "check that the URL's socket is a MySQL or MariaDB server's"
 	}
 	fail := func(why string) error {
-		return &explainedError{msg: "could not connect to " + c.cfg.Addr + ": " + why, err: err}
+		return &dburl.Explained{Msg: "could not connect to " + c.cfg.Addr + ": " + why, Err: err}
 	}
 	var dial *net.OpError
 	switch {
 	case ctx.Err() != nil: // the caller gave up: errors.Is finds its reason
-		return &explainedError{msg: "could not connect to " + c.cfg.Addr + ": " + ctx.Err().Error(), err: errors.Join(ctx.Err(), err)}
+		return &dburl.Explained{Msg: "could not connect to " + c.cfg.Addr + ": " + ctx.Err().Error(), Err: errors.Join(ctx.Err(), err)}
 	case errors.As(err, &dial) && dial.Op == "dial" && dial.Timeout():
 		return fail(fmt.Sprintf("no answer within %s (%s and reachable, or raise ?timeout=)", c.cfg.Timeout, checkServer))
 	case errors.As(err, &dial) && dial.Op == "dial":
@@ -84,7 +80,7 @@ func (c *mysqlConnector) explain(ctx, cctx context.Context, err, cause error) er
 	case cctx.Err() != nil:
 		// Not the caller's deadline: the error does not wrap
 		// context.DeadlineExceeded.
-		return &explainedError{msg: fmt.Sprintf("could not connect to %s: no MySQL handshake within %s (%s, or raise ?timeout=)", c.cfg.Addr, c.cfg.Timeout, checkMySQL)}
+		return &dburl.Explained{Msg: fmt.Sprintf("could not connect to %s: no MySQL handshake within %s (%s, or raise ?timeout=)", c.cfg.Addr, c.cfg.Timeout, checkMySQL)}
 	case errors.Is(err, mysql.ErrInvalidConn) && closedByPeer(cause):
 		return fail(fmt.Sprintf("the server closed the connection during the MySQL handshake (%v; %s, and that it is up)", cause, checkMySQL))
 	case errors.Is(err, mysql.ErrInvalidConn) && cause != nil:

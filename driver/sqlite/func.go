@@ -1,4 +1,4 @@
-package dburl
+package sqlite
 
 import (
 	"database/sql/driver"
@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"sync"
 
-	"modernc.org/sqlite"
+	modernc "modernc.org/sqlite"
 )
 
 // SQLite has a REGEXP operator but no function behind it: X REGEXP Y calls
@@ -14,8 +14,8 @@ import (
 // (Go's RE2 syntax) on the driver the first time it opens a SQLite URL; the
 // driver keeps registered functions for the life of the program, hence the
 // sync.Once. A program that registered its own "regexp" first keeps it.
-var registerSQLiteFunctions = sync.OnceValue(func() error {
-	err := sqlite.RegisterDeterministicScalarFunction("regexp", 2, sqliteRegexp(newRegexpCache(64)))
+var registerFunctions = sync.OnceValue(func() error {
+	err := modernc.RegisterDeterministicScalarFunction("regexp", 2, sqliteRegexp(newRegexpCache(64)))
 	if err != nil && err.Error() == `a function named "regexp" is already registered` {
 		return nil
 	}
@@ -24,8 +24,8 @@ var registerSQLiteFunctions = sync.OnceValue(func() error {
 
 // sqliteRegexp implements regexp(pattern, value): 1 when value matches, 0
 // when not, NULL when either is NULL.
-func sqliteRegexp(cache *regexpCache) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
-	return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+func sqliteRegexp(cache *regexpCache) func(*modernc.FunctionContext, []driver.Value) (driver.Value, error) {
+	return func(_ *modernc.FunctionContext, args []driver.Value) (driver.Value, error) {
 		pattern, ok1 := text(args[0])
 		value, ok2 := text(args[1])
 		if !ok1 || !ok2 {
