@@ -1,19 +1,30 @@
-// Command compare measures Slipway's schema engine against GORM AutoMigrate
-// on PostgreSQL, MariaDB and SQLite, and against bun's AutoMigrator on
-// PostgreSQL (it supports no other database): the first run on an empty
-// database, the run every application start pays on an already-actual
-// database, and what each tool does to a narrowed and a removed field. It
-// prints markdown.
+// Command compare measures Slipway's schema engine against GORM's
+// AutoMigrate, bun's AutoMigrator (PostgreSQL only: it supports no other
+// database) and a blind loop of CREATE TABLE / CREATE INDEX IF NOT EXISTS,
+// at 10, 100, 500 and 2,000 models on PostgreSQL, MariaDB and SQLite: the
+// cold run on an empty database, and the no-op run on the already-actual
+// database that every application start pays. It counts time and
+// statements, and writes to -out:
+//
+//   - results.csv, one row per database, tool, size and kind of run;
+//   - results.md, the same as markdown tables, with the machine and versions;
+//   - noop-<db>.png and cold-<db>.png: time against models, log scales, one
+//     line per tool;
+//   - probe-<db>.md: what each tool does to a narrowed and a removed field.
+//
+// Rows of results.csv that a run does not measure (-db, -sizes, -tools left
+// something out) are kept, and the plots and results.md drawn from all rows,
+// so a subset can be re-run:
 //
 //	export SLIPWAY_TEST_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/slipway_test?sslmode=disable'
 //	export SLIPWAY_TEST_MYSQL_DSN='mysql://root@127.0.0.1:3306/slipway_test'
-//	go run .
+//	go run ./compare -out ../docs/benchmarks
+//	go run ./compare -out ../docs/benchmarks -db sqlite -sizes 10,100
 //
-// Each measurement works in a database of its own, created and dropped by the
-// program (a file in a temporary directory for SQLite). See README.md.
+// Each run works in a database of its own, created by the program and
+// dropped afterwards (a file in a temporary directory for SQLite). See
+// ../README.md.
 package main
-
-//go:generate go run ./internal/genmodels -n 500 -o models_gen.go
 
 import (
 	"context"
@@ -22,6 +33,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -31,21 +43,39 @@ import (
 )
 
 func main() {
+	out := flag.String("out", ".", "directory for results.csv, results.md, the plots and the probes")
 	dbFlag := flag.String("db", "postgres,mariadb,sqlite", "comma-separated databases: postgres, mariadb, sqlite")
-	tablesFlag := flag.String("tables", "10,100,500", "comma-separated table counts")
-	toolsFlag := flag.String("tools", "slipway,bun,gorm", "comma-separated tools: slipway, bun, gorm")
-	firstRuns := flag.Int("first", 5, "first runs per tool and size, each on a fresh database (median)")
-	secondRuns := flag.Int("second", 7, "runs on the already-actual database (median)")
-	probe := flag.Bool("probe", true, "run the narrowing/removed-field probe")
+	sizesFlag := flag.String("sizes", "10,100,500,2000", fmt.Sprintf("comma-separated numbers of models (at most %d)", maxModels))
+	toolsFlag := flag.String("tools", "slipway,gorm,bun,blind", "comma-separated tools: slipway, gorm, bun, blind")
+	noopRuns := flag.Int("noop", 5, "no-op runs per tool and size, each on a new connection pool (median)")
+	noopBudget := flag.Duration("noop-budget", time.Minute, "stop repeating a no-op run after 3 runs once they took this long together")
+	timeout := flag.Duration("timeout", 5*time.Minute, "give up a run after this long and record it as timed out (larger sizes of that tool are skipped)")
+	probe := flag.Bool("probe", true, "run the narrowing/removed-field probe (probe-<db>.md)")
+	plotOnly := flag.Bool("plot", false, "measure nothing: draw the plots and results.md from results.csv")
 	trace := flag.Bool("trace", false, "print every statement counted to standard error")
 	flag.Parse()
 	if *trace {
 		traceTo = os.Stderr
 	}
-	log.SetFlags(0)
+	log.SetFlags(log.Ltime)
 	log.SetPrefix("compare: ")
 
-	sizes, err := parseSizes(*tablesFlag)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	csvPath := filepath.Join(*out, "results.csv")
+	rows, err := readRows(csvPath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *plotOnly {
+		if err := writeAll(*out, rows, ""); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+
+	sizes, err := parseSizes(*sizesFlag)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,7 +83,7 @@ func main() {
 	for _, key := range strings.Split(*toolsFlag, ",") {
 		i := slices.IndexFunc(toolKinds, func(k toolKind) bool { return k.key == strings.TrimSpace(key) })
 		if i < 0 {
-			log.Fatalf("unknown tool %q (want slipway, bun, gorm)", key)
+			log.Fatalf("unknown tool %q (want slipway, gorm, bun, blind)", key)
 		}
 		kinds = append(kinds, toolKinds[i])
 	}
@@ -86,74 +116,237 @@ func main() {
 		admins = append(admins, a)
 	}
 
-	fmt.Printf("%s, %s/%s, %d CPUs, %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().Format("2006-01-02"))
-	fmt.Printf("Modules: %s.\n\n", moduleVersions())
+	cfg := runConfig{noopRuns: max(1, *noopRuns), noopBudget: *noopBudget, timeout: *timeout}
+	env := fmt.Sprintf("%s, %s/%s, %d CPUs; load average (1, 5, 15 min) at the start: %s. Modules: %s.",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), loadavg(), moduleVersions())
 	for _, a := range admins {
-		if err := runDatabase(ctx, a, kinds, sizes, *firstRuns, *secondRuns, *probe); err != nil {
+		measured, err := runDatabase(ctx, a, kinds, sizes, cfg)
+		rows = merge(rows, measured)
+		// Write after every database: what was measured is kept if a later
+		// one fails.
+		if werr := writeAll(*out, rows, env); werr != nil {
+			err = errors.Join(err, werr)
+		}
+		if err == nil && *probe {
+			err = runProbes(ctx, a, kinds, filepath.Join(*out, "probe-"+a.be.key+".md"))
+		}
+		if err != nil {
 			closeAll()
 			log.Fatalf("%s: %v", a.be.name, err)
 		}
 	}
 	closeAll()
+	log.Printf("wrote %s", *out)
 }
 
-// runDatabase measures the tools on one database and prints a section.
-func runDatabase(ctx context.Context, adm *admin, kinds []toolKind, sizes []int, firstRuns, secondRuns int, probe bool) error {
+// runConfig is how often and how long the runs of one tool may go.
+type runConfig struct {
+	noopRuns   int
+	noopBudget time.Duration
+	timeout    time.Duration
+}
+
+// runDatabase measures the tools on one database at every size: for each
+// size, each tool in turn gets a fresh database, one cold run and then the
+// no-op runs, and the database is dropped.
+func runDatabase(ctx context.Context, adm *admin, kinds []toolKind, sizes []int, cfg runConfig) ([]row, error) {
 	be := adm.be
 	log.Printf("%s %s", be.name, adm.version)
-	fmt.Printf("## %s %s\n\n", be.name, adm.version)
-	if be.is(sqliteDB) {
-		fmt.Printf("Each database is a file in %s; both tools get the same pool settings: %s.\n\n", adm.dsn, sqlitePragmas)
-	}
+	date := time.Now().UTC().Format("2006-01-02")
+	base := row{DB: be.key, Version: adm.version, Date: date}
 
-	// bun's AutoMigrator supports PostgreSQL only: say why it is not run.
-	kinds = slices.Clone(kinds)
-	for i := 0; i < len(kinds); i++ {
-		k := kinds[i]
-		if !k.pgOnly || be.bunAuto {
-			continue
+	var rows []row
+	gaveUp := map[string]int{} // tool key -> the size it timed out at
+	for _, n := range sizes {
+		for _, k := range kinds {
+			cold, noop := base, base
+			cold.Tool, cold.Models, cold.Run = k.key, n, "cold"
+			noop.Tool, noop.Models, noop.Run = k.key, n, "noop"
+			if k.pgOnly && !be.bunAuto {
+				reason, err := unsupported(ctx, adm, k)
+				if err != nil {
+					return rows, err
+				}
+				cold.Status, cold.Note = "unsupported", reason
+				noop.Status, noop.Note = cold.Status, cold.Note
+				rows = append(rows, cold, noop)
+				continue
+			}
+			if at, ok := gaveUp[k.key]; ok {
+				cold.Status, cold.Note = "skipped", fmt.Sprintf("timed out at %d models", at)
+				noop.Status, noop.Note = cold.Status, cold.Note
+				rows = append(rows, cold, noop)
+				continue
+			}
+			log.Printf("%s: %s, %d models", be.name, k.key, n)
+			if err := measureTool(ctx, adm, k, n, cfg, &cold, &noop); err != nil {
+				return rows, fmt.Errorf("%s, %d models: %w", k.key, n, err)
+			}
+			if cold.Status == "timed out" || noop.Status == "timed out" {
+				gaveUp[k.key] = n
+			}
+			rows = append(rows, cold, noop)
 		}
-		reason, err := unsupported(ctx, adm, k)
+	}
+	return rows, nil
+}
+
+// measureTool runs tool k at n models on a fresh database: once cold, then
+// no-op on a new connection pool and a new bun.DB or gorm.DB each time, as a
+// starting process has them. A run that fails or times out is recorded in
+// its row; the error returned is the harness's own (creating a database,
+// connecting).
+func measureTool(ctx context.Context, adm *admin, k toolKind, n int, cfg runConfig, cold, noop *row) error {
+	s, err := openSession(ctx, adm, k, n)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+
+	d, stmts, ddl, _, err := s.run(ctx, cfg.timeout)
+	cold.Runs = 1
+	cold.setTimes([]time.Duration{d})
+	cold.Statements, cold.DDL = stmts, len(ddl)
+	if failed(cold, err, cfg.timeout) {
+		noop.Status, noop.Note = "skipped", "the cold run did not complete"
+		return nil
+	}
+	o, err := countObjects(ctx, adm.be, s.dsn)
+	if err != nil {
+		return err
+	}
+	cold.Created = o.String()
+	log.Printf("  cold: %s, %d statements (%d DDL); created %s", ms(d), stmts, len(ddl), cold.Created)
+
+	var (
+		times      []time.Duration
+		counts     []int
+		spurious   []string
+		total      time.Duration
+		notes      []string
+		firstNoop  = true
+		timedOutAt time.Duration
+	)
+	for j := 0; j < cfg.noopRuns; j++ {
+		if j >= 3 && total > cfg.noopBudget {
+			break
+		}
+		cs, err := attach(ctx, s.be, s.kind, n, s.dsn, func() {})
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s: not measured on %s: it supports PostgreSQL only (`migrate.NewAutoMigrator` on this database returns: `%s`).\n\n", k.name, be.name, reason)
-		kinds = slices.Delete(kinds, i, i+1)
-		i--
-	}
-
-	load := loadavg()
-	var results []result
-	for _, n := range sizes {
-		log.Printf("%s: %d tables", be.name, n)
-		rs, err := measure(ctx, adm, kinds, n, firstRuns, secondRuns)
-		if err != nil {
-			return fmt.Errorf("%d tables: %w", n, err)
-		}
-		results = append(results, rs...)
-	}
-	printResults(be, results, firstRuns, secondRuns)
-	fmt.Printf("Load average (1, 5, 15 min) before: %s; after: %s.\n\n", load, loadavg())
-
-	if probe {
-		var probes []probeResult
-		probeKinds := slices.Clone(kinds)
-		if i := slices.IndexFunc(probeKinds, func(k toolKind) bool { return k.key == "slipway" }); i >= 0 {
-			probeKinds = slices.Insert(probeKinds, i+1, slipwayAllow)
-		}
-		for _, k := range probeKinds {
-			for _, long := range []bool{false, true} {
-				log.Printf("%s: probe %s (value longer than the new length: %v)", be.name, k.key, long)
-				p, err := runProbe(ctx, adm, k, long)
-				if err != nil {
-					return fmt.Errorf("probe %s: %w", k.key, err)
-				}
-				probes = append(probes, p)
+		d, stmts, ddl, note, err := cs.run(ctx, cfg.timeout)
+		cs.close()
+		if failed(noop, err, cfg.timeout) {
+			if noop.Status == "timed out" {
+				timedOutAt = d
 			}
+			break
 		}
-		printProbes(be, probes)
+		log.Printf("  no-op %d: %s, %d statements", j+1, ms(d), stmts)
+		total += d
+		times = append(times, d)
+		counts = append(counts, stmts)
+		if firstNoop {
+			spurious = changing(ddl)
+		}
+		if note != "" && !slices.Contains(notes, note) {
+			notes = append(notes, note)
+		}
+		firstNoop = false
 	}
+	if len(times) == 0 {
+		noop.Runs = 0
+		if timedOutAt > 0 {
+			noop.setTimes([]time.Duration{timedOutAt})
+		}
+		return nil
+	}
+	noop.Runs = len(times)
+	noop.setTimes(times)
+	noop.Statements = medianInt(counts)
+	noop.DDL = len(spurious)
+	if noop.Status == "" {
+		noop.Status = "ok"
+	}
+	if len(spurious) > 0 {
+		notes = append(notes, fmt.Sprintf("%d DDL statements that may change the schema on a no-op run, the first: %s", len(spurious), oneLine(spurious[0])))
+	}
+	noop.Note = strings.Join(append(notes, noop.Note), "; ")
+	noop.Note = strings.Trim(noop.Note, "; ")
 	return nil
+}
+
+// changing returns the DDL statements that may change the schema: all but
+// CREATE ... IF NOT EXISTS, which the blind loop sends on every run and
+// Slipway once for its state table.
+func changing(ddl []string) []string {
+	var out []string
+	for _, q := range ddl {
+		head := strings.ToUpper(strings.Join(strings.Fields(q), " "))
+		if len(head) > 120 {
+			head = head[:120]
+		}
+		if strings.HasPrefix(head, "CREATE ") && strings.Contains(head, " IF NOT EXISTS ") {
+			continue
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// failed records err in r: timed out, or an error. It reports whether the
+// run failed.
+func failed(r *row, err error, timeout time.Duration) bool {
+	switch {
+	case err == nil:
+		if r.Status == "" {
+			r.Status = "ok"
+		}
+		return false
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "context deadline exceeded"):
+		r.Status, r.Note = "timed out", fmt.Sprintf("gave up after %s", timeout)
+	default:
+		r.Status, r.Note = "error", oneLine(err.Error())
+	}
+	log.Printf("  %s: %s", r.Status, r.Note)
+	return true
+}
+
+// runProbes runs the probe with every tool that changes a schema (Slipway,
+// also with AllowDataLoss; GORM; bun's AutoMigrator where it runs) and
+// writes the table to path.
+func runProbes(ctx context.Context, adm *admin, kinds []toolKind, path string) error {
+	be := adm.be
+	var probeKinds []toolKind
+	for _, k := range kinds {
+		if k.key == "blind" || (k.pgOnly && !be.bunAuto) {
+			continue
+		}
+		probeKinds = append(probeKinds, k)
+		if k.key == "slipway" {
+			probeKinds = append(probeKinds, slipwayAllow)
+		}
+	}
+	var probes []probeResult
+	for _, k := range probeKinds {
+		for _, long := range []bool{false, true} {
+			log.Printf("%s: probe %s (value longer than the new length: %v)", be.name, k.key, long)
+			p, err := runProbe(ctx, adm, k, long)
+			if err != nil {
+				return fmt.Errorf("probe %s: %w", k.key, err)
+			}
+			probes = append(probes, p)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f, "<!-- Written by bench/compare (go run ./compare -out ...) on %s; %s %s. -->\n\n",
+		time.Now().UTC().Format("2006-01-02"), be.name, adm.version)
+	printProbes(f, be, probes)
+	return f.Close()
 }
 
 // moduleVersions lists the versions of the libraries compared, as built.
@@ -182,33 +375,12 @@ func parseSizes(s string) ([]int, error) {
 	var sizes []int
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > maxTables {
-			return nil, fmt.Errorf("-tables: %q is not a number from 1 to %d", f, maxTables)
+		if err != nil || n < 1 || n > maxModels {
+			return nil, fmt.Errorf("-sizes: %q is not a number from 1 to %d", f, maxModels)
 		}
 		sizes = append(sizes, n)
 	}
 	return sizes, nil
-}
-
-type result struct {
-	tool   string
-	tables int
-
-	first      []time.Duration
-	firstStmts int
-	firstHook  int
-	firstDDL   int
-	created    objects
-
-	// Runs on the already-actual database. cold: each on a new connection
-	// pool and a new bun.DB or gorm.DB, as an application start does. warm:
-	// again and again on the pool and handle of the first run.
-	cold, warm           []time.Duration
-	coldStmts, warmStmts []int
-	coldHook, warmHook   []int
-	secondRuns           int
-	secondDDL            []string // the DDL of every such run, in order
-	secondNote           string
 }
 
 // session is one tool working on a fresh database of its own.
@@ -236,7 +408,8 @@ func openSession(ctx context.Context, adm *admin, k toolKind, n int) (*session, 
 }
 
 // attach opens a new connection pool (one connection established) and a new
-// tool on database dsn; closing the session calls drop.
+// tool on database dsn; closing the session calls drop. The models are built
+// anew too (bun's are new types each time), as a new process has them.
 func attach(ctx context.Context, be *backend, k toolKind, n int, dsn string, drop func()) (*session, error) {
 	c := &counter{tag: k.key}
 	sqldb, err := openPool(ctx, be, dsn, c)
@@ -245,7 +418,7 @@ func attach(ctx context.Context, be *backend, k toolKind, n int, dsn string, dro
 	}
 	t, err := k.open(ctx, sqldb, be)
 	if err != nil {
-		return nil, errJoin(err, sqldb.Close())
+		return nil, errors.Join(err, sqldb.Close())
 	}
 	models := bunModels(n)
 	if k.gorm {
@@ -263,107 +436,20 @@ func (s *session) close() {
 	s.drop()
 }
 
-// run times one run and returns the statements it sent.
-func (s *session) run(ctx context.Context) (d time.Duration, stmts, hook int, ddl []string, note string, err error) {
+// run times one run, given at most timeout, and returns the statements it
+// sent. It warns when the library's own hook saw another number of
+// statements than the driver wrapper.
+func (s *session) run(ctx context.Context, timeout time.Duration) (d time.Duration, stmts int, ddl []string, note string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	start := time.Now()
 	note, err = s.t.run(ctx, s.models)
 	d = time.Since(start)
 	stmts, ddl = s.c.take()
-	return d, stmts, s.t.hooked(), ddl, note, err
-}
-
-// measure runs every tool on n tables. The tools take turns, so that
-// whatever else the machine does at a moment is spread over all of them:
-// first runs, each on a fresh database, then the second runs on the
-// databases the last first runs left.
-func measure(ctx context.Context, adm *admin, kinds []toolKind, n, firstRuns, secondRuns int) ([]result, error) {
-	rs := make([]result, len(kinds))
-	sessions := make([]*session, len(kinds))
-	defer func() {
-		for _, s := range sessions {
-			if s != nil {
-				s.close()
-			}
-		}
-	}()
-	for i, k := range kinds {
-		rs[i] = result{tool: k.name, tables: n}
+	if h := s.t.hooked(); h != stmts && err == nil {
+		log.Printf("warning: %s: the library's hook saw %d statements, the driver %d", s.kind.key, h, stmts)
 	}
-	for rep := range firstRuns {
-		for i, k := range kinds {
-			s, err := openSession(ctx, adm, k, n)
-			if err != nil {
-				return nil, err
-			}
-			d, stmts, hook, ddl, _, err := s.run(ctx)
-			if err != nil {
-				s.close()
-				return nil, fmt.Errorf("%s: first run: %w", k.key, err)
-			}
-			r := &rs[i]
-			r.first = append(r.first, d)
-			if rep > 0 && (stmts != r.firstStmts || len(ddl) != r.firstDDL) {
-				log.Printf("warning: %s: first run %d sent %d statements (%d DDL), run 1 sent %d (%d DDL)",
-					k.key, rep+1, stmts, len(ddl), r.firstStmts, r.firstDDL)
-			}
-			r.firstStmts, r.firstHook, r.firstDDL = stmts, hook, len(ddl)
-			if rep < firstRuns-1 {
-				s.close()
-				continue
-			}
-			sessions[i] = s
-			if r.created, err = countObjects(ctx, adm.be, s.dsn); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for j := range secondRuns {
-		for i, s := range sessions {
-			r := &rs[i]
-			r.secondRuns += 2
-			// Cold: a new pool and a new ORM handle, as a new process has.
-			cs, err := attach(ctx, s.be, s.kind, n, s.dsn, func() {})
-			if err != nil {
-				return nil, err
-			}
-			d, stmts, hook, ddl, note, err := cs.run(ctx)
-			cs.close()
-			if err != nil {
-				return nil, fmt.Errorf("%s: second run %d (new connection): %w", s.kind.key, j+1, err)
-			}
-			log.Printf("%s, %d tables, second run %d, new connection: %s, %d statements", s.kind.key, n, j+1, ms(d), stmts)
-			r.cold = append(r.cold, d)
-			r.coldStmts = append(r.coldStmts, stmts)
-			r.coldHook = append(r.coldHook, hook)
-			r.secondDDL = append(r.secondDDL, ddl...)
-			if note != "" && r.secondNote == "" {
-				r.secondNote = note
-			}
-
-			// Warm: the pool and handle of the first run.
-			d, stmts, hook, ddl, note, err = s.run(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("%s: second run %d (same connection): %w", s.kind.key, j+1, err)
-			}
-			log.Printf("%s, %d tables, second run %d, same connection: %s, %d statements", s.kind.key, n, j+1, ms(d), stmts)
-			r.warm = append(r.warm, d)
-			r.warmStmts = append(r.warmStmts, stmts)
-			r.warmHook = append(r.warmHook, hook)
-			r.secondDDL = append(r.secondDDL, ddl...)
-			if note != "" && r.secondNote == "" {
-				r.secondNote = note
-			}
-		}
-	}
-	return rs, nil
-}
-
-// spread is the median with the fastest and slowest run.
-func spread(ds []time.Duration) string {
-	if len(ds) == 1 {
-		return ms(ds[0])
-	}
-	return fmt.Sprintf("%s (%s–%s)", ms(median(ds)), strings.TrimSuffix(ms(slices.Min(ds)), " ms"), ms(slices.Max(ds)))
+	return d, stmts, ddl, note, err
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -382,80 +468,16 @@ func medianInt(xs []int) int {
 }
 
 // ms formats a duration in milliseconds, like docs/benchmarks.md.
-func ms(d time.Duration) string {
-	v := float64(d) / float64(time.Millisecond)
-	if v >= 10 {
+func ms(d time.Duration) string { return msf(float64(d) / float64(time.Millisecond)) }
+
+func msf(v float64) string {
+	switch {
+	case v >= 10_000:
+		return fmt.Sprintf("%.1f s", v/1000)
+	case v >= 10:
 		return fmt.Sprintf("%.0f ms", v)
 	}
 	return fmt.Sprintf("%.1f ms", v)
-}
-
-func printResults(be *backend, rs []result, firstRuns, secondRuns int) {
-	fmt.Printf("### First run on an empty database (median of %d, each on a fresh database; fastest–slowest in brackets)\n\n", firstRuns)
-	fmt.Println("| tool | tables | time | statements | of which DDL | seen by the library's hook |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
-	for _, r := range rs {
-		fmt.Printf("| %s | %d | %s | %d | %d | %d |\n", r.tool, r.tables, spread(r.first), r.firstStmts, r.firstDDL, r.firstHook)
-	}
-
-	fmt.Printf("\n### Second run on the already-actual database (median of %d; fastest–slowest in brackets)\n\n", secondRuns)
-	fmt.Println("New connection: a new pool and a new `bun.DB` or `gorm.DB` for each run, as an application start has")
-	fmt.Println("(connecting is not timed). Same connection: the pool and handle of the first run, used again.")
-	fmt.Println()
-	fmt.Println("| tool | tables | time, new connection | time, same connection | statements | DDL statements | seen by the library's hook |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-	for _, r := range rs {
-		ddl := "none"
-		if len(r.secondDDL) > 0 {
-			ddl = fmt.Sprintf("%d per run (spurious)", len(r.secondDDL)/max(1, r.secondRuns))
-		}
-		stmts := fmt.Sprint(medianInt(r.coldStmts))
-		if w := medianInt(r.warmStmts); w != medianInt(r.coldStmts) {
-			stmts += fmt.Sprintf(" (%d)", w)
-		}
-		hook := fmt.Sprint(medianInt(r.coldHook))
-		if w := medianInt(r.warmHook); w != medianInt(r.coldHook) {
-			hook += fmt.Sprintf(" (%d)", w)
-		}
-		fmt.Printf("| %s | %d | %s | %s | %s | %s | %s |\n", r.tool, r.tables, spread(r.cold), spread(r.warm), stmts, ddl, hook)
-	}
-
-	fmt.Printf("\n### What the first run created (read from %s)\n", be.catalog)
-	fmt.Println()
-	unique := "unique constraints"
-	if be.is(sqliteDB) {
-		unique = "unique indexes (constraints included)"
-	}
-	fmt.Printf("| tool | tables | model tables | other tables | %s | plain indexes | foreign keys |\n", unique)
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-	for _, r := range rs {
-		o := r.created
-		fmt.Printf("| %s | %d | %d | %d | %d | %d | %d |\n", r.tool, r.tables, o.tables, o.other, o.uniques, o.indexes, o.fks)
-	}
-
-	var spurious []result
-	for _, r := range rs {
-		if len(r.secondDDL) > 0 || r.secondNote != "" {
-			spurious = append(spurious, r)
-		}
-	}
-	if len(spurious) > 0 {
-		fmt.Println("\n### DDL (and notes) on the second runs")
-		for _, r := range spurious {
-			fmt.Printf("\n%s, %d tables: %d DDL statements over %d runs", r.tool, r.tables, len(r.secondDDL), r.secondRuns)
-			if r.secondNote != "" {
-				fmt.Printf("; %s", r.secondNote)
-			}
-			fmt.Println(". The first ones:")
-			fmt.Println()
-			fmt.Println("```sql")
-			for _, s := range r.secondDDL[:min(6, len(r.secondDDL))] {
-				fmt.Println(oneLine(s) + ";")
-			}
-			fmt.Println("```")
-		}
-	}
-	fmt.Println()
 }
 
 func oneLine(s string) string {
@@ -479,5 +501,3 @@ func loadavg() string {
 	}
 	return strings.Join(f[:3], " ")
 }
-
-func errJoin(errs ...error) error { return errors.Join(errs...) }

@@ -2,14519 +2,2263 @@
 
 package main
 
-import (
-	"time"
+// maxModels is the number of generated GORM models.
+const maxModels = 2000
 
-	"github.com/uptrace/bun"
+// The GORM models: table bench_NNNN is type gNNNN (see gormNamer).
+type (
+	g0000 gormRoot
+	g0001 gormChild[g0000]
+	g0002 gormChild[g0001]
+	g0003 gormChild[g0002]
+	g0004 gormChild[g0003]
+	g0005 gormChild[g0004]
+	g0006 gormChild[g0005]
+	g0007 gormChild[g0006]
+	g0008 gormChild[g0007]
+	g0009 gormChild[g0008]
+	g0010 gormChild[g0009]
+	g0011 gormChild[g0010]
+	g0012 gormChild[g0011]
+	g0013 gormChild[g0012]
+	g0014 gormChild[g0013]
+	g0015 gormChild[g0014]
+	g0016 gormChild[g0015]
+	g0017 gormChild[g0016]
+	g0018 gormChild[g0017]
+	g0019 gormChild[g0018]
+	g0020 gormChild[g0019]
+	g0021 gormChild[g0020]
+	g0022 gormChild[g0021]
+	g0023 gormChild[g0022]
+	g0024 gormChild[g0023]
+	g0025 gormChild[g0024]
+	g0026 gormChild[g0025]
+	g0027 gormChild[g0026]
+	g0028 gormChild[g0027]
+	g0029 gormChild[g0028]
+	g0030 gormChild[g0029]
+	g0031 gormChild[g0030]
+	g0032 gormChild[g0031]
+	g0033 gormChild[g0032]
+	g0034 gormChild[g0033]
+	g0035 gormChild[g0034]
+	g0036 gormChild[g0035]
+	g0037 gormChild[g0036]
+	g0038 gormChild[g0037]
+	g0039 gormChild[g0038]
+	g0040 gormChild[g0039]
+	g0041 gormChild[g0040]
+	g0042 gormChild[g0041]
+	g0043 gormChild[g0042]
+	g0044 gormChild[g0043]
+	g0045 gormChild[g0044]
+	g0046 gormChild[g0045]
+	g0047 gormChild[g0046]
+	g0048 gormChild[g0047]
+	g0049 gormChild[g0048]
+	g0050 gormChild[g0049]
+	g0051 gormChild[g0050]
+	g0052 gormChild[g0051]
+	g0053 gormChild[g0052]
+	g0054 gormChild[g0053]
+	g0055 gormChild[g0054]
+	g0056 gormChild[g0055]
+	g0057 gormChild[g0056]
+	g0058 gormChild[g0057]
+	g0059 gormChild[g0058]
+	g0060 gormChild[g0059]
+	g0061 gormChild[g0060]
+	g0062 gormChild[g0061]
+	g0063 gormChild[g0062]
+	g0064 gormChild[g0063]
+	g0065 gormChild[g0064]
+	g0066 gormChild[g0065]
+	g0067 gormChild[g0066]
+	g0068 gormChild[g0067]
+	g0069 gormChild[g0068]
+	g0070 gormChild[g0069]
+	g0071 gormChild[g0070]
+	g0072 gormChild[g0071]
+	g0073 gormChild[g0072]
+	g0074 gormChild[g0073]
+	g0075 gormChild[g0074]
+	g0076 gormChild[g0075]
+	g0077 gormChild[g0076]
+	g0078 gormChild[g0077]
+	g0079 gormChild[g0078]
+	g0080 gormChild[g0079]
+	g0081 gormChild[g0080]
+	g0082 gormChild[g0081]
+	g0083 gormChild[g0082]
+	g0084 gormChild[g0083]
+	g0085 gormChild[g0084]
+	g0086 gormChild[g0085]
+	g0087 gormChild[g0086]
+	g0088 gormChild[g0087]
+	g0089 gormChild[g0088]
+	g0090 gormChild[g0089]
+	g0091 gormChild[g0090]
+	g0092 gormChild[g0091]
+	g0093 gormChild[g0092]
+	g0094 gormChild[g0093]
+	g0095 gormChild[g0094]
+	g0096 gormChild[g0095]
+	g0097 gormChild[g0096]
+	g0098 gormChild[g0097]
+	g0099 gormChild[g0098]
+	g0100 gormChild[g0099]
+	g0101 gormChild[g0100]
+	g0102 gormChild[g0101]
+	g0103 gormChild[g0102]
+	g0104 gormChild[g0103]
+	g0105 gormChild[g0104]
+	g0106 gormChild[g0105]
+	g0107 gormChild[g0106]
+	g0108 gormChild[g0107]
+	g0109 gormChild[g0108]
+	g0110 gormChild[g0109]
+	g0111 gormChild[g0110]
+	g0112 gormChild[g0111]
+	g0113 gormChild[g0112]
+	g0114 gormChild[g0113]
+	g0115 gormChild[g0114]
+	g0116 gormChild[g0115]
+	g0117 gormChild[g0116]
+	g0118 gormChild[g0117]
+	g0119 gormChild[g0118]
+	g0120 gormChild[g0119]
+	g0121 gormChild[g0120]
+	g0122 gormChild[g0121]
+	g0123 gormChild[g0122]
+	g0124 gormChild[g0123]
+	g0125 gormChild[g0124]
+	g0126 gormChild[g0125]
+	g0127 gormChild[g0126]
+	g0128 gormChild[g0127]
+	g0129 gormChild[g0128]
+	g0130 gormChild[g0129]
+	g0131 gormChild[g0130]
+	g0132 gormChild[g0131]
+	g0133 gormChild[g0132]
+	g0134 gormChild[g0133]
+	g0135 gormChild[g0134]
+	g0136 gormChild[g0135]
+	g0137 gormChild[g0136]
+	g0138 gormChild[g0137]
+	g0139 gormChild[g0138]
+	g0140 gormChild[g0139]
+	g0141 gormChild[g0140]
+	g0142 gormChild[g0141]
+	g0143 gormChild[g0142]
+	g0144 gormChild[g0143]
+	g0145 gormChild[g0144]
+	g0146 gormChild[g0145]
+	g0147 gormChild[g0146]
+	g0148 gormChild[g0147]
+	g0149 gormChild[g0148]
+	g0150 gormChild[g0149]
+	g0151 gormChild[g0150]
+	g0152 gormChild[g0151]
+	g0153 gormChild[g0152]
+	g0154 gormChild[g0153]
+	g0155 gormChild[g0154]
+	g0156 gormChild[g0155]
+	g0157 gormChild[g0156]
+	g0158 gormChild[g0157]
+	g0159 gormChild[g0158]
+	g0160 gormChild[g0159]
+	g0161 gormChild[g0160]
+	g0162 gormChild[g0161]
+	g0163 gormChild[g0162]
+	g0164 gormChild[g0163]
+	g0165 gormChild[g0164]
+	g0166 gormChild[g0165]
+	g0167 gormChild[g0166]
+	g0168 gormChild[g0167]
+	g0169 gormChild[g0168]
+	g0170 gormChild[g0169]
+	g0171 gormChild[g0170]
+	g0172 gormChild[g0171]
+	g0173 gormChild[g0172]
+	g0174 gormChild[g0173]
+	g0175 gormChild[g0174]
+	g0176 gormChild[g0175]
+	g0177 gormChild[g0176]
+	g0178 gormChild[g0177]
+	g0179 gormChild[g0178]
+	g0180 gormChild[g0179]
+	g0181 gormChild[g0180]
+	g0182 gormChild[g0181]
+	g0183 gormChild[g0182]
+	g0184 gormChild[g0183]
+	g0185 gormChild[g0184]
+	g0186 gormChild[g0185]
+	g0187 gormChild[g0186]
+	g0188 gormChild[g0187]
+	g0189 gormChild[g0188]
+	g0190 gormChild[g0189]
+	g0191 gormChild[g0190]
+	g0192 gormChild[g0191]
+	g0193 gormChild[g0192]
+	g0194 gormChild[g0193]
+	g0195 gormChild[g0194]
+	g0196 gormChild[g0195]
+	g0197 gormChild[g0196]
+	g0198 gormChild[g0197]
+	g0199 gormChild[g0198]
+	g0200 gormChild[g0199]
+	g0201 gormChild[g0200]
+	g0202 gormChild[g0201]
+	g0203 gormChild[g0202]
+	g0204 gormChild[g0203]
+	g0205 gormChild[g0204]
+	g0206 gormChild[g0205]
+	g0207 gormChild[g0206]
+	g0208 gormChild[g0207]
+	g0209 gormChild[g0208]
+	g0210 gormChild[g0209]
+	g0211 gormChild[g0210]
+	g0212 gormChild[g0211]
+	g0213 gormChild[g0212]
+	g0214 gormChild[g0213]
+	g0215 gormChild[g0214]
+	g0216 gormChild[g0215]
+	g0217 gormChild[g0216]
+	g0218 gormChild[g0217]
+	g0219 gormChild[g0218]
+	g0220 gormChild[g0219]
+	g0221 gormChild[g0220]
+	g0222 gormChild[g0221]
+	g0223 gormChild[g0222]
+	g0224 gormChild[g0223]
+	g0225 gormChild[g0224]
+	g0226 gormChild[g0225]
+	g0227 gormChild[g0226]
+	g0228 gormChild[g0227]
+	g0229 gormChild[g0228]
+	g0230 gormChild[g0229]
+	g0231 gormChild[g0230]
+	g0232 gormChild[g0231]
+	g0233 gormChild[g0232]
+	g0234 gormChild[g0233]
+	g0235 gormChild[g0234]
+	g0236 gormChild[g0235]
+	g0237 gormChild[g0236]
+	g0238 gormChild[g0237]
+	g0239 gormChild[g0238]
+	g0240 gormChild[g0239]
+	g0241 gormChild[g0240]
+	g0242 gormChild[g0241]
+	g0243 gormChild[g0242]
+	g0244 gormChild[g0243]
+	g0245 gormChild[g0244]
+	g0246 gormChild[g0245]
+	g0247 gormChild[g0246]
+	g0248 gormChild[g0247]
+	g0249 gormChild[g0248]
+	g0250 gormChild[g0249]
+	g0251 gormChild[g0250]
+	g0252 gormChild[g0251]
+	g0253 gormChild[g0252]
+	g0254 gormChild[g0253]
+	g0255 gormChild[g0254]
+	g0256 gormChild[g0255]
+	g0257 gormChild[g0256]
+	g0258 gormChild[g0257]
+	g0259 gormChild[g0258]
+	g0260 gormChild[g0259]
+	g0261 gormChild[g0260]
+	g0262 gormChild[g0261]
+	g0263 gormChild[g0262]
+	g0264 gormChild[g0263]
+	g0265 gormChild[g0264]
+	g0266 gormChild[g0265]
+	g0267 gormChild[g0266]
+	g0268 gormChild[g0267]
+	g0269 gormChild[g0268]
+	g0270 gormChild[g0269]
+	g0271 gormChild[g0270]
+	g0272 gormChild[g0271]
+	g0273 gormChild[g0272]
+	g0274 gormChild[g0273]
+	g0275 gormChild[g0274]
+	g0276 gormChild[g0275]
+	g0277 gormChild[g0276]
+	g0278 gormChild[g0277]
+	g0279 gormChild[g0278]
+	g0280 gormChild[g0279]
+	g0281 gormChild[g0280]
+	g0282 gormChild[g0281]
+	g0283 gormChild[g0282]
+	g0284 gormChild[g0283]
+	g0285 gormChild[g0284]
+	g0286 gormChild[g0285]
+	g0287 gormChild[g0286]
+	g0288 gormChild[g0287]
+	g0289 gormChild[g0288]
+	g0290 gormChild[g0289]
+	g0291 gormChild[g0290]
+	g0292 gormChild[g0291]
+	g0293 gormChild[g0292]
+	g0294 gormChild[g0293]
+	g0295 gormChild[g0294]
+	g0296 gormChild[g0295]
+	g0297 gormChild[g0296]
+	g0298 gormChild[g0297]
+	g0299 gormChild[g0298]
+	g0300 gormChild[g0299]
+	g0301 gormChild[g0300]
+	g0302 gormChild[g0301]
+	g0303 gormChild[g0302]
+	g0304 gormChild[g0303]
+	g0305 gormChild[g0304]
+	g0306 gormChild[g0305]
+	g0307 gormChild[g0306]
+	g0308 gormChild[g0307]
+	g0309 gormChild[g0308]
+	g0310 gormChild[g0309]
+	g0311 gormChild[g0310]
+	g0312 gormChild[g0311]
+	g0313 gormChild[g0312]
+	g0314 gormChild[g0313]
+	g0315 gormChild[g0314]
+	g0316 gormChild[g0315]
+	g0317 gormChild[g0316]
+	g0318 gormChild[g0317]
+	g0319 gormChild[g0318]
+	g0320 gormChild[g0319]
+	g0321 gormChild[g0320]
+	g0322 gormChild[g0321]
+	g0323 gormChild[g0322]
+	g0324 gormChild[g0323]
+	g0325 gormChild[g0324]
+	g0326 gormChild[g0325]
+	g0327 gormChild[g0326]
+	g0328 gormChild[g0327]
+	g0329 gormChild[g0328]
+	g0330 gormChild[g0329]
+	g0331 gormChild[g0330]
+	g0332 gormChild[g0331]
+	g0333 gormChild[g0332]
+	g0334 gormChild[g0333]
+	g0335 gormChild[g0334]
+	g0336 gormChild[g0335]
+	g0337 gormChild[g0336]
+	g0338 gormChild[g0337]
+	g0339 gormChild[g0338]
+	g0340 gormChild[g0339]
+	g0341 gormChild[g0340]
+	g0342 gormChild[g0341]
+	g0343 gormChild[g0342]
+	g0344 gormChild[g0343]
+	g0345 gormChild[g0344]
+	g0346 gormChild[g0345]
+	g0347 gormChild[g0346]
+	g0348 gormChild[g0347]
+	g0349 gormChild[g0348]
+	g0350 gormChild[g0349]
+	g0351 gormChild[g0350]
+	g0352 gormChild[g0351]
+	g0353 gormChild[g0352]
+	g0354 gormChild[g0353]
+	g0355 gormChild[g0354]
+	g0356 gormChild[g0355]
+	g0357 gormChild[g0356]
+	g0358 gormChild[g0357]
+	g0359 gormChild[g0358]
+	g0360 gormChild[g0359]
+	g0361 gormChild[g0360]
+	g0362 gormChild[g0361]
+	g0363 gormChild[g0362]
+	g0364 gormChild[g0363]
+	g0365 gormChild[g0364]
+	g0366 gormChild[g0365]
+	g0367 gormChild[g0366]
+	g0368 gormChild[g0367]
+	g0369 gormChild[g0368]
+	g0370 gormChild[g0369]
+	g0371 gormChild[g0370]
+	g0372 gormChild[g0371]
+	g0373 gormChild[g0372]
+	g0374 gormChild[g0373]
+	g0375 gormChild[g0374]
+	g0376 gormChild[g0375]
+	g0377 gormChild[g0376]
+	g0378 gormChild[g0377]
+	g0379 gormChild[g0378]
+	g0380 gormChild[g0379]
+	g0381 gormChild[g0380]
+	g0382 gormChild[g0381]
+	g0383 gormChild[g0382]
+	g0384 gormChild[g0383]
+	g0385 gormChild[g0384]
+	g0386 gormChild[g0385]
+	g0387 gormChild[g0386]
+	g0388 gormChild[g0387]
+	g0389 gormChild[g0388]
+	g0390 gormChild[g0389]
+	g0391 gormChild[g0390]
+	g0392 gormChild[g0391]
+	g0393 gormChild[g0392]
+	g0394 gormChild[g0393]
+	g0395 gormChild[g0394]
+	g0396 gormChild[g0395]
+	g0397 gormChild[g0396]
+	g0398 gormChild[g0397]
+	g0399 gormChild[g0398]
+	g0400 gormChild[g0399]
+	g0401 gormChild[g0400]
+	g0402 gormChild[g0401]
+	g0403 gormChild[g0402]
+	g0404 gormChild[g0403]
+	g0405 gormChild[g0404]
+	g0406 gormChild[g0405]
+	g0407 gormChild[g0406]
+	g0408 gormChild[g0407]
+	g0409 gormChild[g0408]
+	g0410 gormChild[g0409]
+	g0411 gormChild[g0410]
+	g0412 gormChild[g0411]
+	g0413 gormChild[g0412]
+	g0414 gormChild[g0413]
+	g0415 gormChild[g0414]
+	g0416 gormChild[g0415]
+	g0417 gormChild[g0416]
+	g0418 gormChild[g0417]
+	g0419 gormChild[g0418]
+	g0420 gormChild[g0419]
+	g0421 gormChild[g0420]
+	g0422 gormChild[g0421]
+	g0423 gormChild[g0422]
+	g0424 gormChild[g0423]
+	g0425 gormChild[g0424]
+	g0426 gormChild[g0425]
+	g0427 gormChild[g0426]
+	g0428 gormChild[g0427]
+	g0429 gormChild[g0428]
+	g0430 gormChild[g0429]
+	g0431 gormChild[g0430]
+	g0432 gormChild[g0431]
+	g0433 gormChild[g0432]
+	g0434 gormChild[g0433]
+	g0435 gormChild[g0434]
+	g0436 gormChild[g0435]
+	g0437 gormChild[g0436]
+	g0438 gormChild[g0437]
+	g0439 gormChild[g0438]
+	g0440 gormChild[g0439]
+	g0441 gormChild[g0440]
+	g0442 gormChild[g0441]
+	g0443 gormChild[g0442]
+	g0444 gormChild[g0443]
+	g0445 gormChild[g0444]
+	g0446 gormChild[g0445]
+	g0447 gormChild[g0446]
+	g0448 gormChild[g0447]
+	g0449 gormChild[g0448]
+	g0450 gormChild[g0449]
+	g0451 gormChild[g0450]
+	g0452 gormChild[g0451]
+	g0453 gormChild[g0452]
+	g0454 gormChild[g0453]
+	g0455 gormChild[g0454]
+	g0456 gormChild[g0455]
+	g0457 gormChild[g0456]
+	g0458 gormChild[g0457]
+	g0459 gormChild[g0458]
+	g0460 gormChild[g0459]
+	g0461 gormChild[g0460]
+	g0462 gormChild[g0461]
+	g0463 gormChild[g0462]
+	g0464 gormChild[g0463]
+	g0465 gormChild[g0464]
+	g0466 gormChild[g0465]
+	g0467 gormChild[g0466]
+	g0468 gormChild[g0467]
+	g0469 gormChild[g0468]
+	g0470 gormChild[g0469]
+	g0471 gormChild[g0470]
+	g0472 gormChild[g0471]
+	g0473 gormChild[g0472]
+	g0474 gormChild[g0473]
+	g0475 gormChild[g0474]
+	g0476 gormChild[g0475]
+	g0477 gormChild[g0476]
+	g0478 gormChild[g0477]
+	g0479 gormChild[g0478]
+	g0480 gormChild[g0479]
+	g0481 gormChild[g0480]
+	g0482 gormChild[g0481]
+	g0483 gormChild[g0482]
+	g0484 gormChild[g0483]
+	g0485 gormChild[g0484]
+	g0486 gormChild[g0485]
+	g0487 gormChild[g0486]
+	g0488 gormChild[g0487]
+	g0489 gormChild[g0488]
+	g0490 gormChild[g0489]
+	g0491 gormChild[g0490]
+	g0492 gormChild[g0491]
+	g0493 gormChild[g0492]
+	g0494 gormChild[g0493]
+	g0495 gormChild[g0494]
+	g0496 gormChild[g0495]
+	g0497 gormChild[g0496]
+	g0498 gormChild[g0497]
+	g0499 gormChild[g0498]
+	g0500 gormChild[g0499]
+	g0501 gormChild[g0500]
+	g0502 gormChild[g0501]
+	g0503 gormChild[g0502]
+	g0504 gormChild[g0503]
+	g0505 gormChild[g0504]
+	g0506 gormChild[g0505]
+	g0507 gormChild[g0506]
+	g0508 gormChild[g0507]
+	g0509 gormChild[g0508]
+	g0510 gormChild[g0509]
+	g0511 gormChild[g0510]
+	g0512 gormChild[g0511]
+	g0513 gormChild[g0512]
+	g0514 gormChild[g0513]
+	g0515 gormChild[g0514]
+	g0516 gormChild[g0515]
+	g0517 gormChild[g0516]
+	g0518 gormChild[g0517]
+	g0519 gormChild[g0518]
+	g0520 gormChild[g0519]
+	g0521 gormChild[g0520]
+	g0522 gormChild[g0521]
+	g0523 gormChild[g0522]
+	g0524 gormChild[g0523]
+	g0525 gormChild[g0524]
+	g0526 gormChild[g0525]
+	g0527 gormChild[g0526]
+	g0528 gormChild[g0527]
+	g0529 gormChild[g0528]
+	g0530 gormChild[g0529]
+	g0531 gormChild[g0530]
+	g0532 gormChild[g0531]
+	g0533 gormChild[g0532]
+	g0534 gormChild[g0533]
+	g0535 gormChild[g0534]
+	g0536 gormChild[g0535]
+	g0537 gormChild[g0536]
+	g0538 gormChild[g0537]
+	g0539 gormChild[g0538]
+	g0540 gormChild[g0539]
+	g0541 gormChild[g0540]
+	g0542 gormChild[g0541]
+	g0543 gormChild[g0542]
+	g0544 gormChild[g0543]
+	g0545 gormChild[g0544]
+	g0546 gormChild[g0545]
+	g0547 gormChild[g0546]
+	g0548 gormChild[g0547]
+	g0549 gormChild[g0548]
+	g0550 gormChild[g0549]
+	g0551 gormChild[g0550]
+	g0552 gormChild[g0551]
+	g0553 gormChild[g0552]
+	g0554 gormChild[g0553]
+	g0555 gormChild[g0554]
+	g0556 gormChild[g0555]
+	g0557 gormChild[g0556]
+	g0558 gormChild[g0557]
+	g0559 gormChild[g0558]
+	g0560 gormChild[g0559]
+	g0561 gormChild[g0560]
+	g0562 gormChild[g0561]
+	g0563 gormChild[g0562]
+	g0564 gormChild[g0563]
+	g0565 gormChild[g0564]
+	g0566 gormChild[g0565]
+	g0567 gormChild[g0566]
+	g0568 gormChild[g0567]
+	g0569 gormChild[g0568]
+	g0570 gormChild[g0569]
+	g0571 gormChild[g0570]
+	g0572 gormChild[g0571]
+	g0573 gormChild[g0572]
+	g0574 gormChild[g0573]
+	g0575 gormChild[g0574]
+	g0576 gormChild[g0575]
+	g0577 gormChild[g0576]
+	g0578 gormChild[g0577]
+	g0579 gormChild[g0578]
+	g0580 gormChild[g0579]
+	g0581 gormChild[g0580]
+	g0582 gormChild[g0581]
+	g0583 gormChild[g0582]
+	g0584 gormChild[g0583]
+	g0585 gormChild[g0584]
+	g0586 gormChild[g0585]
+	g0587 gormChild[g0586]
+	g0588 gormChild[g0587]
+	g0589 gormChild[g0588]
+	g0590 gormChild[g0589]
+	g0591 gormChild[g0590]
+	g0592 gormChild[g0591]
+	g0593 gormChild[g0592]
+	g0594 gormChild[g0593]
+	g0595 gormChild[g0594]
+	g0596 gormChild[g0595]
+	g0597 gormChild[g0596]
+	g0598 gormChild[g0597]
+	g0599 gormChild[g0598]
+	g0600 gormChild[g0599]
+	g0601 gormChild[g0600]
+	g0602 gormChild[g0601]
+	g0603 gormChild[g0602]
+	g0604 gormChild[g0603]
+	g0605 gormChild[g0604]
+	g0606 gormChild[g0605]
+	g0607 gormChild[g0606]
+	g0608 gormChild[g0607]
+	g0609 gormChild[g0608]
+	g0610 gormChild[g0609]
+	g0611 gormChild[g0610]
+	g0612 gormChild[g0611]
+	g0613 gormChild[g0612]
+	g0614 gormChild[g0613]
+	g0615 gormChild[g0614]
+	g0616 gormChild[g0615]
+	g0617 gormChild[g0616]
+	g0618 gormChild[g0617]
+	g0619 gormChild[g0618]
+	g0620 gormChild[g0619]
+	g0621 gormChild[g0620]
+	g0622 gormChild[g0621]
+	g0623 gormChild[g0622]
+	g0624 gormChild[g0623]
+	g0625 gormChild[g0624]
+	g0626 gormChild[g0625]
+	g0627 gormChild[g0626]
+	g0628 gormChild[g0627]
+	g0629 gormChild[g0628]
+	g0630 gormChild[g0629]
+	g0631 gormChild[g0630]
+	g0632 gormChild[g0631]
+	g0633 gormChild[g0632]
+	g0634 gormChild[g0633]
+	g0635 gormChild[g0634]
+	g0636 gormChild[g0635]
+	g0637 gormChild[g0636]
+	g0638 gormChild[g0637]
+	g0639 gormChild[g0638]
+	g0640 gormChild[g0639]
+	g0641 gormChild[g0640]
+	g0642 gormChild[g0641]
+	g0643 gormChild[g0642]
+	g0644 gormChild[g0643]
+	g0645 gormChild[g0644]
+	g0646 gormChild[g0645]
+	g0647 gormChild[g0646]
+	g0648 gormChild[g0647]
+	g0649 gormChild[g0648]
+	g0650 gormChild[g0649]
+	g0651 gormChild[g0650]
+	g0652 gormChild[g0651]
+	g0653 gormChild[g0652]
+	g0654 gormChild[g0653]
+	g0655 gormChild[g0654]
+	g0656 gormChild[g0655]
+	g0657 gormChild[g0656]
+	g0658 gormChild[g0657]
+	g0659 gormChild[g0658]
+	g0660 gormChild[g0659]
+	g0661 gormChild[g0660]
+	g0662 gormChild[g0661]
+	g0663 gormChild[g0662]
+	g0664 gormChild[g0663]
+	g0665 gormChild[g0664]
+	g0666 gormChild[g0665]
+	g0667 gormChild[g0666]
+	g0668 gormChild[g0667]
+	g0669 gormChild[g0668]
+	g0670 gormChild[g0669]
+	g0671 gormChild[g0670]
+	g0672 gormChild[g0671]
+	g0673 gormChild[g0672]
+	g0674 gormChild[g0673]
+	g0675 gormChild[g0674]
+	g0676 gormChild[g0675]
+	g0677 gormChild[g0676]
+	g0678 gormChild[g0677]
+	g0679 gormChild[g0678]
+	g0680 gormChild[g0679]
+	g0681 gormChild[g0680]
+	g0682 gormChild[g0681]
+	g0683 gormChild[g0682]
+	g0684 gormChild[g0683]
+	g0685 gormChild[g0684]
+	g0686 gormChild[g0685]
+	g0687 gormChild[g0686]
+	g0688 gormChild[g0687]
+	g0689 gormChild[g0688]
+	g0690 gormChild[g0689]
+	g0691 gormChild[g0690]
+	g0692 gormChild[g0691]
+	g0693 gormChild[g0692]
+	g0694 gormChild[g0693]
+	g0695 gormChild[g0694]
+	g0696 gormChild[g0695]
+	g0697 gormChild[g0696]
+	g0698 gormChild[g0697]
+	g0699 gormChild[g0698]
+	g0700 gormChild[g0699]
+	g0701 gormChild[g0700]
+	g0702 gormChild[g0701]
+	g0703 gormChild[g0702]
+	g0704 gormChild[g0703]
+	g0705 gormChild[g0704]
+	g0706 gormChild[g0705]
+	g0707 gormChild[g0706]
+	g0708 gormChild[g0707]
+	g0709 gormChild[g0708]
+	g0710 gormChild[g0709]
+	g0711 gormChild[g0710]
+	g0712 gormChild[g0711]
+	g0713 gormChild[g0712]
+	g0714 gormChild[g0713]
+	g0715 gormChild[g0714]
+	g0716 gormChild[g0715]
+	g0717 gormChild[g0716]
+	g0718 gormChild[g0717]
+	g0719 gormChild[g0718]
+	g0720 gormChild[g0719]
+	g0721 gormChild[g0720]
+	g0722 gormChild[g0721]
+	g0723 gormChild[g0722]
+	g0724 gormChild[g0723]
+	g0725 gormChild[g0724]
+	g0726 gormChild[g0725]
+	g0727 gormChild[g0726]
+	g0728 gormChild[g0727]
+	g0729 gormChild[g0728]
+	g0730 gormChild[g0729]
+	g0731 gormChild[g0730]
+	g0732 gormChild[g0731]
+	g0733 gormChild[g0732]
+	g0734 gormChild[g0733]
+	g0735 gormChild[g0734]
+	g0736 gormChild[g0735]
+	g0737 gormChild[g0736]
+	g0738 gormChild[g0737]
+	g0739 gormChild[g0738]
+	g0740 gormChild[g0739]
+	g0741 gormChild[g0740]
+	g0742 gormChild[g0741]
+	g0743 gormChild[g0742]
+	g0744 gormChild[g0743]
+	g0745 gormChild[g0744]
+	g0746 gormChild[g0745]
+	g0747 gormChild[g0746]
+	g0748 gormChild[g0747]
+	g0749 gormChild[g0748]
+	g0750 gormChild[g0749]
+	g0751 gormChild[g0750]
+	g0752 gormChild[g0751]
+	g0753 gormChild[g0752]
+	g0754 gormChild[g0753]
+	g0755 gormChild[g0754]
+	g0756 gormChild[g0755]
+	g0757 gormChild[g0756]
+	g0758 gormChild[g0757]
+	g0759 gormChild[g0758]
+	g0760 gormChild[g0759]
+	g0761 gormChild[g0760]
+	g0762 gormChild[g0761]
+	g0763 gormChild[g0762]
+	g0764 gormChild[g0763]
+	g0765 gormChild[g0764]
+	g0766 gormChild[g0765]
+	g0767 gormChild[g0766]
+	g0768 gormChild[g0767]
+	g0769 gormChild[g0768]
+	g0770 gormChild[g0769]
+	g0771 gormChild[g0770]
+	g0772 gormChild[g0771]
+	g0773 gormChild[g0772]
+	g0774 gormChild[g0773]
+	g0775 gormChild[g0774]
+	g0776 gormChild[g0775]
+	g0777 gormChild[g0776]
+	g0778 gormChild[g0777]
+	g0779 gormChild[g0778]
+	g0780 gormChild[g0779]
+	g0781 gormChild[g0780]
+	g0782 gormChild[g0781]
+	g0783 gormChild[g0782]
+	g0784 gormChild[g0783]
+	g0785 gormChild[g0784]
+	g0786 gormChild[g0785]
+	g0787 gormChild[g0786]
+	g0788 gormChild[g0787]
+	g0789 gormChild[g0788]
+	g0790 gormChild[g0789]
+	g0791 gormChild[g0790]
+	g0792 gormChild[g0791]
+	g0793 gormChild[g0792]
+	g0794 gormChild[g0793]
+	g0795 gormChild[g0794]
+	g0796 gormChild[g0795]
+	g0797 gormChild[g0796]
+	g0798 gormChild[g0797]
+	g0799 gormChild[g0798]
+	g0800 gormChild[g0799]
+	g0801 gormChild[g0800]
+	g0802 gormChild[g0801]
+	g0803 gormChild[g0802]
+	g0804 gormChild[g0803]
+	g0805 gormChild[g0804]
+	g0806 gormChild[g0805]
+	g0807 gormChild[g0806]
+	g0808 gormChild[g0807]
+	g0809 gormChild[g0808]
+	g0810 gormChild[g0809]
+	g0811 gormChild[g0810]
+	g0812 gormChild[g0811]
+	g0813 gormChild[g0812]
+	g0814 gormChild[g0813]
+	g0815 gormChild[g0814]
+	g0816 gormChild[g0815]
+	g0817 gormChild[g0816]
+	g0818 gormChild[g0817]
+	g0819 gormChild[g0818]
+	g0820 gormChild[g0819]
+	g0821 gormChild[g0820]
+	g0822 gormChild[g0821]
+	g0823 gormChild[g0822]
+	g0824 gormChild[g0823]
+	g0825 gormChild[g0824]
+	g0826 gormChild[g0825]
+	g0827 gormChild[g0826]
+	g0828 gormChild[g0827]
+	g0829 gormChild[g0828]
+	g0830 gormChild[g0829]
+	g0831 gormChild[g0830]
+	g0832 gormChild[g0831]
+	g0833 gormChild[g0832]
+	g0834 gormChild[g0833]
+	g0835 gormChild[g0834]
+	g0836 gormChild[g0835]
+	g0837 gormChild[g0836]
+	g0838 gormChild[g0837]
+	g0839 gormChild[g0838]
+	g0840 gormChild[g0839]
+	g0841 gormChild[g0840]
+	g0842 gormChild[g0841]
+	g0843 gormChild[g0842]
+	g0844 gormChild[g0843]
+	g0845 gormChild[g0844]
+	g0846 gormChild[g0845]
+	g0847 gormChild[g0846]
+	g0848 gormChild[g0847]
+	g0849 gormChild[g0848]
+	g0850 gormChild[g0849]
+	g0851 gormChild[g0850]
+	g0852 gormChild[g0851]
+	g0853 gormChild[g0852]
+	g0854 gormChild[g0853]
+	g0855 gormChild[g0854]
+	g0856 gormChild[g0855]
+	g0857 gormChild[g0856]
+	g0858 gormChild[g0857]
+	g0859 gormChild[g0858]
+	g0860 gormChild[g0859]
+	g0861 gormChild[g0860]
+	g0862 gormChild[g0861]
+	g0863 gormChild[g0862]
+	g0864 gormChild[g0863]
+	g0865 gormChild[g0864]
+	g0866 gormChild[g0865]
+	g0867 gormChild[g0866]
+	g0868 gormChild[g0867]
+	g0869 gormChild[g0868]
+	g0870 gormChild[g0869]
+	g0871 gormChild[g0870]
+	g0872 gormChild[g0871]
+	g0873 gormChild[g0872]
+	g0874 gormChild[g0873]
+	g0875 gormChild[g0874]
+	g0876 gormChild[g0875]
+	g0877 gormChild[g0876]
+	g0878 gormChild[g0877]
+	g0879 gormChild[g0878]
+	g0880 gormChild[g0879]
+	g0881 gormChild[g0880]
+	g0882 gormChild[g0881]
+	g0883 gormChild[g0882]
+	g0884 gormChild[g0883]
+	g0885 gormChild[g0884]
+	g0886 gormChild[g0885]
+	g0887 gormChild[g0886]
+	g0888 gormChild[g0887]
+	g0889 gormChild[g0888]
+	g0890 gormChild[g0889]
+	g0891 gormChild[g0890]
+	g0892 gormChild[g0891]
+	g0893 gormChild[g0892]
+	g0894 gormChild[g0893]
+	g0895 gormChild[g0894]
+	g0896 gormChild[g0895]
+	g0897 gormChild[g0896]
+	g0898 gormChild[g0897]
+	g0899 gormChild[g0898]
+	g0900 gormChild[g0899]
+	g0901 gormChild[g0900]
+	g0902 gormChild[g0901]
+	g0903 gormChild[g0902]
+	g0904 gormChild[g0903]
+	g0905 gormChild[g0904]
+	g0906 gormChild[g0905]
+	g0907 gormChild[g0906]
+	g0908 gormChild[g0907]
+	g0909 gormChild[g0908]
+	g0910 gormChild[g0909]
+	g0911 gormChild[g0910]
+	g0912 gormChild[g0911]
+	g0913 gormChild[g0912]
+	g0914 gormChild[g0913]
+	g0915 gormChild[g0914]
+	g0916 gormChild[g0915]
+	g0917 gormChild[g0916]
+	g0918 gormChild[g0917]
+	g0919 gormChild[g0918]
+	g0920 gormChild[g0919]
+	g0921 gormChild[g0920]
+	g0922 gormChild[g0921]
+	g0923 gormChild[g0922]
+	g0924 gormChild[g0923]
+	g0925 gormChild[g0924]
+	g0926 gormChild[g0925]
+	g0927 gormChild[g0926]
+	g0928 gormChild[g0927]
+	g0929 gormChild[g0928]
+	g0930 gormChild[g0929]
+	g0931 gormChild[g0930]
+	g0932 gormChild[g0931]
+	g0933 gormChild[g0932]
+	g0934 gormChild[g0933]
+	g0935 gormChild[g0934]
+	g0936 gormChild[g0935]
+	g0937 gormChild[g0936]
+	g0938 gormChild[g0937]
+	g0939 gormChild[g0938]
+	g0940 gormChild[g0939]
+	g0941 gormChild[g0940]
+	g0942 gormChild[g0941]
+	g0943 gormChild[g0942]
+	g0944 gormChild[g0943]
+	g0945 gormChild[g0944]
+	g0946 gormChild[g0945]
+	g0947 gormChild[g0946]
+	g0948 gormChild[g0947]
+	g0949 gormChild[g0948]
+	g0950 gormChild[g0949]
+	g0951 gormChild[g0950]
+	g0952 gormChild[g0951]
+	g0953 gormChild[g0952]
+	g0954 gormChild[g0953]
+	g0955 gormChild[g0954]
+	g0956 gormChild[g0955]
+	g0957 gormChild[g0956]
+	g0958 gormChild[g0957]
+	g0959 gormChild[g0958]
+	g0960 gormChild[g0959]
+	g0961 gormChild[g0960]
+	g0962 gormChild[g0961]
+	g0963 gormChild[g0962]
+	g0964 gormChild[g0963]
+	g0965 gormChild[g0964]
+	g0966 gormChild[g0965]
+	g0967 gormChild[g0966]
+	g0968 gormChild[g0967]
+	g0969 gormChild[g0968]
+	g0970 gormChild[g0969]
+	g0971 gormChild[g0970]
+	g0972 gormChild[g0971]
+	g0973 gormChild[g0972]
+	g0974 gormChild[g0973]
+	g0975 gormChild[g0974]
+	g0976 gormChild[g0975]
+	g0977 gormChild[g0976]
+	g0978 gormChild[g0977]
+	g0979 gormChild[g0978]
+	g0980 gormChild[g0979]
+	g0981 gormChild[g0980]
+	g0982 gormChild[g0981]
+	g0983 gormChild[g0982]
+	g0984 gormChild[g0983]
+	g0985 gormChild[g0984]
+	g0986 gormChild[g0985]
+	g0987 gormChild[g0986]
+	g0988 gormChild[g0987]
+	g0989 gormChild[g0988]
+	g0990 gormChild[g0989]
+	g0991 gormChild[g0990]
+	g0992 gormChild[g0991]
+	g0993 gormChild[g0992]
+	g0994 gormChild[g0993]
+	g0995 gormChild[g0994]
+	g0996 gormChild[g0995]
+	g0997 gormChild[g0996]
+	g0998 gormChild[g0997]
+	g0999 gormChild[g0998]
+	g1000 gormChild[g0999]
+	g1001 gormChild[g1000]
+	g1002 gormChild[g1001]
+	g1003 gormChild[g1002]
+	g1004 gormChild[g1003]
+	g1005 gormChild[g1004]
+	g1006 gormChild[g1005]
+	g1007 gormChild[g1006]
+	g1008 gormChild[g1007]
+	g1009 gormChild[g1008]
+	g1010 gormChild[g1009]
+	g1011 gormChild[g1010]
+	g1012 gormChild[g1011]
+	g1013 gormChild[g1012]
+	g1014 gormChild[g1013]
+	g1015 gormChild[g1014]
+	g1016 gormChild[g1015]
+	g1017 gormChild[g1016]
+	g1018 gormChild[g1017]
+	g1019 gormChild[g1018]
+	g1020 gormChild[g1019]
+	g1021 gormChild[g1020]
+	g1022 gormChild[g1021]
+	g1023 gormChild[g1022]
+	g1024 gormChild[g1023]
+	g1025 gormChild[g1024]
+	g1026 gormChild[g1025]
+	g1027 gormChild[g1026]
+	g1028 gormChild[g1027]
+	g1029 gormChild[g1028]
+	g1030 gormChild[g1029]
+	g1031 gormChild[g1030]
+	g1032 gormChild[g1031]
+	g1033 gormChild[g1032]
+	g1034 gormChild[g1033]
+	g1035 gormChild[g1034]
+	g1036 gormChild[g1035]
+	g1037 gormChild[g1036]
+	g1038 gormChild[g1037]
+	g1039 gormChild[g1038]
+	g1040 gormChild[g1039]
+	g1041 gormChild[g1040]
+	g1042 gormChild[g1041]
+	g1043 gormChild[g1042]
+	g1044 gormChild[g1043]
+	g1045 gormChild[g1044]
+	g1046 gormChild[g1045]
+	g1047 gormChild[g1046]
+	g1048 gormChild[g1047]
+	g1049 gormChild[g1048]
+	g1050 gormChild[g1049]
+	g1051 gormChild[g1050]
+	g1052 gormChild[g1051]
+	g1053 gormChild[g1052]
+	g1054 gormChild[g1053]
+	g1055 gormChild[g1054]
+	g1056 gormChild[g1055]
+	g1057 gormChild[g1056]
+	g1058 gormChild[g1057]
+	g1059 gormChild[g1058]
+	g1060 gormChild[g1059]
+	g1061 gormChild[g1060]
+	g1062 gormChild[g1061]
+	g1063 gormChild[g1062]
+	g1064 gormChild[g1063]
+	g1065 gormChild[g1064]
+	g1066 gormChild[g1065]
+	g1067 gormChild[g1066]
+	g1068 gormChild[g1067]
+	g1069 gormChild[g1068]
+	g1070 gormChild[g1069]
+	g1071 gormChild[g1070]
+	g1072 gormChild[g1071]
+	g1073 gormChild[g1072]
+	g1074 gormChild[g1073]
+	g1075 gormChild[g1074]
+	g1076 gormChild[g1075]
+	g1077 gormChild[g1076]
+	g1078 gormChild[g1077]
+	g1079 gormChild[g1078]
+	g1080 gormChild[g1079]
+	g1081 gormChild[g1080]
+	g1082 gormChild[g1081]
+	g1083 gormChild[g1082]
+	g1084 gormChild[g1083]
+	g1085 gormChild[g1084]
+	g1086 gormChild[g1085]
+	g1087 gormChild[g1086]
+	g1088 gormChild[g1087]
+	g1089 gormChild[g1088]
+	g1090 gormChild[g1089]
+	g1091 gormChild[g1090]
+	g1092 gormChild[g1091]
+	g1093 gormChild[g1092]
+	g1094 gormChild[g1093]
+	g1095 gormChild[g1094]
+	g1096 gormChild[g1095]
+	g1097 gormChild[g1096]
+	g1098 gormChild[g1097]
+	g1099 gormChild[g1098]
+	g1100 gormChild[g1099]
+	g1101 gormChild[g1100]
+	g1102 gormChild[g1101]
+	g1103 gormChild[g1102]
+	g1104 gormChild[g1103]
+	g1105 gormChild[g1104]
+	g1106 gormChild[g1105]
+	g1107 gormChild[g1106]
+	g1108 gormChild[g1107]
+	g1109 gormChild[g1108]
+	g1110 gormChild[g1109]
+	g1111 gormChild[g1110]
+	g1112 gormChild[g1111]
+	g1113 gormChild[g1112]
+	g1114 gormChild[g1113]
+	g1115 gormChild[g1114]
+	g1116 gormChild[g1115]
+	g1117 gormChild[g1116]
+	g1118 gormChild[g1117]
+	g1119 gormChild[g1118]
+	g1120 gormChild[g1119]
+	g1121 gormChild[g1120]
+	g1122 gormChild[g1121]
+	g1123 gormChild[g1122]
+	g1124 gormChild[g1123]
+	g1125 gormChild[g1124]
+	g1126 gormChild[g1125]
+	g1127 gormChild[g1126]
+	g1128 gormChild[g1127]
+	g1129 gormChild[g1128]
+	g1130 gormChild[g1129]
+	g1131 gormChild[g1130]
+	g1132 gormChild[g1131]
+	g1133 gormChild[g1132]
+	g1134 gormChild[g1133]
+	g1135 gormChild[g1134]
+	g1136 gormChild[g1135]
+	g1137 gormChild[g1136]
+	g1138 gormChild[g1137]
+	g1139 gormChild[g1138]
+	g1140 gormChild[g1139]
+	g1141 gormChild[g1140]
+	g1142 gormChild[g1141]
+	g1143 gormChild[g1142]
+	g1144 gormChild[g1143]
+	g1145 gormChild[g1144]
+	g1146 gormChild[g1145]
+	g1147 gormChild[g1146]
+	g1148 gormChild[g1147]
+	g1149 gormChild[g1148]
+	g1150 gormChild[g1149]
+	g1151 gormChild[g1150]
+	g1152 gormChild[g1151]
+	g1153 gormChild[g1152]
+	g1154 gormChild[g1153]
+	g1155 gormChild[g1154]
+	g1156 gormChild[g1155]
+	g1157 gormChild[g1156]
+	g1158 gormChild[g1157]
+	g1159 gormChild[g1158]
+	g1160 gormChild[g1159]
+	g1161 gormChild[g1160]
+	g1162 gormChild[g1161]
+	g1163 gormChild[g1162]
+	g1164 gormChild[g1163]
+	g1165 gormChild[g1164]
+	g1166 gormChild[g1165]
+	g1167 gormChild[g1166]
+	g1168 gormChild[g1167]
+	g1169 gormChild[g1168]
+	g1170 gormChild[g1169]
+	g1171 gormChild[g1170]
+	g1172 gormChild[g1171]
+	g1173 gormChild[g1172]
+	g1174 gormChild[g1173]
+	g1175 gormChild[g1174]
+	g1176 gormChild[g1175]
+	g1177 gormChild[g1176]
+	g1178 gormChild[g1177]
+	g1179 gormChild[g1178]
+	g1180 gormChild[g1179]
+	g1181 gormChild[g1180]
+	g1182 gormChild[g1181]
+	g1183 gormChild[g1182]
+	g1184 gormChild[g1183]
+	g1185 gormChild[g1184]
+	g1186 gormChild[g1185]
+	g1187 gormChild[g1186]
+	g1188 gormChild[g1187]
+	g1189 gormChild[g1188]
+	g1190 gormChild[g1189]
+	g1191 gormChild[g1190]
+	g1192 gormChild[g1191]
+	g1193 gormChild[g1192]
+	g1194 gormChild[g1193]
+	g1195 gormChild[g1194]
+	g1196 gormChild[g1195]
+	g1197 gormChild[g1196]
+	g1198 gormChild[g1197]
+	g1199 gormChild[g1198]
+	g1200 gormChild[g1199]
+	g1201 gormChild[g1200]
+	g1202 gormChild[g1201]
+	g1203 gormChild[g1202]
+	g1204 gormChild[g1203]
+	g1205 gormChild[g1204]
+	g1206 gormChild[g1205]
+	g1207 gormChild[g1206]
+	g1208 gormChild[g1207]
+	g1209 gormChild[g1208]
+	g1210 gormChild[g1209]
+	g1211 gormChild[g1210]
+	g1212 gormChild[g1211]
+	g1213 gormChild[g1212]
+	g1214 gormChild[g1213]
+	g1215 gormChild[g1214]
+	g1216 gormChild[g1215]
+	g1217 gormChild[g1216]
+	g1218 gormChild[g1217]
+	g1219 gormChild[g1218]
+	g1220 gormChild[g1219]
+	g1221 gormChild[g1220]
+	g1222 gormChild[g1221]
+	g1223 gormChild[g1222]
+	g1224 gormChild[g1223]
+	g1225 gormChild[g1224]
+	g1226 gormChild[g1225]
+	g1227 gormChild[g1226]
+	g1228 gormChild[g1227]
+	g1229 gormChild[g1228]
+	g1230 gormChild[g1229]
+	g1231 gormChild[g1230]
+	g1232 gormChild[g1231]
+	g1233 gormChild[g1232]
+	g1234 gormChild[g1233]
+	g1235 gormChild[g1234]
+	g1236 gormChild[g1235]
+	g1237 gormChild[g1236]
+	g1238 gormChild[g1237]
+	g1239 gormChild[g1238]
+	g1240 gormChild[g1239]
+	g1241 gormChild[g1240]
+	g1242 gormChild[g1241]
+	g1243 gormChild[g1242]
+	g1244 gormChild[g1243]
+	g1245 gormChild[g1244]
+	g1246 gormChild[g1245]
+	g1247 gormChild[g1246]
+	g1248 gormChild[g1247]
+	g1249 gormChild[g1248]
+	g1250 gormChild[g1249]
+	g1251 gormChild[g1250]
+	g1252 gormChild[g1251]
+	g1253 gormChild[g1252]
+	g1254 gormChild[g1253]
+	g1255 gormChild[g1254]
+	g1256 gormChild[g1255]
+	g1257 gormChild[g1256]
+	g1258 gormChild[g1257]
+	g1259 gormChild[g1258]
+	g1260 gormChild[g1259]
+	g1261 gormChild[g1260]
+	g1262 gormChild[g1261]
+	g1263 gormChild[g1262]
+	g1264 gormChild[g1263]
+	g1265 gormChild[g1264]
+	g1266 gormChild[g1265]
+	g1267 gormChild[g1266]
+	g1268 gormChild[g1267]
+	g1269 gormChild[g1268]
+	g1270 gormChild[g1269]
+	g1271 gormChild[g1270]
+	g1272 gormChild[g1271]
+	g1273 gormChild[g1272]
+	g1274 gormChild[g1273]
+	g1275 gormChild[g1274]
+	g1276 gormChild[g1275]
+	g1277 gormChild[g1276]
+	g1278 gormChild[g1277]
+	g1279 gormChild[g1278]
+	g1280 gormChild[g1279]
+	g1281 gormChild[g1280]
+	g1282 gormChild[g1281]
+	g1283 gormChild[g1282]
+	g1284 gormChild[g1283]
+	g1285 gormChild[g1284]
+	g1286 gormChild[g1285]
+	g1287 gormChild[g1286]
+	g1288 gormChild[g1287]
+	g1289 gormChild[g1288]
+	g1290 gormChild[g1289]
+	g1291 gormChild[g1290]
+	g1292 gormChild[g1291]
+	g1293 gormChild[g1292]
+	g1294 gormChild[g1293]
+	g1295 gormChild[g1294]
+	g1296 gormChild[g1295]
+	g1297 gormChild[g1296]
+	g1298 gormChild[g1297]
+	g1299 gormChild[g1298]
+	g1300 gormChild[g1299]
+	g1301 gormChild[g1300]
+	g1302 gormChild[g1301]
+	g1303 gormChild[g1302]
+	g1304 gormChild[g1303]
+	g1305 gormChild[g1304]
+	g1306 gormChild[g1305]
+	g1307 gormChild[g1306]
+	g1308 gormChild[g1307]
+	g1309 gormChild[g1308]
+	g1310 gormChild[g1309]
+	g1311 gormChild[g1310]
+	g1312 gormChild[g1311]
+	g1313 gormChild[g1312]
+	g1314 gormChild[g1313]
+	g1315 gormChild[g1314]
+	g1316 gormChild[g1315]
+	g1317 gormChild[g1316]
+	g1318 gormChild[g1317]
+	g1319 gormChild[g1318]
+	g1320 gormChild[g1319]
+	g1321 gormChild[g1320]
+	g1322 gormChild[g1321]
+	g1323 gormChild[g1322]
+	g1324 gormChild[g1323]
+	g1325 gormChild[g1324]
+	g1326 gormChild[g1325]
+	g1327 gormChild[g1326]
+	g1328 gormChild[g1327]
+	g1329 gormChild[g1328]
+	g1330 gormChild[g1329]
+	g1331 gormChild[g1330]
+	g1332 gormChild[g1331]
+	g1333 gormChild[g1332]
+	g1334 gormChild[g1333]
+	g1335 gormChild[g1334]
+	g1336 gormChild[g1335]
+	g1337 gormChild[g1336]
+	g1338 gormChild[g1337]
+	g1339 gormChild[g1338]
+	g1340 gormChild[g1339]
+	g1341 gormChild[g1340]
+	g1342 gormChild[g1341]
+	g1343 gormChild[g1342]
+	g1344 gormChild[g1343]
+	g1345 gormChild[g1344]
+	g1346 gormChild[g1345]
+	g1347 gormChild[g1346]
+	g1348 gormChild[g1347]
+	g1349 gormChild[g1348]
+	g1350 gormChild[g1349]
+	g1351 gormChild[g1350]
+	g1352 gormChild[g1351]
+	g1353 gormChild[g1352]
+	g1354 gormChild[g1353]
+	g1355 gormChild[g1354]
+	g1356 gormChild[g1355]
+	g1357 gormChild[g1356]
+	g1358 gormChild[g1357]
+	g1359 gormChild[g1358]
+	g1360 gormChild[g1359]
+	g1361 gormChild[g1360]
+	g1362 gormChild[g1361]
+	g1363 gormChild[g1362]
+	g1364 gormChild[g1363]
+	g1365 gormChild[g1364]
+	g1366 gormChild[g1365]
+	g1367 gormChild[g1366]
+	g1368 gormChild[g1367]
+	g1369 gormChild[g1368]
+	g1370 gormChild[g1369]
+	g1371 gormChild[g1370]
+	g1372 gormChild[g1371]
+	g1373 gormChild[g1372]
+	g1374 gormChild[g1373]
+	g1375 gormChild[g1374]
+	g1376 gormChild[g1375]
+	g1377 gormChild[g1376]
+	g1378 gormChild[g1377]
+	g1379 gormChild[g1378]
+	g1380 gormChild[g1379]
+	g1381 gormChild[g1380]
+	g1382 gormChild[g1381]
+	g1383 gormChild[g1382]
+	g1384 gormChild[g1383]
+	g1385 gormChild[g1384]
+	g1386 gormChild[g1385]
+	g1387 gormChild[g1386]
+	g1388 gormChild[g1387]
+	g1389 gormChild[g1388]
+	g1390 gormChild[g1389]
+	g1391 gormChild[g1390]
+	g1392 gormChild[g1391]
+	g1393 gormChild[g1392]
+	g1394 gormChild[g1393]
+	g1395 gormChild[g1394]
+	g1396 gormChild[g1395]
+	g1397 gormChild[g1396]
+	g1398 gormChild[g1397]
+	g1399 gormChild[g1398]
+	g1400 gormChild[g1399]
+	g1401 gormChild[g1400]
+	g1402 gormChild[g1401]
+	g1403 gormChild[g1402]
+	g1404 gormChild[g1403]
+	g1405 gormChild[g1404]
+	g1406 gormChild[g1405]
+	g1407 gormChild[g1406]
+	g1408 gormChild[g1407]
+	g1409 gormChild[g1408]
+	g1410 gormChild[g1409]
+	g1411 gormChild[g1410]
+	g1412 gormChild[g1411]
+	g1413 gormChild[g1412]
+	g1414 gormChild[g1413]
+	g1415 gormChild[g1414]
+	g1416 gormChild[g1415]
+	g1417 gormChild[g1416]
+	g1418 gormChild[g1417]
+	g1419 gormChild[g1418]
+	g1420 gormChild[g1419]
+	g1421 gormChild[g1420]
+	g1422 gormChild[g1421]
+	g1423 gormChild[g1422]
+	g1424 gormChild[g1423]
+	g1425 gormChild[g1424]
+	g1426 gormChild[g1425]
+	g1427 gormChild[g1426]
+	g1428 gormChild[g1427]
+	g1429 gormChild[g1428]
+	g1430 gormChild[g1429]
+	g1431 gormChild[g1430]
+	g1432 gormChild[g1431]
+	g1433 gormChild[g1432]
+	g1434 gormChild[g1433]
+	g1435 gormChild[g1434]
+	g1436 gormChild[g1435]
+	g1437 gormChild[g1436]
+	g1438 gormChild[g1437]
+	g1439 gormChild[g1438]
+	g1440 gormChild[g1439]
+	g1441 gormChild[g1440]
+	g1442 gormChild[g1441]
+	g1443 gormChild[g1442]
+	g1444 gormChild[g1443]
+	g1445 gormChild[g1444]
+	g1446 gormChild[g1445]
+	g1447 gormChild[g1446]
+	g1448 gormChild[g1447]
+	g1449 gormChild[g1448]
+	g1450 gormChild[g1449]
+	g1451 gormChild[g1450]
+	g1452 gormChild[g1451]
+	g1453 gormChild[g1452]
+	g1454 gormChild[g1453]
+	g1455 gormChild[g1454]
+	g1456 gormChild[g1455]
+	g1457 gormChild[g1456]
+	g1458 gormChild[g1457]
+	g1459 gormChild[g1458]
+	g1460 gormChild[g1459]
+	g1461 gormChild[g1460]
+	g1462 gormChild[g1461]
+	g1463 gormChild[g1462]
+	g1464 gormChild[g1463]
+	g1465 gormChild[g1464]
+	g1466 gormChild[g1465]
+	g1467 gormChild[g1466]
+	g1468 gormChild[g1467]
+	g1469 gormChild[g1468]
+	g1470 gormChild[g1469]
+	g1471 gormChild[g1470]
+	g1472 gormChild[g1471]
+	g1473 gormChild[g1472]
+	g1474 gormChild[g1473]
+	g1475 gormChild[g1474]
+	g1476 gormChild[g1475]
+	g1477 gormChild[g1476]
+	g1478 gormChild[g1477]
+	g1479 gormChild[g1478]
+	g1480 gormChild[g1479]
+	g1481 gormChild[g1480]
+	g1482 gormChild[g1481]
+	g1483 gormChild[g1482]
+	g1484 gormChild[g1483]
+	g1485 gormChild[g1484]
+	g1486 gormChild[g1485]
+	g1487 gormChild[g1486]
+	g1488 gormChild[g1487]
+	g1489 gormChild[g1488]
+	g1490 gormChild[g1489]
+	g1491 gormChild[g1490]
+	g1492 gormChild[g1491]
+	g1493 gormChild[g1492]
+	g1494 gormChild[g1493]
+	g1495 gormChild[g1494]
+	g1496 gormChild[g1495]
+	g1497 gormChild[g1496]
+	g1498 gormChild[g1497]
+	g1499 gormChild[g1498]
+	g1500 gormChild[g1499]
+	g1501 gormChild[g1500]
+	g1502 gormChild[g1501]
+	g1503 gormChild[g1502]
+	g1504 gormChild[g1503]
+	g1505 gormChild[g1504]
+	g1506 gormChild[g1505]
+	g1507 gormChild[g1506]
+	g1508 gormChild[g1507]
+	g1509 gormChild[g1508]
+	g1510 gormChild[g1509]
+	g1511 gormChild[g1510]
+	g1512 gormChild[g1511]
+	g1513 gormChild[g1512]
+	g1514 gormChild[g1513]
+	g1515 gormChild[g1514]
+	g1516 gormChild[g1515]
+	g1517 gormChild[g1516]
+	g1518 gormChild[g1517]
+	g1519 gormChild[g1518]
+	g1520 gormChild[g1519]
+	g1521 gormChild[g1520]
+	g1522 gormChild[g1521]
+	g1523 gormChild[g1522]
+	g1524 gormChild[g1523]
+	g1525 gormChild[g1524]
+	g1526 gormChild[g1525]
+	g1527 gormChild[g1526]
+	g1528 gormChild[g1527]
+	g1529 gormChild[g1528]
+	g1530 gormChild[g1529]
+	g1531 gormChild[g1530]
+	g1532 gormChild[g1531]
+	g1533 gormChild[g1532]
+	g1534 gormChild[g1533]
+	g1535 gormChild[g1534]
+	g1536 gormChild[g1535]
+	g1537 gormChild[g1536]
+	g1538 gormChild[g1537]
+	g1539 gormChild[g1538]
+	g1540 gormChild[g1539]
+	g1541 gormChild[g1540]
+	g1542 gormChild[g1541]
+	g1543 gormChild[g1542]
+	g1544 gormChild[g1543]
+	g1545 gormChild[g1544]
+	g1546 gormChild[g1545]
+	g1547 gormChild[g1546]
+	g1548 gormChild[g1547]
+	g1549 gormChild[g1548]
+	g1550 gormChild[g1549]
+	g1551 gormChild[g1550]
+	g1552 gormChild[g1551]
+	g1553 gormChild[g1552]
+	g1554 gormChild[g1553]
+	g1555 gormChild[g1554]
+	g1556 gormChild[g1555]
+	g1557 gormChild[g1556]
+	g1558 gormChild[g1557]
+	g1559 gormChild[g1558]
+	g1560 gormChild[g1559]
+	g1561 gormChild[g1560]
+	g1562 gormChild[g1561]
+	g1563 gormChild[g1562]
+	g1564 gormChild[g1563]
+	g1565 gormChild[g1564]
+	g1566 gormChild[g1565]
+	g1567 gormChild[g1566]
+	g1568 gormChild[g1567]
+	g1569 gormChild[g1568]
+	g1570 gormChild[g1569]
+	g1571 gormChild[g1570]
+	g1572 gormChild[g1571]
+	g1573 gormChild[g1572]
+	g1574 gormChild[g1573]
+	g1575 gormChild[g1574]
+	g1576 gormChild[g1575]
+	g1577 gormChild[g1576]
+	g1578 gormChild[g1577]
+	g1579 gormChild[g1578]
+	g1580 gormChild[g1579]
+	g1581 gormChild[g1580]
+	g1582 gormChild[g1581]
+	g1583 gormChild[g1582]
+	g1584 gormChild[g1583]
+	g1585 gormChild[g1584]
+	g1586 gormChild[g1585]
+	g1587 gormChild[g1586]
+	g1588 gormChild[g1587]
+	g1589 gormChild[g1588]
+	g1590 gormChild[g1589]
+	g1591 gormChild[g1590]
+	g1592 gormChild[g1591]
+	g1593 gormChild[g1592]
+	g1594 gormChild[g1593]
+	g1595 gormChild[g1594]
+	g1596 gormChild[g1595]
+	g1597 gormChild[g1596]
+	g1598 gormChild[g1597]
+	g1599 gormChild[g1598]
+	g1600 gormChild[g1599]
+	g1601 gormChild[g1600]
+	g1602 gormChild[g1601]
+	g1603 gormChild[g1602]
+	g1604 gormChild[g1603]
+	g1605 gormChild[g1604]
+	g1606 gormChild[g1605]
+	g1607 gormChild[g1606]
+	g1608 gormChild[g1607]
+	g1609 gormChild[g1608]
+	g1610 gormChild[g1609]
+	g1611 gormChild[g1610]
+	g1612 gormChild[g1611]
+	g1613 gormChild[g1612]
+	g1614 gormChild[g1613]
+	g1615 gormChild[g1614]
+	g1616 gormChild[g1615]
+	g1617 gormChild[g1616]
+	g1618 gormChild[g1617]
+	g1619 gormChild[g1618]
+	g1620 gormChild[g1619]
+	g1621 gormChild[g1620]
+	g1622 gormChild[g1621]
+	g1623 gormChild[g1622]
+	g1624 gormChild[g1623]
+	g1625 gormChild[g1624]
+	g1626 gormChild[g1625]
+	g1627 gormChild[g1626]
+	g1628 gormChild[g1627]
+	g1629 gormChild[g1628]
+	g1630 gormChild[g1629]
+	g1631 gormChild[g1630]
+	g1632 gormChild[g1631]
+	g1633 gormChild[g1632]
+	g1634 gormChild[g1633]
+	g1635 gormChild[g1634]
+	g1636 gormChild[g1635]
+	g1637 gormChild[g1636]
+	g1638 gormChild[g1637]
+	g1639 gormChild[g1638]
+	g1640 gormChild[g1639]
+	g1641 gormChild[g1640]
+	g1642 gormChild[g1641]
+	g1643 gormChild[g1642]
+	g1644 gormChild[g1643]
+	g1645 gormChild[g1644]
+	g1646 gormChild[g1645]
+	g1647 gormChild[g1646]
+	g1648 gormChild[g1647]
+	g1649 gormChild[g1648]
+	g1650 gormChild[g1649]
+	g1651 gormChild[g1650]
+	g1652 gormChild[g1651]
+	g1653 gormChild[g1652]
+	g1654 gormChild[g1653]
+	g1655 gormChild[g1654]
+	g1656 gormChild[g1655]
+	g1657 gormChild[g1656]
+	g1658 gormChild[g1657]
+	g1659 gormChild[g1658]
+	g1660 gormChild[g1659]
+	g1661 gormChild[g1660]
+	g1662 gormChild[g1661]
+	g1663 gormChild[g1662]
+	g1664 gormChild[g1663]
+	g1665 gormChild[g1664]
+	g1666 gormChild[g1665]
+	g1667 gormChild[g1666]
+	g1668 gormChild[g1667]
+	g1669 gormChild[g1668]
+	g1670 gormChild[g1669]
+	g1671 gormChild[g1670]
+	g1672 gormChild[g1671]
+	g1673 gormChild[g1672]
+	g1674 gormChild[g1673]
+	g1675 gormChild[g1674]
+	g1676 gormChild[g1675]
+	g1677 gormChild[g1676]
+	g1678 gormChild[g1677]
+	g1679 gormChild[g1678]
+	g1680 gormChild[g1679]
+	g1681 gormChild[g1680]
+	g1682 gormChild[g1681]
+	g1683 gormChild[g1682]
+	g1684 gormChild[g1683]
+	g1685 gormChild[g1684]
+	g1686 gormChild[g1685]
+	g1687 gormChild[g1686]
+	g1688 gormChild[g1687]
+	g1689 gormChild[g1688]
+	g1690 gormChild[g1689]
+	g1691 gormChild[g1690]
+	g1692 gormChild[g1691]
+	g1693 gormChild[g1692]
+	g1694 gormChild[g1693]
+	g1695 gormChild[g1694]
+	g1696 gormChild[g1695]
+	g1697 gormChild[g1696]
+	g1698 gormChild[g1697]
+	g1699 gormChild[g1698]
+	g1700 gormChild[g1699]
+	g1701 gormChild[g1700]
+	g1702 gormChild[g1701]
+	g1703 gormChild[g1702]
+	g1704 gormChild[g1703]
+	g1705 gormChild[g1704]
+	g1706 gormChild[g1705]
+	g1707 gormChild[g1706]
+	g1708 gormChild[g1707]
+	g1709 gormChild[g1708]
+	g1710 gormChild[g1709]
+	g1711 gormChild[g1710]
+	g1712 gormChild[g1711]
+	g1713 gormChild[g1712]
+	g1714 gormChild[g1713]
+	g1715 gormChild[g1714]
+	g1716 gormChild[g1715]
+	g1717 gormChild[g1716]
+	g1718 gormChild[g1717]
+	g1719 gormChild[g1718]
+	g1720 gormChild[g1719]
+	g1721 gormChild[g1720]
+	g1722 gormChild[g1721]
+	g1723 gormChild[g1722]
+	g1724 gormChild[g1723]
+	g1725 gormChild[g1724]
+	g1726 gormChild[g1725]
+	g1727 gormChild[g1726]
+	g1728 gormChild[g1727]
+	g1729 gormChild[g1728]
+	g1730 gormChild[g1729]
+	g1731 gormChild[g1730]
+	g1732 gormChild[g1731]
+	g1733 gormChild[g1732]
+	g1734 gormChild[g1733]
+	g1735 gormChild[g1734]
+	g1736 gormChild[g1735]
+	g1737 gormChild[g1736]
+	g1738 gormChild[g1737]
+	g1739 gormChild[g1738]
+	g1740 gormChild[g1739]
+	g1741 gormChild[g1740]
+	g1742 gormChild[g1741]
+	g1743 gormChild[g1742]
+	g1744 gormChild[g1743]
+	g1745 gormChild[g1744]
+	g1746 gormChild[g1745]
+	g1747 gormChild[g1746]
+	g1748 gormChild[g1747]
+	g1749 gormChild[g1748]
+	g1750 gormChild[g1749]
+	g1751 gormChild[g1750]
+	g1752 gormChild[g1751]
+	g1753 gormChild[g1752]
+	g1754 gormChild[g1753]
+	g1755 gormChild[g1754]
+	g1756 gormChild[g1755]
+	g1757 gormChild[g1756]
+	g1758 gormChild[g1757]
+	g1759 gormChild[g1758]
+	g1760 gormChild[g1759]
+	g1761 gormChild[g1760]
+	g1762 gormChild[g1761]
+	g1763 gormChild[g1762]
+	g1764 gormChild[g1763]
+	g1765 gormChild[g1764]
+	g1766 gormChild[g1765]
+	g1767 gormChild[g1766]
+	g1768 gormChild[g1767]
+	g1769 gormChild[g1768]
+	g1770 gormChild[g1769]
+	g1771 gormChild[g1770]
+	g1772 gormChild[g1771]
+	g1773 gormChild[g1772]
+	g1774 gormChild[g1773]
+	g1775 gormChild[g1774]
+	g1776 gormChild[g1775]
+	g1777 gormChild[g1776]
+	g1778 gormChild[g1777]
+	g1779 gormChild[g1778]
+	g1780 gormChild[g1779]
+	g1781 gormChild[g1780]
+	g1782 gormChild[g1781]
+	g1783 gormChild[g1782]
+	g1784 gormChild[g1783]
+	g1785 gormChild[g1784]
+	g1786 gormChild[g1785]
+	g1787 gormChild[g1786]
+	g1788 gormChild[g1787]
+	g1789 gormChild[g1788]
+	g1790 gormChild[g1789]
+	g1791 gormChild[g1790]
+	g1792 gormChild[g1791]
+	g1793 gormChild[g1792]
+	g1794 gormChild[g1793]
+	g1795 gormChild[g1794]
+	g1796 gormChild[g1795]
+	g1797 gormChild[g1796]
+	g1798 gormChild[g1797]
+	g1799 gormChild[g1798]
+	g1800 gormChild[g1799]
+	g1801 gormChild[g1800]
+	g1802 gormChild[g1801]
+	g1803 gormChild[g1802]
+	g1804 gormChild[g1803]
+	g1805 gormChild[g1804]
+	g1806 gormChild[g1805]
+	g1807 gormChild[g1806]
+	g1808 gormChild[g1807]
+	g1809 gormChild[g1808]
+	g1810 gormChild[g1809]
+	g1811 gormChild[g1810]
+	g1812 gormChild[g1811]
+	g1813 gormChild[g1812]
+	g1814 gormChild[g1813]
+	g1815 gormChild[g1814]
+	g1816 gormChild[g1815]
+	g1817 gormChild[g1816]
+	g1818 gormChild[g1817]
+	g1819 gormChild[g1818]
+	g1820 gormChild[g1819]
+	g1821 gormChild[g1820]
+	g1822 gormChild[g1821]
+	g1823 gormChild[g1822]
+	g1824 gormChild[g1823]
+	g1825 gormChild[g1824]
+	g1826 gormChild[g1825]
+	g1827 gormChild[g1826]
+	g1828 gormChild[g1827]
+	g1829 gormChild[g1828]
+	g1830 gormChild[g1829]
+	g1831 gormChild[g1830]
+	g1832 gormChild[g1831]
+	g1833 gormChild[g1832]
+	g1834 gormChild[g1833]
+	g1835 gormChild[g1834]
+	g1836 gormChild[g1835]
+	g1837 gormChild[g1836]
+	g1838 gormChild[g1837]
+	g1839 gormChild[g1838]
+	g1840 gormChild[g1839]
+	g1841 gormChild[g1840]
+	g1842 gormChild[g1841]
+	g1843 gormChild[g1842]
+	g1844 gormChild[g1843]
+	g1845 gormChild[g1844]
+	g1846 gormChild[g1845]
+	g1847 gormChild[g1846]
+	g1848 gormChild[g1847]
+	g1849 gormChild[g1848]
+	g1850 gormChild[g1849]
+	g1851 gormChild[g1850]
+	g1852 gormChild[g1851]
+	g1853 gormChild[g1852]
+	g1854 gormChild[g1853]
+	g1855 gormChild[g1854]
+	g1856 gormChild[g1855]
+	g1857 gormChild[g1856]
+	g1858 gormChild[g1857]
+	g1859 gormChild[g1858]
+	g1860 gormChild[g1859]
+	g1861 gormChild[g1860]
+	g1862 gormChild[g1861]
+	g1863 gormChild[g1862]
+	g1864 gormChild[g1863]
+	g1865 gormChild[g1864]
+	g1866 gormChild[g1865]
+	g1867 gormChild[g1866]
+	g1868 gormChild[g1867]
+	g1869 gormChild[g1868]
+	g1870 gormChild[g1869]
+	g1871 gormChild[g1870]
+	g1872 gormChild[g1871]
+	g1873 gormChild[g1872]
+	g1874 gormChild[g1873]
+	g1875 gormChild[g1874]
+	g1876 gormChild[g1875]
+	g1877 gormChild[g1876]
+	g1878 gormChild[g1877]
+	g1879 gormChild[g1878]
+	g1880 gormChild[g1879]
+	g1881 gormChild[g1880]
+	g1882 gormChild[g1881]
+	g1883 gormChild[g1882]
+	g1884 gormChild[g1883]
+	g1885 gormChild[g1884]
+	g1886 gormChild[g1885]
+	g1887 gormChild[g1886]
+	g1888 gormChild[g1887]
+	g1889 gormChild[g1888]
+	g1890 gormChild[g1889]
+	g1891 gormChild[g1890]
+	g1892 gormChild[g1891]
+	g1893 gormChild[g1892]
+	g1894 gormChild[g1893]
+	g1895 gormChild[g1894]
+	g1896 gormChild[g1895]
+	g1897 gormChild[g1896]
+	g1898 gormChild[g1897]
+	g1899 gormChild[g1898]
+	g1900 gormChild[g1899]
+	g1901 gormChild[g1900]
+	g1902 gormChild[g1901]
+	g1903 gormChild[g1902]
+	g1904 gormChild[g1903]
+	g1905 gormChild[g1904]
+	g1906 gormChild[g1905]
+	g1907 gormChild[g1906]
+	g1908 gormChild[g1907]
+	g1909 gormChild[g1908]
+	g1910 gormChild[g1909]
+	g1911 gormChild[g1910]
+	g1912 gormChild[g1911]
+	g1913 gormChild[g1912]
+	g1914 gormChild[g1913]
+	g1915 gormChild[g1914]
+	g1916 gormChild[g1915]
+	g1917 gormChild[g1916]
+	g1918 gormChild[g1917]
+	g1919 gormChild[g1918]
+	g1920 gormChild[g1919]
+	g1921 gormChild[g1920]
+	g1922 gormChild[g1921]
+	g1923 gormChild[g1922]
+	g1924 gormChild[g1923]
+	g1925 gormChild[g1924]
+	g1926 gormChild[g1925]
+	g1927 gormChild[g1926]
+	g1928 gormChild[g1927]
+	g1929 gormChild[g1928]
+	g1930 gormChild[g1929]
+	g1931 gormChild[g1930]
+	g1932 gormChild[g1931]
+	g1933 gormChild[g1932]
+	g1934 gormChild[g1933]
+	g1935 gormChild[g1934]
+	g1936 gormChild[g1935]
+	g1937 gormChild[g1936]
+	g1938 gormChild[g1937]
+	g1939 gormChild[g1938]
+	g1940 gormChild[g1939]
+	g1941 gormChild[g1940]
+	g1942 gormChild[g1941]
+	g1943 gormChild[g1942]
+	g1944 gormChild[g1943]
+	g1945 gormChild[g1944]
+	g1946 gormChild[g1945]
+	g1947 gormChild[g1946]
+	g1948 gormChild[g1947]
+	g1949 gormChild[g1948]
+	g1950 gormChild[g1949]
+	g1951 gormChild[g1950]
+	g1952 gormChild[g1951]
+	g1953 gormChild[g1952]
+	g1954 gormChild[g1953]
+	g1955 gormChild[g1954]
+	g1956 gormChild[g1955]
+	g1957 gormChild[g1956]
+	g1958 gormChild[g1957]
+	g1959 gormChild[g1958]
+	g1960 gormChild[g1959]
+	g1961 gormChild[g1960]
+	g1962 gormChild[g1961]
+	g1963 gormChild[g1962]
+	g1964 gormChild[g1963]
+	g1965 gormChild[g1964]
+	g1966 gormChild[g1965]
+	g1967 gormChild[g1966]
+	g1968 gormChild[g1967]
+	g1969 gormChild[g1968]
+	g1970 gormChild[g1969]
+	g1971 gormChild[g1970]
+	g1972 gormChild[g1971]
+	g1973 gormChild[g1972]
+	g1974 gormChild[g1973]
+	g1975 gormChild[g1974]
+	g1976 gormChild[g1975]
+	g1977 gormChild[g1976]
+	g1978 gormChild[g1977]
+	g1979 gormChild[g1978]
+	g1980 gormChild[g1979]
+	g1981 gormChild[g1980]
+	g1982 gormChild[g1981]
+	g1983 gormChild[g1982]
+	g1984 gormChild[g1983]
+	g1985 gormChild[g1984]
+	g1986 gormChild[g1985]
+	g1987 gormChild[g1986]
+	g1988 gormChild[g1987]
+	g1989 gormChild[g1988]
+	g1990 gormChild[g1989]
+	g1991 gormChild[g1990]
+	g1992 gormChild[g1991]
+	g1993 gormChild[g1992]
+	g1994 gormChild[g1993]
+	g1995 gormChild[g1994]
+	g1996 gormChild[g1995]
+	g1997 gormChild[g1996]
+	g1998 gormChild[g1997]
+	g1999 gormChild[g1998]
 )
 
-// maxTables is the number of generated models of each kind.
-const maxTables = 500
-
-// BunBench000 is table bench_000 for Slipway and bun's AutoMigrator.
-type BunBench000 struct {
-	bun.BaseModel `bun:"table:bench_000"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-}
-
-// BunBench001 is table bench_001 for Slipway and bun's AutoMigrator.
-type BunBench001 struct {
-	bun.BaseModel `bun:"table:bench_001"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench000 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench002 is table bench_002 for Slipway and bun's AutoMigrator.
-type BunBench002 struct {
-	bun.BaseModel `bun:"table:bench_002"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench001 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench003 is table bench_003 for Slipway and bun's AutoMigrator.
-type BunBench003 struct {
-	bun.BaseModel `bun:"table:bench_003"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench002 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench004 is table bench_004 for Slipway and bun's AutoMigrator.
-type BunBench004 struct {
-	bun.BaseModel `bun:"table:bench_004"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench003 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench005 is table bench_005 for Slipway and bun's AutoMigrator.
-type BunBench005 struct {
-	bun.BaseModel `bun:"table:bench_005"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench004 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench006 is table bench_006 for Slipway and bun's AutoMigrator.
-type BunBench006 struct {
-	bun.BaseModel `bun:"table:bench_006"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench005 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench007 is table bench_007 for Slipway and bun's AutoMigrator.
-type BunBench007 struct {
-	bun.BaseModel `bun:"table:bench_007"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench006 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench008 is table bench_008 for Slipway and bun's AutoMigrator.
-type BunBench008 struct {
-	bun.BaseModel `bun:"table:bench_008"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench007 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench009 is table bench_009 for Slipway and bun's AutoMigrator.
-type BunBench009 struct {
-	bun.BaseModel `bun:"table:bench_009"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench008 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench010 is table bench_010 for Slipway and bun's AutoMigrator.
-type BunBench010 struct {
-	bun.BaseModel `bun:"table:bench_010"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench009 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench011 is table bench_011 for Slipway and bun's AutoMigrator.
-type BunBench011 struct {
-	bun.BaseModel `bun:"table:bench_011"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench010 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench012 is table bench_012 for Slipway and bun's AutoMigrator.
-type BunBench012 struct {
-	bun.BaseModel `bun:"table:bench_012"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench011 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench013 is table bench_013 for Slipway and bun's AutoMigrator.
-type BunBench013 struct {
-	bun.BaseModel `bun:"table:bench_013"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench012 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench014 is table bench_014 for Slipway and bun's AutoMigrator.
-type BunBench014 struct {
-	bun.BaseModel `bun:"table:bench_014"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench013 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench015 is table bench_015 for Slipway and bun's AutoMigrator.
-type BunBench015 struct {
-	bun.BaseModel `bun:"table:bench_015"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench014 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench016 is table bench_016 for Slipway and bun's AutoMigrator.
-type BunBench016 struct {
-	bun.BaseModel `bun:"table:bench_016"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench015 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench017 is table bench_017 for Slipway and bun's AutoMigrator.
-type BunBench017 struct {
-	bun.BaseModel `bun:"table:bench_017"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench016 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench018 is table bench_018 for Slipway and bun's AutoMigrator.
-type BunBench018 struct {
-	bun.BaseModel `bun:"table:bench_018"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench017 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench019 is table bench_019 for Slipway and bun's AutoMigrator.
-type BunBench019 struct {
-	bun.BaseModel `bun:"table:bench_019"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench018 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench020 is table bench_020 for Slipway and bun's AutoMigrator.
-type BunBench020 struct {
-	bun.BaseModel `bun:"table:bench_020"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench019 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench021 is table bench_021 for Slipway and bun's AutoMigrator.
-type BunBench021 struct {
-	bun.BaseModel `bun:"table:bench_021"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench020 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench022 is table bench_022 for Slipway and bun's AutoMigrator.
-type BunBench022 struct {
-	bun.BaseModel `bun:"table:bench_022"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench021 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench023 is table bench_023 for Slipway and bun's AutoMigrator.
-type BunBench023 struct {
-	bun.BaseModel `bun:"table:bench_023"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench022 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench024 is table bench_024 for Slipway and bun's AutoMigrator.
-type BunBench024 struct {
-	bun.BaseModel `bun:"table:bench_024"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench023 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench025 is table bench_025 for Slipway and bun's AutoMigrator.
-type BunBench025 struct {
-	bun.BaseModel `bun:"table:bench_025"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench024 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench026 is table bench_026 for Slipway and bun's AutoMigrator.
-type BunBench026 struct {
-	bun.BaseModel `bun:"table:bench_026"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench025 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench027 is table bench_027 for Slipway and bun's AutoMigrator.
-type BunBench027 struct {
-	bun.BaseModel `bun:"table:bench_027"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench026 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench028 is table bench_028 for Slipway and bun's AutoMigrator.
-type BunBench028 struct {
-	bun.BaseModel `bun:"table:bench_028"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench027 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench029 is table bench_029 for Slipway and bun's AutoMigrator.
-type BunBench029 struct {
-	bun.BaseModel `bun:"table:bench_029"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench028 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench030 is table bench_030 for Slipway and bun's AutoMigrator.
-type BunBench030 struct {
-	bun.BaseModel `bun:"table:bench_030"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench029 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench031 is table bench_031 for Slipway and bun's AutoMigrator.
-type BunBench031 struct {
-	bun.BaseModel `bun:"table:bench_031"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench030 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench032 is table bench_032 for Slipway and bun's AutoMigrator.
-type BunBench032 struct {
-	bun.BaseModel `bun:"table:bench_032"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench031 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench033 is table bench_033 for Slipway and bun's AutoMigrator.
-type BunBench033 struct {
-	bun.BaseModel `bun:"table:bench_033"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench032 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench034 is table bench_034 for Slipway and bun's AutoMigrator.
-type BunBench034 struct {
-	bun.BaseModel `bun:"table:bench_034"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench033 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench035 is table bench_035 for Slipway and bun's AutoMigrator.
-type BunBench035 struct {
-	bun.BaseModel `bun:"table:bench_035"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench034 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench036 is table bench_036 for Slipway and bun's AutoMigrator.
-type BunBench036 struct {
-	bun.BaseModel `bun:"table:bench_036"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench035 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench037 is table bench_037 for Slipway and bun's AutoMigrator.
-type BunBench037 struct {
-	bun.BaseModel `bun:"table:bench_037"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench036 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench038 is table bench_038 for Slipway and bun's AutoMigrator.
-type BunBench038 struct {
-	bun.BaseModel `bun:"table:bench_038"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench037 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench039 is table bench_039 for Slipway and bun's AutoMigrator.
-type BunBench039 struct {
-	bun.BaseModel `bun:"table:bench_039"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench038 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench040 is table bench_040 for Slipway and bun's AutoMigrator.
-type BunBench040 struct {
-	bun.BaseModel `bun:"table:bench_040"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench039 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench041 is table bench_041 for Slipway and bun's AutoMigrator.
-type BunBench041 struct {
-	bun.BaseModel `bun:"table:bench_041"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench040 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench042 is table bench_042 for Slipway and bun's AutoMigrator.
-type BunBench042 struct {
-	bun.BaseModel `bun:"table:bench_042"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench041 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench043 is table bench_043 for Slipway and bun's AutoMigrator.
-type BunBench043 struct {
-	bun.BaseModel `bun:"table:bench_043"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench042 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench044 is table bench_044 for Slipway and bun's AutoMigrator.
-type BunBench044 struct {
-	bun.BaseModel `bun:"table:bench_044"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench043 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench045 is table bench_045 for Slipway and bun's AutoMigrator.
-type BunBench045 struct {
-	bun.BaseModel `bun:"table:bench_045"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench044 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench046 is table bench_046 for Slipway and bun's AutoMigrator.
-type BunBench046 struct {
-	bun.BaseModel `bun:"table:bench_046"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench045 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench047 is table bench_047 for Slipway and bun's AutoMigrator.
-type BunBench047 struct {
-	bun.BaseModel `bun:"table:bench_047"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench046 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench048 is table bench_048 for Slipway and bun's AutoMigrator.
-type BunBench048 struct {
-	bun.BaseModel `bun:"table:bench_048"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench047 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench049 is table bench_049 for Slipway and bun's AutoMigrator.
-type BunBench049 struct {
-	bun.BaseModel `bun:"table:bench_049"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench048 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench050 is table bench_050 for Slipway and bun's AutoMigrator.
-type BunBench050 struct {
-	bun.BaseModel `bun:"table:bench_050"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench049 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench051 is table bench_051 for Slipway and bun's AutoMigrator.
-type BunBench051 struct {
-	bun.BaseModel `bun:"table:bench_051"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench050 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench052 is table bench_052 for Slipway and bun's AutoMigrator.
-type BunBench052 struct {
-	bun.BaseModel `bun:"table:bench_052"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench051 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench053 is table bench_053 for Slipway and bun's AutoMigrator.
-type BunBench053 struct {
-	bun.BaseModel `bun:"table:bench_053"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench052 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench054 is table bench_054 for Slipway and bun's AutoMigrator.
-type BunBench054 struct {
-	bun.BaseModel `bun:"table:bench_054"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench053 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench055 is table bench_055 for Slipway and bun's AutoMigrator.
-type BunBench055 struct {
-	bun.BaseModel `bun:"table:bench_055"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench054 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench056 is table bench_056 for Slipway and bun's AutoMigrator.
-type BunBench056 struct {
-	bun.BaseModel `bun:"table:bench_056"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench055 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench057 is table bench_057 for Slipway and bun's AutoMigrator.
-type BunBench057 struct {
-	bun.BaseModel `bun:"table:bench_057"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench056 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench058 is table bench_058 for Slipway and bun's AutoMigrator.
-type BunBench058 struct {
-	bun.BaseModel `bun:"table:bench_058"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench057 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench059 is table bench_059 for Slipway and bun's AutoMigrator.
-type BunBench059 struct {
-	bun.BaseModel `bun:"table:bench_059"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench058 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench060 is table bench_060 for Slipway and bun's AutoMigrator.
-type BunBench060 struct {
-	bun.BaseModel `bun:"table:bench_060"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench059 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench061 is table bench_061 for Slipway and bun's AutoMigrator.
-type BunBench061 struct {
-	bun.BaseModel `bun:"table:bench_061"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench060 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench062 is table bench_062 for Slipway and bun's AutoMigrator.
-type BunBench062 struct {
-	bun.BaseModel `bun:"table:bench_062"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench061 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench063 is table bench_063 for Slipway and bun's AutoMigrator.
-type BunBench063 struct {
-	bun.BaseModel `bun:"table:bench_063"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench062 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench064 is table bench_064 for Slipway and bun's AutoMigrator.
-type BunBench064 struct {
-	bun.BaseModel `bun:"table:bench_064"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench063 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench065 is table bench_065 for Slipway and bun's AutoMigrator.
-type BunBench065 struct {
-	bun.BaseModel `bun:"table:bench_065"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench064 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench066 is table bench_066 for Slipway and bun's AutoMigrator.
-type BunBench066 struct {
-	bun.BaseModel `bun:"table:bench_066"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench065 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench067 is table bench_067 for Slipway and bun's AutoMigrator.
-type BunBench067 struct {
-	bun.BaseModel `bun:"table:bench_067"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench066 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench068 is table bench_068 for Slipway and bun's AutoMigrator.
-type BunBench068 struct {
-	bun.BaseModel `bun:"table:bench_068"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench067 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench069 is table bench_069 for Slipway and bun's AutoMigrator.
-type BunBench069 struct {
-	bun.BaseModel `bun:"table:bench_069"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench068 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench070 is table bench_070 for Slipway and bun's AutoMigrator.
-type BunBench070 struct {
-	bun.BaseModel `bun:"table:bench_070"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench069 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench071 is table bench_071 for Slipway and bun's AutoMigrator.
-type BunBench071 struct {
-	bun.BaseModel `bun:"table:bench_071"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench070 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench072 is table bench_072 for Slipway and bun's AutoMigrator.
-type BunBench072 struct {
-	bun.BaseModel `bun:"table:bench_072"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench071 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench073 is table bench_073 for Slipway and bun's AutoMigrator.
-type BunBench073 struct {
-	bun.BaseModel `bun:"table:bench_073"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench072 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench074 is table bench_074 for Slipway and bun's AutoMigrator.
-type BunBench074 struct {
-	bun.BaseModel `bun:"table:bench_074"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench073 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench075 is table bench_075 for Slipway and bun's AutoMigrator.
-type BunBench075 struct {
-	bun.BaseModel `bun:"table:bench_075"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench074 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench076 is table bench_076 for Slipway and bun's AutoMigrator.
-type BunBench076 struct {
-	bun.BaseModel `bun:"table:bench_076"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench075 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench077 is table bench_077 for Slipway and bun's AutoMigrator.
-type BunBench077 struct {
-	bun.BaseModel `bun:"table:bench_077"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench076 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench078 is table bench_078 for Slipway and bun's AutoMigrator.
-type BunBench078 struct {
-	bun.BaseModel `bun:"table:bench_078"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench077 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench079 is table bench_079 for Slipway and bun's AutoMigrator.
-type BunBench079 struct {
-	bun.BaseModel `bun:"table:bench_079"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench078 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench080 is table bench_080 for Slipway and bun's AutoMigrator.
-type BunBench080 struct {
-	bun.BaseModel `bun:"table:bench_080"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench079 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench081 is table bench_081 for Slipway and bun's AutoMigrator.
-type BunBench081 struct {
-	bun.BaseModel `bun:"table:bench_081"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench080 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench082 is table bench_082 for Slipway and bun's AutoMigrator.
-type BunBench082 struct {
-	bun.BaseModel `bun:"table:bench_082"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench081 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench083 is table bench_083 for Slipway and bun's AutoMigrator.
-type BunBench083 struct {
-	bun.BaseModel `bun:"table:bench_083"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench082 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench084 is table bench_084 for Slipway and bun's AutoMigrator.
-type BunBench084 struct {
-	bun.BaseModel `bun:"table:bench_084"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench083 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench085 is table bench_085 for Slipway and bun's AutoMigrator.
-type BunBench085 struct {
-	bun.BaseModel `bun:"table:bench_085"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench084 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench086 is table bench_086 for Slipway and bun's AutoMigrator.
-type BunBench086 struct {
-	bun.BaseModel `bun:"table:bench_086"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench085 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench087 is table bench_087 for Slipway and bun's AutoMigrator.
-type BunBench087 struct {
-	bun.BaseModel `bun:"table:bench_087"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench086 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench088 is table bench_088 for Slipway and bun's AutoMigrator.
-type BunBench088 struct {
-	bun.BaseModel `bun:"table:bench_088"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench087 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench089 is table bench_089 for Slipway and bun's AutoMigrator.
-type BunBench089 struct {
-	bun.BaseModel `bun:"table:bench_089"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench088 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench090 is table bench_090 for Slipway and bun's AutoMigrator.
-type BunBench090 struct {
-	bun.BaseModel `bun:"table:bench_090"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench089 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench091 is table bench_091 for Slipway and bun's AutoMigrator.
-type BunBench091 struct {
-	bun.BaseModel `bun:"table:bench_091"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench090 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench092 is table bench_092 for Slipway and bun's AutoMigrator.
-type BunBench092 struct {
-	bun.BaseModel `bun:"table:bench_092"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench091 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench093 is table bench_093 for Slipway and bun's AutoMigrator.
-type BunBench093 struct {
-	bun.BaseModel `bun:"table:bench_093"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench092 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench094 is table bench_094 for Slipway and bun's AutoMigrator.
-type BunBench094 struct {
-	bun.BaseModel `bun:"table:bench_094"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench093 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench095 is table bench_095 for Slipway and bun's AutoMigrator.
-type BunBench095 struct {
-	bun.BaseModel `bun:"table:bench_095"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench094 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench096 is table bench_096 for Slipway and bun's AutoMigrator.
-type BunBench096 struct {
-	bun.BaseModel `bun:"table:bench_096"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench095 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench097 is table bench_097 for Slipway and bun's AutoMigrator.
-type BunBench097 struct {
-	bun.BaseModel `bun:"table:bench_097"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench096 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench098 is table bench_098 for Slipway and bun's AutoMigrator.
-type BunBench098 struct {
-	bun.BaseModel `bun:"table:bench_098"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench097 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench099 is table bench_099 for Slipway and bun's AutoMigrator.
-type BunBench099 struct {
-	bun.BaseModel `bun:"table:bench_099"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench098 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench100 is table bench_100 for Slipway and bun's AutoMigrator.
-type BunBench100 struct {
-	bun.BaseModel `bun:"table:bench_100"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench099 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench101 is table bench_101 for Slipway and bun's AutoMigrator.
-type BunBench101 struct {
-	bun.BaseModel `bun:"table:bench_101"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench100 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench102 is table bench_102 for Slipway and bun's AutoMigrator.
-type BunBench102 struct {
-	bun.BaseModel `bun:"table:bench_102"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench101 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench103 is table bench_103 for Slipway and bun's AutoMigrator.
-type BunBench103 struct {
-	bun.BaseModel `bun:"table:bench_103"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench102 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench104 is table bench_104 for Slipway and bun's AutoMigrator.
-type BunBench104 struct {
-	bun.BaseModel `bun:"table:bench_104"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench103 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench105 is table bench_105 for Slipway and bun's AutoMigrator.
-type BunBench105 struct {
-	bun.BaseModel `bun:"table:bench_105"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench104 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench106 is table bench_106 for Slipway and bun's AutoMigrator.
-type BunBench106 struct {
-	bun.BaseModel `bun:"table:bench_106"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench105 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench107 is table bench_107 for Slipway and bun's AutoMigrator.
-type BunBench107 struct {
-	bun.BaseModel `bun:"table:bench_107"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench106 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench108 is table bench_108 for Slipway and bun's AutoMigrator.
-type BunBench108 struct {
-	bun.BaseModel `bun:"table:bench_108"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench107 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench109 is table bench_109 for Slipway and bun's AutoMigrator.
-type BunBench109 struct {
-	bun.BaseModel `bun:"table:bench_109"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench108 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench110 is table bench_110 for Slipway and bun's AutoMigrator.
-type BunBench110 struct {
-	bun.BaseModel `bun:"table:bench_110"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench109 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench111 is table bench_111 for Slipway and bun's AutoMigrator.
-type BunBench111 struct {
-	bun.BaseModel `bun:"table:bench_111"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench110 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench112 is table bench_112 for Slipway and bun's AutoMigrator.
-type BunBench112 struct {
-	bun.BaseModel `bun:"table:bench_112"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench111 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench113 is table bench_113 for Slipway and bun's AutoMigrator.
-type BunBench113 struct {
-	bun.BaseModel `bun:"table:bench_113"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench112 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench114 is table bench_114 for Slipway and bun's AutoMigrator.
-type BunBench114 struct {
-	bun.BaseModel `bun:"table:bench_114"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench113 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench115 is table bench_115 for Slipway and bun's AutoMigrator.
-type BunBench115 struct {
-	bun.BaseModel `bun:"table:bench_115"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench114 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench116 is table bench_116 for Slipway and bun's AutoMigrator.
-type BunBench116 struct {
-	bun.BaseModel `bun:"table:bench_116"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench115 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench117 is table bench_117 for Slipway and bun's AutoMigrator.
-type BunBench117 struct {
-	bun.BaseModel `bun:"table:bench_117"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench116 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench118 is table bench_118 for Slipway and bun's AutoMigrator.
-type BunBench118 struct {
-	bun.BaseModel `bun:"table:bench_118"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench117 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench119 is table bench_119 for Slipway and bun's AutoMigrator.
-type BunBench119 struct {
-	bun.BaseModel `bun:"table:bench_119"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench118 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench120 is table bench_120 for Slipway and bun's AutoMigrator.
-type BunBench120 struct {
-	bun.BaseModel `bun:"table:bench_120"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench119 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench121 is table bench_121 for Slipway and bun's AutoMigrator.
-type BunBench121 struct {
-	bun.BaseModel `bun:"table:bench_121"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench120 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench122 is table bench_122 for Slipway and bun's AutoMigrator.
-type BunBench122 struct {
-	bun.BaseModel `bun:"table:bench_122"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench121 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench123 is table bench_123 for Slipway and bun's AutoMigrator.
-type BunBench123 struct {
-	bun.BaseModel `bun:"table:bench_123"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench122 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench124 is table bench_124 for Slipway and bun's AutoMigrator.
-type BunBench124 struct {
-	bun.BaseModel `bun:"table:bench_124"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench123 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench125 is table bench_125 for Slipway and bun's AutoMigrator.
-type BunBench125 struct {
-	bun.BaseModel `bun:"table:bench_125"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench124 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench126 is table bench_126 for Slipway and bun's AutoMigrator.
-type BunBench126 struct {
-	bun.BaseModel `bun:"table:bench_126"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench125 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench127 is table bench_127 for Slipway and bun's AutoMigrator.
-type BunBench127 struct {
-	bun.BaseModel `bun:"table:bench_127"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench126 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench128 is table bench_128 for Slipway and bun's AutoMigrator.
-type BunBench128 struct {
-	bun.BaseModel `bun:"table:bench_128"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench127 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench129 is table bench_129 for Slipway and bun's AutoMigrator.
-type BunBench129 struct {
-	bun.BaseModel `bun:"table:bench_129"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench128 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench130 is table bench_130 for Slipway and bun's AutoMigrator.
-type BunBench130 struct {
-	bun.BaseModel `bun:"table:bench_130"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench129 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench131 is table bench_131 for Slipway and bun's AutoMigrator.
-type BunBench131 struct {
-	bun.BaseModel `bun:"table:bench_131"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench130 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench132 is table bench_132 for Slipway and bun's AutoMigrator.
-type BunBench132 struct {
-	bun.BaseModel `bun:"table:bench_132"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench131 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench133 is table bench_133 for Slipway and bun's AutoMigrator.
-type BunBench133 struct {
-	bun.BaseModel `bun:"table:bench_133"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench132 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench134 is table bench_134 for Slipway and bun's AutoMigrator.
-type BunBench134 struct {
-	bun.BaseModel `bun:"table:bench_134"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench133 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench135 is table bench_135 for Slipway and bun's AutoMigrator.
-type BunBench135 struct {
-	bun.BaseModel `bun:"table:bench_135"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench134 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench136 is table bench_136 for Slipway and bun's AutoMigrator.
-type BunBench136 struct {
-	bun.BaseModel `bun:"table:bench_136"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench135 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench137 is table bench_137 for Slipway and bun's AutoMigrator.
-type BunBench137 struct {
-	bun.BaseModel `bun:"table:bench_137"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench136 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench138 is table bench_138 for Slipway and bun's AutoMigrator.
-type BunBench138 struct {
-	bun.BaseModel `bun:"table:bench_138"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench137 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench139 is table bench_139 for Slipway and bun's AutoMigrator.
-type BunBench139 struct {
-	bun.BaseModel `bun:"table:bench_139"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench138 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench140 is table bench_140 for Slipway and bun's AutoMigrator.
-type BunBench140 struct {
-	bun.BaseModel `bun:"table:bench_140"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench139 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench141 is table bench_141 for Slipway and bun's AutoMigrator.
-type BunBench141 struct {
-	bun.BaseModel `bun:"table:bench_141"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench140 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench142 is table bench_142 for Slipway and bun's AutoMigrator.
-type BunBench142 struct {
-	bun.BaseModel `bun:"table:bench_142"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench141 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench143 is table bench_143 for Slipway and bun's AutoMigrator.
-type BunBench143 struct {
-	bun.BaseModel `bun:"table:bench_143"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench142 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench144 is table bench_144 for Slipway and bun's AutoMigrator.
-type BunBench144 struct {
-	bun.BaseModel `bun:"table:bench_144"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench143 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench145 is table bench_145 for Slipway and bun's AutoMigrator.
-type BunBench145 struct {
-	bun.BaseModel `bun:"table:bench_145"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench144 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench146 is table bench_146 for Slipway and bun's AutoMigrator.
-type BunBench146 struct {
-	bun.BaseModel `bun:"table:bench_146"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench145 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench147 is table bench_147 for Slipway and bun's AutoMigrator.
-type BunBench147 struct {
-	bun.BaseModel `bun:"table:bench_147"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench146 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench148 is table bench_148 for Slipway and bun's AutoMigrator.
-type BunBench148 struct {
-	bun.BaseModel `bun:"table:bench_148"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench147 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench149 is table bench_149 for Slipway and bun's AutoMigrator.
-type BunBench149 struct {
-	bun.BaseModel `bun:"table:bench_149"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench148 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench150 is table bench_150 for Slipway and bun's AutoMigrator.
-type BunBench150 struct {
-	bun.BaseModel `bun:"table:bench_150"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench149 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench151 is table bench_151 for Slipway and bun's AutoMigrator.
-type BunBench151 struct {
-	bun.BaseModel `bun:"table:bench_151"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench150 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench152 is table bench_152 for Slipway and bun's AutoMigrator.
-type BunBench152 struct {
-	bun.BaseModel `bun:"table:bench_152"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench151 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench153 is table bench_153 for Slipway and bun's AutoMigrator.
-type BunBench153 struct {
-	bun.BaseModel `bun:"table:bench_153"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench152 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench154 is table bench_154 for Slipway and bun's AutoMigrator.
-type BunBench154 struct {
-	bun.BaseModel `bun:"table:bench_154"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench153 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench155 is table bench_155 for Slipway and bun's AutoMigrator.
-type BunBench155 struct {
-	bun.BaseModel `bun:"table:bench_155"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench154 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench156 is table bench_156 for Slipway and bun's AutoMigrator.
-type BunBench156 struct {
-	bun.BaseModel `bun:"table:bench_156"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench155 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench157 is table bench_157 for Slipway and bun's AutoMigrator.
-type BunBench157 struct {
-	bun.BaseModel `bun:"table:bench_157"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench156 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench158 is table bench_158 for Slipway and bun's AutoMigrator.
-type BunBench158 struct {
-	bun.BaseModel `bun:"table:bench_158"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench157 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench159 is table bench_159 for Slipway and bun's AutoMigrator.
-type BunBench159 struct {
-	bun.BaseModel `bun:"table:bench_159"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench158 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench160 is table bench_160 for Slipway and bun's AutoMigrator.
-type BunBench160 struct {
-	bun.BaseModel `bun:"table:bench_160"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench159 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench161 is table bench_161 for Slipway and bun's AutoMigrator.
-type BunBench161 struct {
-	bun.BaseModel `bun:"table:bench_161"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench160 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench162 is table bench_162 for Slipway and bun's AutoMigrator.
-type BunBench162 struct {
-	bun.BaseModel `bun:"table:bench_162"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench161 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench163 is table bench_163 for Slipway and bun's AutoMigrator.
-type BunBench163 struct {
-	bun.BaseModel `bun:"table:bench_163"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench162 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench164 is table bench_164 for Slipway and bun's AutoMigrator.
-type BunBench164 struct {
-	bun.BaseModel `bun:"table:bench_164"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench163 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench165 is table bench_165 for Slipway and bun's AutoMigrator.
-type BunBench165 struct {
-	bun.BaseModel `bun:"table:bench_165"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench164 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench166 is table bench_166 for Slipway and bun's AutoMigrator.
-type BunBench166 struct {
-	bun.BaseModel `bun:"table:bench_166"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench165 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench167 is table bench_167 for Slipway and bun's AutoMigrator.
-type BunBench167 struct {
-	bun.BaseModel `bun:"table:bench_167"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench166 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench168 is table bench_168 for Slipway and bun's AutoMigrator.
-type BunBench168 struct {
-	bun.BaseModel `bun:"table:bench_168"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench167 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench169 is table bench_169 for Slipway and bun's AutoMigrator.
-type BunBench169 struct {
-	bun.BaseModel `bun:"table:bench_169"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench168 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench170 is table bench_170 for Slipway and bun's AutoMigrator.
-type BunBench170 struct {
-	bun.BaseModel `bun:"table:bench_170"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench169 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench171 is table bench_171 for Slipway and bun's AutoMigrator.
-type BunBench171 struct {
-	bun.BaseModel `bun:"table:bench_171"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench170 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench172 is table bench_172 for Slipway and bun's AutoMigrator.
-type BunBench172 struct {
-	bun.BaseModel `bun:"table:bench_172"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench171 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench173 is table bench_173 for Slipway and bun's AutoMigrator.
-type BunBench173 struct {
-	bun.BaseModel `bun:"table:bench_173"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench172 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench174 is table bench_174 for Slipway and bun's AutoMigrator.
-type BunBench174 struct {
-	bun.BaseModel `bun:"table:bench_174"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench173 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench175 is table bench_175 for Slipway and bun's AutoMigrator.
-type BunBench175 struct {
-	bun.BaseModel `bun:"table:bench_175"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench174 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench176 is table bench_176 for Slipway and bun's AutoMigrator.
-type BunBench176 struct {
-	bun.BaseModel `bun:"table:bench_176"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench175 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench177 is table bench_177 for Slipway and bun's AutoMigrator.
-type BunBench177 struct {
-	bun.BaseModel `bun:"table:bench_177"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench176 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench178 is table bench_178 for Slipway and bun's AutoMigrator.
-type BunBench178 struct {
-	bun.BaseModel `bun:"table:bench_178"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench177 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench179 is table bench_179 for Slipway and bun's AutoMigrator.
-type BunBench179 struct {
-	bun.BaseModel `bun:"table:bench_179"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench178 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench180 is table bench_180 for Slipway and bun's AutoMigrator.
-type BunBench180 struct {
-	bun.BaseModel `bun:"table:bench_180"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench179 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench181 is table bench_181 for Slipway and bun's AutoMigrator.
-type BunBench181 struct {
-	bun.BaseModel `bun:"table:bench_181"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench180 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench182 is table bench_182 for Slipway and bun's AutoMigrator.
-type BunBench182 struct {
-	bun.BaseModel `bun:"table:bench_182"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench181 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench183 is table bench_183 for Slipway and bun's AutoMigrator.
-type BunBench183 struct {
-	bun.BaseModel `bun:"table:bench_183"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench182 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench184 is table bench_184 for Slipway and bun's AutoMigrator.
-type BunBench184 struct {
-	bun.BaseModel `bun:"table:bench_184"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench183 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench185 is table bench_185 for Slipway and bun's AutoMigrator.
-type BunBench185 struct {
-	bun.BaseModel `bun:"table:bench_185"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench184 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench186 is table bench_186 for Slipway and bun's AutoMigrator.
-type BunBench186 struct {
-	bun.BaseModel `bun:"table:bench_186"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench185 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench187 is table bench_187 for Slipway and bun's AutoMigrator.
-type BunBench187 struct {
-	bun.BaseModel `bun:"table:bench_187"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench186 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench188 is table bench_188 for Slipway and bun's AutoMigrator.
-type BunBench188 struct {
-	bun.BaseModel `bun:"table:bench_188"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench187 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench189 is table bench_189 for Slipway and bun's AutoMigrator.
-type BunBench189 struct {
-	bun.BaseModel `bun:"table:bench_189"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench188 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench190 is table bench_190 for Slipway and bun's AutoMigrator.
-type BunBench190 struct {
-	bun.BaseModel `bun:"table:bench_190"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench189 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench191 is table bench_191 for Slipway and bun's AutoMigrator.
-type BunBench191 struct {
-	bun.BaseModel `bun:"table:bench_191"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench190 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench192 is table bench_192 for Slipway and bun's AutoMigrator.
-type BunBench192 struct {
-	bun.BaseModel `bun:"table:bench_192"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench191 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench193 is table bench_193 for Slipway and bun's AutoMigrator.
-type BunBench193 struct {
-	bun.BaseModel `bun:"table:bench_193"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench192 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench194 is table bench_194 for Slipway and bun's AutoMigrator.
-type BunBench194 struct {
-	bun.BaseModel `bun:"table:bench_194"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench193 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench195 is table bench_195 for Slipway and bun's AutoMigrator.
-type BunBench195 struct {
-	bun.BaseModel `bun:"table:bench_195"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench194 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench196 is table bench_196 for Slipway and bun's AutoMigrator.
-type BunBench196 struct {
-	bun.BaseModel `bun:"table:bench_196"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench195 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench197 is table bench_197 for Slipway and bun's AutoMigrator.
-type BunBench197 struct {
-	bun.BaseModel `bun:"table:bench_197"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench196 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench198 is table bench_198 for Slipway and bun's AutoMigrator.
-type BunBench198 struct {
-	bun.BaseModel `bun:"table:bench_198"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench197 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench199 is table bench_199 for Slipway and bun's AutoMigrator.
-type BunBench199 struct {
-	bun.BaseModel `bun:"table:bench_199"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench198 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench200 is table bench_200 for Slipway and bun's AutoMigrator.
-type BunBench200 struct {
-	bun.BaseModel `bun:"table:bench_200"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench199 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench201 is table bench_201 for Slipway and bun's AutoMigrator.
-type BunBench201 struct {
-	bun.BaseModel `bun:"table:bench_201"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench200 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench202 is table bench_202 for Slipway and bun's AutoMigrator.
-type BunBench202 struct {
-	bun.BaseModel `bun:"table:bench_202"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench201 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench203 is table bench_203 for Slipway and bun's AutoMigrator.
-type BunBench203 struct {
-	bun.BaseModel `bun:"table:bench_203"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench202 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench204 is table bench_204 for Slipway and bun's AutoMigrator.
-type BunBench204 struct {
-	bun.BaseModel `bun:"table:bench_204"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench203 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench205 is table bench_205 for Slipway and bun's AutoMigrator.
-type BunBench205 struct {
-	bun.BaseModel `bun:"table:bench_205"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench204 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench206 is table bench_206 for Slipway and bun's AutoMigrator.
-type BunBench206 struct {
-	bun.BaseModel `bun:"table:bench_206"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench205 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench207 is table bench_207 for Slipway and bun's AutoMigrator.
-type BunBench207 struct {
-	bun.BaseModel `bun:"table:bench_207"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench206 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench208 is table bench_208 for Slipway and bun's AutoMigrator.
-type BunBench208 struct {
-	bun.BaseModel `bun:"table:bench_208"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench207 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench209 is table bench_209 for Slipway and bun's AutoMigrator.
-type BunBench209 struct {
-	bun.BaseModel `bun:"table:bench_209"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench208 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench210 is table bench_210 for Slipway and bun's AutoMigrator.
-type BunBench210 struct {
-	bun.BaseModel `bun:"table:bench_210"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench209 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench211 is table bench_211 for Slipway and bun's AutoMigrator.
-type BunBench211 struct {
-	bun.BaseModel `bun:"table:bench_211"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench210 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench212 is table bench_212 for Slipway and bun's AutoMigrator.
-type BunBench212 struct {
-	bun.BaseModel `bun:"table:bench_212"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench211 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench213 is table bench_213 for Slipway and bun's AutoMigrator.
-type BunBench213 struct {
-	bun.BaseModel `bun:"table:bench_213"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench212 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench214 is table bench_214 for Slipway and bun's AutoMigrator.
-type BunBench214 struct {
-	bun.BaseModel `bun:"table:bench_214"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench213 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench215 is table bench_215 for Slipway and bun's AutoMigrator.
-type BunBench215 struct {
-	bun.BaseModel `bun:"table:bench_215"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench214 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench216 is table bench_216 for Slipway and bun's AutoMigrator.
-type BunBench216 struct {
-	bun.BaseModel `bun:"table:bench_216"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench215 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench217 is table bench_217 for Slipway and bun's AutoMigrator.
-type BunBench217 struct {
-	bun.BaseModel `bun:"table:bench_217"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench216 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench218 is table bench_218 for Slipway and bun's AutoMigrator.
-type BunBench218 struct {
-	bun.BaseModel `bun:"table:bench_218"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench217 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench219 is table bench_219 for Slipway and bun's AutoMigrator.
-type BunBench219 struct {
-	bun.BaseModel `bun:"table:bench_219"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench218 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench220 is table bench_220 for Slipway and bun's AutoMigrator.
-type BunBench220 struct {
-	bun.BaseModel `bun:"table:bench_220"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench219 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench221 is table bench_221 for Slipway and bun's AutoMigrator.
-type BunBench221 struct {
-	bun.BaseModel `bun:"table:bench_221"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench220 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench222 is table bench_222 for Slipway and bun's AutoMigrator.
-type BunBench222 struct {
-	bun.BaseModel `bun:"table:bench_222"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench221 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench223 is table bench_223 for Slipway and bun's AutoMigrator.
-type BunBench223 struct {
-	bun.BaseModel `bun:"table:bench_223"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench222 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench224 is table bench_224 for Slipway and bun's AutoMigrator.
-type BunBench224 struct {
-	bun.BaseModel `bun:"table:bench_224"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench223 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench225 is table bench_225 for Slipway and bun's AutoMigrator.
-type BunBench225 struct {
-	bun.BaseModel `bun:"table:bench_225"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench224 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench226 is table bench_226 for Slipway and bun's AutoMigrator.
-type BunBench226 struct {
-	bun.BaseModel `bun:"table:bench_226"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench225 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench227 is table bench_227 for Slipway and bun's AutoMigrator.
-type BunBench227 struct {
-	bun.BaseModel `bun:"table:bench_227"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench226 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench228 is table bench_228 for Slipway and bun's AutoMigrator.
-type BunBench228 struct {
-	bun.BaseModel `bun:"table:bench_228"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench227 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench229 is table bench_229 for Slipway and bun's AutoMigrator.
-type BunBench229 struct {
-	bun.BaseModel `bun:"table:bench_229"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench228 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench230 is table bench_230 for Slipway and bun's AutoMigrator.
-type BunBench230 struct {
-	bun.BaseModel `bun:"table:bench_230"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench229 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench231 is table bench_231 for Slipway and bun's AutoMigrator.
-type BunBench231 struct {
-	bun.BaseModel `bun:"table:bench_231"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench230 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench232 is table bench_232 for Slipway and bun's AutoMigrator.
-type BunBench232 struct {
-	bun.BaseModel `bun:"table:bench_232"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench231 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench233 is table bench_233 for Slipway and bun's AutoMigrator.
-type BunBench233 struct {
-	bun.BaseModel `bun:"table:bench_233"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench232 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench234 is table bench_234 for Slipway and bun's AutoMigrator.
-type BunBench234 struct {
-	bun.BaseModel `bun:"table:bench_234"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench233 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench235 is table bench_235 for Slipway and bun's AutoMigrator.
-type BunBench235 struct {
-	bun.BaseModel `bun:"table:bench_235"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench234 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench236 is table bench_236 for Slipway and bun's AutoMigrator.
-type BunBench236 struct {
-	bun.BaseModel `bun:"table:bench_236"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench235 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench237 is table bench_237 for Slipway and bun's AutoMigrator.
-type BunBench237 struct {
-	bun.BaseModel `bun:"table:bench_237"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench236 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench238 is table bench_238 for Slipway and bun's AutoMigrator.
-type BunBench238 struct {
-	bun.BaseModel `bun:"table:bench_238"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench237 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench239 is table bench_239 for Slipway and bun's AutoMigrator.
-type BunBench239 struct {
-	bun.BaseModel `bun:"table:bench_239"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench238 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench240 is table bench_240 for Slipway and bun's AutoMigrator.
-type BunBench240 struct {
-	bun.BaseModel `bun:"table:bench_240"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench239 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench241 is table bench_241 for Slipway and bun's AutoMigrator.
-type BunBench241 struct {
-	bun.BaseModel `bun:"table:bench_241"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench240 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench242 is table bench_242 for Slipway and bun's AutoMigrator.
-type BunBench242 struct {
-	bun.BaseModel `bun:"table:bench_242"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench241 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench243 is table bench_243 for Slipway and bun's AutoMigrator.
-type BunBench243 struct {
-	bun.BaseModel `bun:"table:bench_243"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench242 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench244 is table bench_244 for Slipway and bun's AutoMigrator.
-type BunBench244 struct {
-	bun.BaseModel `bun:"table:bench_244"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench243 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench245 is table bench_245 for Slipway and bun's AutoMigrator.
-type BunBench245 struct {
-	bun.BaseModel `bun:"table:bench_245"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench244 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench246 is table bench_246 for Slipway and bun's AutoMigrator.
-type BunBench246 struct {
-	bun.BaseModel `bun:"table:bench_246"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench245 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench247 is table bench_247 for Slipway and bun's AutoMigrator.
-type BunBench247 struct {
-	bun.BaseModel `bun:"table:bench_247"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench246 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench248 is table bench_248 for Slipway and bun's AutoMigrator.
-type BunBench248 struct {
-	bun.BaseModel `bun:"table:bench_248"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench247 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench249 is table bench_249 for Slipway and bun's AutoMigrator.
-type BunBench249 struct {
-	bun.BaseModel `bun:"table:bench_249"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench248 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench250 is table bench_250 for Slipway and bun's AutoMigrator.
-type BunBench250 struct {
-	bun.BaseModel `bun:"table:bench_250"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench249 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench251 is table bench_251 for Slipway and bun's AutoMigrator.
-type BunBench251 struct {
-	bun.BaseModel `bun:"table:bench_251"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench250 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench252 is table bench_252 for Slipway and bun's AutoMigrator.
-type BunBench252 struct {
-	bun.BaseModel `bun:"table:bench_252"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench251 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench253 is table bench_253 for Slipway and bun's AutoMigrator.
-type BunBench253 struct {
-	bun.BaseModel `bun:"table:bench_253"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench252 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench254 is table bench_254 for Slipway and bun's AutoMigrator.
-type BunBench254 struct {
-	bun.BaseModel `bun:"table:bench_254"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench253 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench255 is table bench_255 for Slipway and bun's AutoMigrator.
-type BunBench255 struct {
-	bun.BaseModel `bun:"table:bench_255"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench254 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench256 is table bench_256 for Slipway and bun's AutoMigrator.
-type BunBench256 struct {
-	bun.BaseModel `bun:"table:bench_256"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench255 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench257 is table bench_257 for Slipway and bun's AutoMigrator.
-type BunBench257 struct {
-	bun.BaseModel `bun:"table:bench_257"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench256 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench258 is table bench_258 for Slipway and bun's AutoMigrator.
-type BunBench258 struct {
-	bun.BaseModel `bun:"table:bench_258"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench257 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench259 is table bench_259 for Slipway and bun's AutoMigrator.
-type BunBench259 struct {
-	bun.BaseModel `bun:"table:bench_259"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench258 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench260 is table bench_260 for Slipway and bun's AutoMigrator.
-type BunBench260 struct {
-	bun.BaseModel `bun:"table:bench_260"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench259 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench261 is table bench_261 for Slipway and bun's AutoMigrator.
-type BunBench261 struct {
-	bun.BaseModel `bun:"table:bench_261"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench260 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench262 is table bench_262 for Slipway and bun's AutoMigrator.
-type BunBench262 struct {
-	bun.BaseModel `bun:"table:bench_262"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench261 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench263 is table bench_263 for Slipway and bun's AutoMigrator.
-type BunBench263 struct {
-	bun.BaseModel `bun:"table:bench_263"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench262 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench264 is table bench_264 for Slipway and bun's AutoMigrator.
-type BunBench264 struct {
-	bun.BaseModel `bun:"table:bench_264"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench263 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench265 is table bench_265 for Slipway and bun's AutoMigrator.
-type BunBench265 struct {
-	bun.BaseModel `bun:"table:bench_265"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench264 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench266 is table bench_266 for Slipway and bun's AutoMigrator.
-type BunBench266 struct {
-	bun.BaseModel `bun:"table:bench_266"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench265 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench267 is table bench_267 for Slipway and bun's AutoMigrator.
-type BunBench267 struct {
-	bun.BaseModel `bun:"table:bench_267"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench266 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench268 is table bench_268 for Slipway and bun's AutoMigrator.
-type BunBench268 struct {
-	bun.BaseModel `bun:"table:bench_268"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench267 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench269 is table bench_269 for Slipway and bun's AutoMigrator.
-type BunBench269 struct {
-	bun.BaseModel `bun:"table:bench_269"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench268 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench270 is table bench_270 for Slipway and bun's AutoMigrator.
-type BunBench270 struct {
-	bun.BaseModel `bun:"table:bench_270"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench269 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench271 is table bench_271 for Slipway and bun's AutoMigrator.
-type BunBench271 struct {
-	bun.BaseModel `bun:"table:bench_271"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench270 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench272 is table bench_272 for Slipway and bun's AutoMigrator.
-type BunBench272 struct {
-	bun.BaseModel `bun:"table:bench_272"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench271 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench273 is table bench_273 for Slipway and bun's AutoMigrator.
-type BunBench273 struct {
-	bun.BaseModel `bun:"table:bench_273"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench272 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench274 is table bench_274 for Slipway and bun's AutoMigrator.
-type BunBench274 struct {
-	bun.BaseModel `bun:"table:bench_274"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench273 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench275 is table bench_275 for Slipway and bun's AutoMigrator.
-type BunBench275 struct {
-	bun.BaseModel `bun:"table:bench_275"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench274 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench276 is table bench_276 for Slipway and bun's AutoMigrator.
-type BunBench276 struct {
-	bun.BaseModel `bun:"table:bench_276"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench275 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench277 is table bench_277 for Slipway and bun's AutoMigrator.
-type BunBench277 struct {
-	bun.BaseModel `bun:"table:bench_277"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench276 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench278 is table bench_278 for Slipway and bun's AutoMigrator.
-type BunBench278 struct {
-	bun.BaseModel `bun:"table:bench_278"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench277 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench279 is table bench_279 for Slipway and bun's AutoMigrator.
-type BunBench279 struct {
-	bun.BaseModel `bun:"table:bench_279"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench278 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench280 is table bench_280 for Slipway and bun's AutoMigrator.
-type BunBench280 struct {
-	bun.BaseModel `bun:"table:bench_280"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench279 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench281 is table bench_281 for Slipway and bun's AutoMigrator.
-type BunBench281 struct {
-	bun.BaseModel `bun:"table:bench_281"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench280 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench282 is table bench_282 for Slipway and bun's AutoMigrator.
-type BunBench282 struct {
-	bun.BaseModel `bun:"table:bench_282"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench281 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench283 is table bench_283 for Slipway and bun's AutoMigrator.
-type BunBench283 struct {
-	bun.BaseModel `bun:"table:bench_283"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench282 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench284 is table bench_284 for Slipway and bun's AutoMigrator.
-type BunBench284 struct {
-	bun.BaseModel `bun:"table:bench_284"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench283 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench285 is table bench_285 for Slipway and bun's AutoMigrator.
-type BunBench285 struct {
-	bun.BaseModel `bun:"table:bench_285"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench284 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench286 is table bench_286 for Slipway and bun's AutoMigrator.
-type BunBench286 struct {
-	bun.BaseModel `bun:"table:bench_286"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench285 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench287 is table bench_287 for Slipway and bun's AutoMigrator.
-type BunBench287 struct {
-	bun.BaseModel `bun:"table:bench_287"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench286 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench288 is table bench_288 for Slipway and bun's AutoMigrator.
-type BunBench288 struct {
-	bun.BaseModel `bun:"table:bench_288"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench287 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench289 is table bench_289 for Slipway and bun's AutoMigrator.
-type BunBench289 struct {
-	bun.BaseModel `bun:"table:bench_289"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench288 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench290 is table bench_290 for Slipway and bun's AutoMigrator.
-type BunBench290 struct {
-	bun.BaseModel `bun:"table:bench_290"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench289 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench291 is table bench_291 for Slipway and bun's AutoMigrator.
-type BunBench291 struct {
-	bun.BaseModel `bun:"table:bench_291"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench290 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench292 is table bench_292 for Slipway and bun's AutoMigrator.
-type BunBench292 struct {
-	bun.BaseModel `bun:"table:bench_292"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench291 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench293 is table bench_293 for Slipway and bun's AutoMigrator.
-type BunBench293 struct {
-	bun.BaseModel `bun:"table:bench_293"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench292 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench294 is table bench_294 for Slipway and bun's AutoMigrator.
-type BunBench294 struct {
-	bun.BaseModel `bun:"table:bench_294"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench293 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench295 is table bench_295 for Slipway and bun's AutoMigrator.
-type BunBench295 struct {
-	bun.BaseModel `bun:"table:bench_295"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench294 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench296 is table bench_296 for Slipway and bun's AutoMigrator.
-type BunBench296 struct {
-	bun.BaseModel `bun:"table:bench_296"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench295 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench297 is table bench_297 for Slipway and bun's AutoMigrator.
-type BunBench297 struct {
-	bun.BaseModel `bun:"table:bench_297"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench296 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench298 is table bench_298 for Slipway and bun's AutoMigrator.
-type BunBench298 struct {
-	bun.BaseModel `bun:"table:bench_298"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench297 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench299 is table bench_299 for Slipway and bun's AutoMigrator.
-type BunBench299 struct {
-	bun.BaseModel `bun:"table:bench_299"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench298 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench300 is table bench_300 for Slipway and bun's AutoMigrator.
-type BunBench300 struct {
-	bun.BaseModel `bun:"table:bench_300"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench299 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench301 is table bench_301 for Slipway and bun's AutoMigrator.
-type BunBench301 struct {
-	bun.BaseModel `bun:"table:bench_301"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench300 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench302 is table bench_302 for Slipway and bun's AutoMigrator.
-type BunBench302 struct {
-	bun.BaseModel `bun:"table:bench_302"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench301 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench303 is table bench_303 for Slipway and bun's AutoMigrator.
-type BunBench303 struct {
-	bun.BaseModel `bun:"table:bench_303"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench302 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench304 is table bench_304 for Slipway and bun's AutoMigrator.
-type BunBench304 struct {
-	bun.BaseModel `bun:"table:bench_304"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench303 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench305 is table bench_305 for Slipway and bun's AutoMigrator.
-type BunBench305 struct {
-	bun.BaseModel `bun:"table:bench_305"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench304 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench306 is table bench_306 for Slipway and bun's AutoMigrator.
-type BunBench306 struct {
-	bun.BaseModel `bun:"table:bench_306"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench305 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench307 is table bench_307 for Slipway and bun's AutoMigrator.
-type BunBench307 struct {
-	bun.BaseModel `bun:"table:bench_307"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench306 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench308 is table bench_308 for Slipway and bun's AutoMigrator.
-type BunBench308 struct {
-	bun.BaseModel `bun:"table:bench_308"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench307 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench309 is table bench_309 for Slipway and bun's AutoMigrator.
-type BunBench309 struct {
-	bun.BaseModel `bun:"table:bench_309"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench308 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench310 is table bench_310 for Slipway and bun's AutoMigrator.
-type BunBench310 struct {
-	bun.BaseModel `bun:"table:bench_310"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench309 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench311 is table bench_311 for Slipway and bun's AutoMigrator.
-type BunBench311 struct {
-	bun.BaseModel `bun:"table:bench_311"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench310 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench312 is table bench_312 for Slipway and bun's AutoMigrator.
-type BunBench312 struct {
-	bun.BaseModel `bun:"table:bench_312"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench311 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench313 is table bench_313 for Slipway and bun's AutoMigrator.
-type BunBench313 struct {
-	bun.BaseModel `bun:"table:bench_313"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench312 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench314 is table bench_314 for Slipway and bun's AutoMigrator.
-type BunBench314 struct {
-	bun.BaseModel `bun:"table:bench_314"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench313 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench315 is table bench_315 for Slipway and bun's AutoMigrator.
-type BunBench315 struct {
-	bun.BaseModel `bun:"table:bench_315"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench314 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench316 is table bench_316 for Slipway and bun's AutoMigrator.
-type BunBench316 struct {
-	bun.BaseModel `bun:"table:bench_316"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench315 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench317 is table bench_317 for Slipway and bun's AutoMigrator.
-type BunBench317 struct {
-	bun.BaseModel `bun:"table:bench_317"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench316 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench318 is table bench_318 for Slipway and bun's AutoMigrator.
-type BunBench318 struct {
-	bun.BaseModel `bun:"table:bench_318"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench317 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench319 is table bench_319 for Slipway and bun's AutoMigrator.
-type BunBench319 struct {
-	bun.BaseModel `bun:"table:bench_319"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench318 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench320 is table bench_320 for Slipway and bun's AutoMigrator.
-type BunBench320 struct {
-	bun.BaseModel `bun:"table:bench_320"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench319 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench321 is table bench_321 for Slipway and bun's AutoMigrator.
-type BunBench321 struct {
-	bun.BaseModel `bun:"table:bench_321"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench320 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench322 is table bench_322 for Slipway and bun's AutoMigrator.
-type BunBench322 struct {
-	bun.BaseModel `bun:"table:bench_322"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench321 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench323 is table bench_323 for Slipway and bun's AutoMigrator.
-type BunBench323 struct {
-	bun.BaseModel `bun:"table:bench_323"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench322 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench324 is table bench_324 for Slipway and bun's AutoMigrator.
-type BunBench324 struct {
-	bun.BaseModel `bun:"table:bench_324"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench323 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench325 is table bench_325 for Slipway and bun's AutoMigrator.
-type BunBench325 struct {
-	bun.BaseModel `bun:"table:bench_325"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench324 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench326 is table bench_326 for Slipway and bun's AutoMigrator.
-type BunBench326 struct {
-	bun.BaseModel `bun:"table:bench_326"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench325 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench327 is table bench_327 for Slipway and bun's AutoMigrator.
-type BunBench327 struct {
-	bun.BaseModel `bun:"table:bench_327"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench326 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench328 is table bench_328 for Slipway and bun's AutoMigrator.
-type BunBench328 struct {
-	bun.BaseModel `bun:"table:bench_328"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench327 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench329 is table bench_329 for Slipway and bun's AutoMigrator.
-type BunBench329 struct {
-	bun.BaseModel `bun:"table:bench_329"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench328 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench330 is table bench_330 for Slipway and bun's AutoMigrator.
-type BunBench330 struct {
-	bun.BaseModel `bun:"table:bench_330"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench329 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench331 is table bench_331 for Slipway and bun's AutoMigrator.
-type BunBench331 struct {
-	bun.BaseModel `bun:"table:bench_331"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench330 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench332 is table bench_332 for Slipway and bun's AutoMigrator.
-type BunBench332 struct {
-	bun.BaseModel `bun:"table:bench_332"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench331 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench333 is table bench_333 for Slipway and bun's AutoMigrator.
-type BunBench333 struct {
-	bun.BaseModel `bun:"table:bench_333"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench332 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench334 is table bench_334 for Slipway and bun's AutoMigrator.
-type BunBench334 struct {
-	bun.BaseModel `bun:"table:bench_334"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench333 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench335 is table bench_335 for Slipway and bun's AutoMigrator.
-type BunBench335 struct {
-	bun.BaseModel `bun:"table:bench_335"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench334 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench336 is table bench_336 for Slipway and bun's AutoMigrator.
-type BunBench336 struct {
-	bun.BaseModel `bun:"table:bench_336"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench335 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench337 is table bench_337 for Slipway and bun's AutoMigrator.
-type BunBench337 struct {
-	bun.BaseModel `bun:"table:bench_337"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench336 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench338 is table bench_338 for Slipway and bun's AutoMigrator.
-type BunBench338 struct {
-	bun.BaseModel `bun:"table:bench_338"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench337 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench339 is table bench_339 for Slipway and bun's AutoMigrator.
-type BunBench339 struct {
-	bun.BaseModel `bun:"table:bench_339"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench338 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench340 is table bench_340 for Slipway and bun's AutoMigrator.
-type BunBench340 struct {
-	bun.BaseModel `bun:"table:bench_340"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench339 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench341 is table bench_341 for Slipway and bun's AutoMigrator.
-type BunBench341 struct {
-	bun.BaseModel `bun:"table:bench_341"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench340 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench342 is table bench_342 for Slipway and bun's AutoMigrator.
-type BunBench342 struct {
-	bun.BaseModel `bun:"table:bench_342"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench341 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench343 is table bench_343 for Slipway and bun's AutoMigrator.
-type BunBench343 struct {
-	bun.BaseModel `bun:"table:bench_343"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench342 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench344 is table bench_344 for Slipway and bun's AutoMigrator.
-type BunBench344 struct {
-	bun.BaseModel `bun:"table:bench_344"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench343 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench345 is table bench_345 for Slipway and bun's AutoMigrator.
-type BunBench345 struct {
-	bun.BaseModel `bun:"table:bench_345"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench344 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench346 is table bench_346 for Slipway and bun's AutoMigrator.
-type BunBench346 struct {
-	bun.BaseModel `bun:"table:bench_346"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench345 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench347 is table bench_347 for Slipway and bun's AutoMigrator.
-type BunBench347 struct {
-	bun.BaseModel `bun:"table:bench_347"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench346 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench348 is table bench_348 for Slipway and bun's AutoMigrator.
-type BunBench348 struct {
-	bun.BaseModel `bun:"table:bench_348"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench347 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench349 is table bench_349 for Slipway and bun's AutoMigrator.
-type BunBench349 struct {
-	bun.BaseModel `bun:"table:bench_349"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench348 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench350 is table bench_350 for Slipway and bun's AutoMigrator.
-type BunBench350 struct {
-	bun.BaseModel `bun:"table:bench_350"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench349 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench351 is table bench_351 for Slipway and bun's AutoMigrator.
-type BunBench351 struct {
-	bun.BaseModel `bun:"table:bench_351"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench350 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench352 is table bench_352 for Slipway and bun's AutoMigrator.
-type BunBench352 struct {
-	bun.BaseModel `bun:"table:bench_352"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench351 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench353 is table bench_353 for Slipway and bun's AutoMigrator.
-type BunBench353 struct {
-	bun.BaseModel `bun:"table:bench_353"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench352 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench354 is table bench_354 for Slipway and bun's AutoMigrator.
-type BunBench354 struct {
-	bun.BaseModel `bun:"table:bench_354"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench353 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench355 is table bench_355 for Slipway and bun's AutoMigrator.
-type BunBench355 struct {
-	bun.BaseModel `bun:"table:bench_355"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench354 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench356 is table bench_356 for Slipway and bun's AutoMigrator.
-type BunBench356 struct {
-	bun.BaseModel `bun:"table:bench_356"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench355 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench357 is table bench_357 for Slipway and bun's AutoMigrator.
-type BunBench357 struct {
-	bun.BaseModel `bun:"table:bench_357"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench356 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench358 is table bench_358 for Slipway and bun's AutoMigrator.
-type BunBench358 struct {
-	bun.BaseModel `bun:"table:bench_358"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench357 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench359 is table bench_359 for Slipway and bun's AutoMigrator.
-type BunBench359 struct {
-	bun.BaseModel `bun:"table:bench_359"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench358 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench360 is table bench_360 for Slipway and bun's AutoMigrator.
-type BunBench360 struct {
-	bun.BaseModel `bun:"table:bench_360"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench359 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench361 is table bench_361 for Slipway and bun's AutoMigrator.
-type BunBench361 struct {
-	bun.BaseModel `bun:"table:bench_361"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench360 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench362 is table bench_362 for Slipway and bun's AutoMigrator.
-type BunBench362 struct {
-	bun.BaseModel `bun:"table:bench_362"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench361 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench363 is table bench_363 for Slipway and bun's AutoMigrator.
-type BunBench363 struct {
-	bun.BaseModel `bun:"table:bench_363"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench362 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench364 is table bench_364 for Slipway and bun's AutoMigrator.
-type BunBench364 struct {
-	bun.BaseModel `bun:"table:bench_364"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench363 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench365 is table bench_365 for Slipway and bun's AutoMigrator.
-type BunBench365 struct {
-	bun.BaseModel `bun:"table:bench_365"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench364 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench366 is table bench_366 for Slipway and bun's AutoMigrator.
-type BunBench366 struct {
-	bun.BaseModel `bun:"table:bench_366"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench365 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench367 is table bench_367 for Slipway and bun's AutoMigrator.
-type BunBench367 struct {
-	bun.BaseModel `bun:"table:bench_367"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench366 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench368 is table bench_368 for Slipway and bun's AutoMigrator.
-type BunBench368 struct {
-	bun.BaseModel `bun:"table:bench_368"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench367 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench369 is table bench_369 for Slipway and bun's AutoMigrator.
-type BunBench369 struct {
-	bun.BaseModel `bun:"table:bench_369"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench368 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench370 is table bench_370 for Slipway and bun's AutoMigrator.
-type BunBench370 struct {
-	bun.BaseModel `bun:"table:bench_370"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench369 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench371 is table bench_371 for Slipway and bun's AutoMigrator.
-type BunBench371 struct {
-	bun.BaseModel `bun:"table:bench_371"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench370 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench372 is table bench_372 for Slipway and bun's AutoMigrator.
-type BunBench372 struct {
-	bun.BaseModel `bun:"table:bench_372"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench371 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench373 is table bench_373 for Slipway and bun's AutoMigrator.
-type BunBench373 struct {
-	bun.BaseModel `bun:"table:bench_373"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench372 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench374 is table bench_374 for Slipway and bun's AutoMigrator.
-type BunBench374 struct {
-	bun.BaseModel `bun:"table:bench_374"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench373 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench375 is table bench_375 for Slipway and bun's AutoMigrator.
-type BunBench375 struct {
-	bun.BaseModel `bun:"table:bench_375"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench374 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench376 is table bench_376 for Slipway and bun's AutoMigrator.
-type BunBench376 struct {
-	bun.BaseModel `bun:"table:bench_376"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench375 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench377 is table bench_377 for Slipway and bun's AutoMigrator.
-type BunBench377 struct {
-	bun.BaseModel `bun:"table:bench_377"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench376 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench378 is table bench_378 for Slipway and bun's AutoMigrator.
-type BunBench378 struct {
-	bun.BaseModel `bun:"table:bench_378"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench377 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench379 is table bench_379 for Slipway and bun's AutoMigrator.
-type BunBench379 struct {
-	bun.BaseModel `bun:"table:bench_379"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench378 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench380 is table bench_380 for Slipway and bun's AutoMigrator.
-type BunBench380 struct {
-	bun.BaseModel `bun:"table:bench_380"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench379 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench381 is table bench_381 for Slipway and bun's AutoMigrator.
-type BunBench381 struct {
-	bun.BaseModel `bun:"table:bench_381"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench380 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench382 is table bench_382 for Slipway and bun's AutoMigrator.
-type BunBench382 struct {
-	bun.BaseModel `bun:"table:bench_382"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench381 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench383 is table bench_383 for Slipway and bun's AutoMigrator.
-type BunBench383 struct {
-	bun.BaseModel `bun:"table:bench_383"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench382 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench384 is table bench_384 for Slipway and bun's AutoMigrator.
-type BunBench384 struct {
-	bun.BaseModel `bun:"table:bench_384"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench383 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench385 is table bench_385 for Slipway and bun's AutoMigrator.
-type BunBench385 struct {
-	bun.BaseModel `bun:"table:bench_385"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench384 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench386 is table bench_386 for Slipway and bun's AutoMigrator.
-type BunBench386 struct {
-	bun.BaseModel `bun:"table:bench_386"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench385 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench387 is table bench_387 for Slipway and bun's AutoMigrator.
-type BunBench387 struct {
-	bun.BaseModel `bun:"table:bench_387"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench386 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench388 is table bench_388 for Slipway and bun's AutoMigrator.
-type BunBench388 struct {
-	bun.BaseModel `bun:"table:bench_388"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench387 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench389 is table bench_389 for Slipway and bun's AutoMigrator.
-type BunBench389 struct {
-	bun.BaseModel `bun:"table:bench_389"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench388 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench390 is table bench_390 for Slipway and bun's AutoMigrator.
-type BunBench390 struct {
-	bun.BaseModel `bun:"table:bench_390"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench389 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench391 is table bench_391 for Slipway and bun's AutoMigrator.
-type BunBench391 struct {
-	bun.BaseModel `bun:"table:bench_391"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench390 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench392 is table bench_392 for Slipway and bun's AutoMigrator.
-type BunBench392 struct {
-	bun.BaseModel `bun:"table:bench_392"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench391 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench393 is table bench_393 for Slipway and bun's AutoMigrator.
-type BunBench393 struct {
-	bun.BaseModel `bun:"table:bench_393"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench392 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench394 is table bench_394 for Slipway and bun's AutoMigrator.
-type BunBench394 struct {
-	bun.BaseModel `bun:"table:bench_394"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench393 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench395 is table bench_395 for Slipway and bun's AutoMigrator.
-type BunBench395 struct {
-	bun.BaseModel `bun:"table:bench_395"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench394 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench396 is table bench_396 for Slipway and bun's AutoMigrator.
-type BunBench396 struct {
-	bun.BaseModel `bun:"table:bench_396"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench395 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench397 is table bench_397 for Slipway and bun's AutoMigrator.
-type BunBench397 struct {
-	bun.BaseModel `bun:"table:bench_397"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench396 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench398 is table bench_398 for Slipway and bun's AutoMigrator.
-type BunBench398 struct {
-	bun.BaseModel `bun:"table:bench_398"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench397 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench399 is table bench_399 for Slipway and bun's AutoMigrator.
-type BunBench399 struct {
-	bun.BaseModel `bun:"table:bench_399"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench398 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench400 is table bench_400 for Slipway and bun's AutoMigrator.
-type BunBench400 struct {
-	bun.BaseModel `bun:"table:bench_400"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench399 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench401 is table bench_401 for Slipway and bun's AutoMigrator.
-type BunBench401 struct {
-	bun.BaseModel `bun:"table:bench_401"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench400 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench402 is table bench_402 for Slipway and bun's AutoMigrator.
-type BunBench402 struct {
-	bun.BaseModel `bun:"table:bench_402"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench401 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench403 is table bench_403 for Slipway and bun's AutoMigrator.
-type BunBench403 struct {
-	bun.BaseModel `bun:"table:bench_403"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench402 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench404 is table bench_404 for Slipway and bun's AutoMigrator.
-type BunBench404 struct {
-	bun.BaseModel `bun:"table:bench_404"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench403 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench405 is table bench_405 for Slipway and bun's AutoMigrator.
-type BunBench405 struct {
-	bun.BaseModel `bun:"table:bench_405"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench404 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench406 is table bench_406 for Slipway and bun's AutoMigrator.
-type BunBench406 struct {
-	bun.BaseModel `bun:"table:bench_406"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench405 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench407 is table bench_407 for Slipway and bun's AutoMigrator.
-type BunBench407 struct {
-	bun.BaseModel `bun:"table:bench_407"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench406 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench408 is table bench_408 for Slipway and bun's AutoMigrator.
-type BunBench408 struct {
-	bun.BaseModel `bun:"table:bench_408"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench407 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench409 is table bench_409 for Slipway and bun's AutoMigrator.
-type BunBench409 struct {
-	bun.BaseModel `bun:"table:bench_409"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench408 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench410 is table bench_410 for Slipway and bun's AutoMigrator.
-type BunBench410 struct {
-	bun.BaseModel `bun:"table:bench_410"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench409 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench411 is table bench_411 for Slipway and bun's AutoMigrator.
-type BunBench411 struct {
-	bun.BaseModel `bun:"table:bench_411"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench410 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench412 is table bench_412 for Slipway and bun's AutoMigrator.
-type BunBench412 struct {
-	bun.BaseModel `bun:"table:bench_412"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench411 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench413 is table bench_413 for Slipway and bun's AutoMigrator.
-type BunBench413 struct {
-	bun.BaseModel `bun:"table:bench_413"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench412 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench414 is table bench_414 for Slipway and bun's AutoMigrator.
-type BunBench414 struct {
-	bun.BaseModel `bun:"table:bench_414"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench413 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench415 is table bench_415 for Slipway and bun's AutoMigrator.
-type BunBench415 struct {
-	bun.BaseModel `bun:"table:bench_415"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench414 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench416 is table bench_416 for Slipway and bun's AutoMigrator.
-type BunBench416 struct {
-	bun.BaseModel `bun:"table:bench_416"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench415 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench417 is table bench_417 for Slipway and bun's AutoMigrator.
-type BunBench417 struct {
-	bun.BaseModel `bun:"table:bench_417"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench416 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench418 is table bench_418 for Slipway and bun's AutoMigrator.
-type BunBench418 struct {
-	bun.BaseModel `bun:"table:bench_418"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench417 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench419 is table bench_419 for Slipway and bun's AutoMigrator.
-type BunBench419 struct {
-	bun.BaseModel `bun:"table:bench_419"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench418 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench420 is table bench_420 for Slipway and bun's AutoMigrator.
-type BunBench420 struct {
-	bun.BaseModel `bun:"table:bench_420"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench419 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench421 is table bench_421 for Slipway and bun's AutoMigrator.
-type BunBench421 struct {
-	bun.BaseModel `bun:"table:bench_421"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench420 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench422 is table bench_422 for Slipway and bun's AutoMigrator.
-type BunBench422 struct {
-	bun.BaseModel `bun:"table:bench_422"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench421 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench423 is table bench_423 for Slipway and bun's AutoMigrator.
-type BunBench423 struct {
-	bun.BaseModel `bun:"table:bench_423"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench422 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench424 is table bench_424 for Slipway and bun's AutoMigrator.
-type BunBench424 struct {
-	bun.BaseModel `bun:"table:bench_424"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench423 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench425 is table bench_425 for Slipway and bun's AutoMigrator.
-type BunBench425 struct {
-	bun.BaseModel `bun:"table:bench_425"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench424 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench426 is table bench_426 for Slipway and bun's AutoMigrator.
-type BunBench426 struct {
-	bun.BaseModel `bun:"table:bench_426"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench425 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench427 is table bench_427 for Slipway and bun's AutoMigrator.
-type BunBench427 struct {
-	bun.BaseModel `bun:"table:bench_427"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench426 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench428 is table bench_428 for Slipway and bun's AutoMigrator.
-type BunBench428 struct {
-	bun.BaseModel `bun:"table:bench_428"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench427 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench429 is table bench_429 for Slipway and bun's AutoMigrator.
-type BunBench429 struct {
-	bun.BaseModel `bun:"table:bench_429"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench428 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench430 is table bench_430 for Slipway and bun's AutoMigrator.
-type BunBench430 struct {
-	bun.BaseModel `bun:"table:bench_430"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench429 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench431 is table bench_431 for Slipway and bun's AutoMigrator.
-type BunBench431 struct {
-	bun.BaseModel `bun:"table:bench_431"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench430 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench432 is table bench_432 for Slipway and bun's AutoMigrator.
-type BunBench432 struct {
-	bun.BaseModel `bun:"table:bench_432"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench431 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench433 is table bench_433 for Slipway and bun's AutoMigrator.
-type BunBench433 struct {
-	bun.BaseModel `bun:"table:bench_433"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench432 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench434 is table bench_434 for Slipway and bun's AutoMigrator.
-type BunBench434 struct {
-	bun.BaseModel `bun:"table:bench_434"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench433 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench435 is table bench_435 for Slipway and bun's AutoMigrator.
-type BunBench435 struct {
-	bun.BaseModel `bun:"table:bench_435"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench434 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench436 is table bench_436 for Slipway and bun's AutoMigrator.
-type BunBench436 struct {
-	bun.BaseModel `bun:"table:bench_436"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench435 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench437 is table bench_437 for Slipway and bun's AutoMigrator.
-type BunBench437 struct {
-	bun.BaseModel `bun:"table:bench_437"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench436 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench438 is table bench_438 for Slipway and bun's AutoMigrator.
-type BunBench438 struct {
-	bun.BaseModel `bun:"table:bench_438"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench437 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench439 is table bench_439 for Slipway and bun's AutoMigrator.
-type BunBench439 struct {
-	bun.BaseModel `bun:"table:bench_439"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench438 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench440 is table bench_440 for Slipway and bun's AutoMigrator.
-type BunBench440 struct {
-	bun.BaseModel `bun:"table:bench_440"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench439 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench441 is table bench_441 for Slipway and bun's AutoMigrator.
-type BunBench441 struct {
-	bun.BaseModel `bun:"table:bench_441"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench440 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench442 is table bench_442 for Slipway and bun's AutoMigrator.
-type BunBench442 struct {
-	bun.BaseModel `bun:"table:bench_442"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench441 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench443 is table bench_443 for Slipway and bun's AutoMigrator.
-type BunBench443 struct {
-	bun.BaseModel `bun:"table:bench_443"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench442 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench444 is table bench_444 for Slipway and bun's AutoMigrator.
-type BunBench444 struct {
-	bun.BaseModel `bun:"table:bench_444"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench443 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench445 is table bench_445 for Slipway and bun's AutoMigrator.
-type BunBench445 struct {
-	bun.BaseModel `bun:"table:bench_445"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench444 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench446 is table bench_446 for Slipway and bun's AutoMigrator.
-type BunBench446 struct {
-	bun.BaseModel `bun:"table:bench_446"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench445 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench447 is table bench_447 for Slipway and bun's AutoMigrator.
-type BunBench447 struct {
-	bun.BaseModel `bun:"table:bench_447"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench446 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench448 is table bench_448 for Slipway and bun's AutoMigrator.
-type BunBench448 struct {
-	bun.BaseModel `bun:"table:bench_448"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench447 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench449 is table bench_449 for Slipway and bun's AutoMigrator.
-type BunBench449 struct {
-	bun.BaseModel `bun:"table:bench_449"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench448 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench450 is table bench_450 for Slipway and bun's AutoMigrator.
-type BunBench450 struct {
-	bun.BaseModel `bun:"table:bench_450"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench449 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench451 is table bench_451 for Slipway and bun's AutoMigrator.
-type BunBench451 struct {
-	bun.BaseModel `bun:"table:bench_451"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench450 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench452 is table bench_452 for Slipway and bun's AutoMigrator.
-type BunBench452 struct {
-	bun.BaseModel `bun:"table:bench_452"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench451 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench453 is table bench_453 for Slipway and bun's AutoMigrator.
-type BunBench453 struct {
-	bun.BaseModel `bun:"table:bench_453"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench452 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench454 is table bench_454 for Slipway and bun's AutoMigrator.
-type BunBench454 struct {
-	bun.BaseModel `bun:"table:bench_454"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench453 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench455 is table bench_455 for Slipway and bun's AutoMigrator.
-type BunBench455 struct {
-	bun.BaseModel `bun:"table:bench_455"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench454 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench456 is table bench_456 for Slipway and bun's AutoMigrator.
-type BunBench456 struct {
-	bun.BaseModel `bun:"table:bench_456"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench455 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench457 is table bench_457 for Slipway and bun's AutoMigrator.
-type BunBench457 struct {
-	bun.BaseModel `bun:"table:bench_457"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench456 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench458 is table bench_458 for Slipway and bun's AutoMigrator.
-type BunBench458 struct {
-	bun.BaseModel `bun:"table:bench_458"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench457 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench459 is table bench_459 for Slipway and bun's AutoMigrator.
-type BunBench459 struct {
-	bun.BaseModel `bun:"table:bench_459"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench458 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench460 is table bench_460 for Slipway and bun's AutoMigrator.
-type BunBench460 struct {
-	bun.BaseModel `bun:"table:bench_460"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench459 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench461 is table bench_461 for Slipway and bun's AutoMigrator.
-type BunBench461 struct {
-	bun.BaseModel `bun:"table:bench_461"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench460 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench462 is table bench_462 for Slipway and bun's AutoMigrator.
-type BunBench462 struct {
-	bun.BaseModel `bun:"table:bench_462"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench461 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench463 is table bench_463 for Slipway and bun's AutoMigrator.
-type BunBench463 struct {
-	bun.BaseModel `bun:"table:bench_463"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench462 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench464 is table bench_464 for Slipway and bun's AutoMigrator.
-type BunBench464 struct {
-	bun.BaseModel `bun:"table:bench_464"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench463 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench465 is table bench_465 for Slipway and bun's AutoMigrator.
-type BunBench465 struct {
-	bun.BaseModel `bun:"table:bench_465"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench464 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench466 is table bench_466 for Slipway and bun's AutoMigrator.
-type BunBench466 struct {
-	bun.BaseModel `bun:"table:bench_466"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench465 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench467 is table bench_467 for Slipway and bun's AutoMigrator.
-type BunBench467 struct {
-	bun.BaseModel `bun:"table:bench_467"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench466 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench468 is table bench_468 for Slipway and bun's AutoMigrator.
-type BunBench468 struct {
-	bun.BaseModel `bun:"table:bench_468"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench467 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench469 is table bench_469 for Slipway and bun's AutoMigrator.
-type BunBench469 struct {
-	bun.BaseModel `bun:"table:bench_469"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench468 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench470 is table bench_470 for Slipway and bun's AutoMigrator.
-type BunBench470 struct {
-	bun.BaseModel `bun:"table:bench_470"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench469 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench471 is table bench_471 for Slipway and bun's AutoMigrator.
-type BunBench471 struct {
-	bun.BaseModel `bun:"table:bench_471"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench470 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench472 is table bench_472 for Slipway and bun's AutoMigrator.
-type BunBench472 struct {
-	bun.BaseModel `bun:"table:bench_472"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench471 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench473 is table bench_473 for Slipway and bun's AutoMigrator.
-type BunBench473 struct {
-	bun.BaseModel `bun:"table:bench_473"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench472 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench474 is table bench_474 for Slipway and bun's AutoMigrator.
-type BunBench474 struct {
-	bun.BaseModel `bun:"table:bench_474"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench473 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench475 is table bench_475 for Slipway and bun's AutoMigrator.
-type BunBench475 struct {
-	bun.BaseModel `bun:"table:bench_475"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench474 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench476 is table bench_476 for Slipway and bun's AutoMigrator.
-type BunBench476 struct {
-	bun.BaseModel `bun:"table:bench_476"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench475 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench477 is table bench_477 for Slipway and bun's AutoMigrator.
-type BunBench477 struct {
-	bun.BaseModel `bun:"table:bench_477"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench476 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench478 is table bench_478 for Slipway and bun's AutoMigrator.
-type BunBench478 struct {
-	bun.BaseModel `bun:"table:bench_478"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench477 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench479 is table bench_479 for Slipway and bun's AutoMigrator.
-type BunBench479 struct {
-	bun.BaseModel `bun:"table:bench_479"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench478 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench480 is table bench_480 for Slipway and bun's AutoMigrator.
-type BunBench480 struct {
-	bun.BaseModel `bun:"table:bench_480"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench479 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench481 is table bench_481 for Slipway and bun's AutoMigrator.
-type BunBench481 struct {
-	bun.BaseModel `bun:"table:bench_481"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench480 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench482 is table bench_482 for Slipway and bun's AutoMigrator.
-type BunBench482 struct {
-	bun.BaseModel `bun:"table:bench_482"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench481 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench483 is table bench_483 for Slipway and bun's AutoMigrator.
-type BunBench483 struct {
-	bun.BaseModel `bun:"table:bench_483"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench482 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench484 is table bench_484 for Slipway and bun's AutoMigrator.
-type BunBench484 struct {
-	bun.BaseModel `bun:"table:bench_484"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench483 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench485 is table bench_485 for Slipway and bun's AutoMigrator.
-type BunBench485 struct {
-	bun.BaseModel `bun:"table:bench_485"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench484 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench486 is table bench_486 for Slipway and bun's AutoMigrator.
-type BunBench486 struct {
-	bun.BaseModel `bun:"table:bench_486"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench485 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench487 is table bench_487 for Slipway and bun's AutoMigrator.
-type BunBench487 struct {
-	bun.BaseModel `bun:"table:bench_487"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench486 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench488 is table bench_488 for Slipway and bun's AutoMigrator.
-type BunBench488 struct {
-	bun.BaseModel `bun:"table:bench_488"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench487 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench489 is table bench_489 for Slipway and bun's AutoMigrator.
-type BunBench489 struct {
-	bun.BaseModel `bun:"table:bench_489"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench488 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench490 is table bench_490 for Slipway and bun's AutoMigrator.
-type BunBench490 struct {
-	bun.BaseModel `bun:"table:bench_490"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench489 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench491 is table bench_491 for Slipway and bun's AutoMigrator.
-type BunBench491 struct {
-	bun.BaseModel `bun:"table:bench_491"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench490 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench492 is table bench_492 for Slipway and bun's AutoMigrator.
-type BunBench492 struct {
-	bun.BaseModel `bun:"table:bench_492"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench491 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench493 is table bench_493 for Slipway and bun's AutoMigrator.
-type BunBench493 struct {
-	bun.BaseModel `bun:"table:bench_493"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench492 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench494 is table bench_494 for Slipway and bun's AutoMigrator.
-type BunBench494 struct {
-	bun.BaseModel `bun:"table:bench_494"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench493 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench495 is table bench_495 for Slipway and bun's AutoMigrator.
-type BunBench495 struct {
-	bun.BaseModel `bun:"table:bench_495"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench494 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench496 is table bench_496 for Slipway and bun's AutoMigrator.
-type BunBench496 struct {
-	bun.BaseModel `bun:"table:bench_496"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench495 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench497 is table bench_497 for Slipway and bun's AutoMigrator.
-type BunBench497 struct {
-	bun.BaseModel `bun:"table:bench_497"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench496 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench498 is table bench_498 for Slipway and bun's AutoMigrator.
-type BunBench498 struct {
-	bun.BaseModel `bun:"table:bench_498"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench497 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// BunBench499 is table bench_499 for Slipway and bun's AutoMigrator.
-type BunBench499 struct {
-	bun.BaseModel `bun:"table:bench_499"`
-
-	ID        int64     `bun:",pk,autoincrement"`
-	Name      string    `bun:"type:varchar(100),notnull" slipway:"index"`
-	Email     string    `bun:"type:varchar(200),unique"`
-	Count     int64     `bun:",notnull,default:0"`
-	CreatedAt time.Time `bun:",notnull,default:current_timestamp"`
-	ParentID  *int64
-	Parent    *BunBench498 `bun:"rel:belongs-to,join:parent_id=id"`
-}
-
-// GormBench000 is table bench_000 for GORM.
-type GormBench000 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench000) TableName() string { return "bench_000" }
-
-// GormBench001 is table bench_001 for GORM.
-type GormBench001 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench000 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench001) TableName() string { return "bench_001" }
-
-// GormBench002 is table bench_002 for GORM.
-type GormBench002 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench001 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench002) TableName() string { return "bench_002" }
-
-// GormBench003 is table bench_003 for GORM.
-type GormBench003 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench002 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench003) TableName() string { return "bench_003" }
-
-// GormBench004 is table bench_004 for GORM.
-type GormBench004 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench003 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench004) TableName() string { return "bench_004" }
-
-// GormBench005 is table bench_005 for GORM.
-type GormBench005 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench004 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench005) TableName() string { return "bench_005" }
-
-// GormBench006 is table bench_006 for GORM.
-type GormBench006 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench005 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench006) TableName() string { return "bench_006" }
-
-// GormBench007 is table bench_007 for GORM.
-type GormBench007 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench006 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench007) TableName() string { return "bench_007" }
-
-// GormBench008 is table bench_008 for GORM.
-type GormBench008 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench007 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench008) TableName() string { return "bench_008" }
-
-// GormBench009 is table bench_009 for GORM.
-type GormBench009 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench008 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench009) TableName() string { return "bench_009" }
-
-// GormBench010 is table bench_010 for GORM.
-type GormBench010 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench009 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench010) TableName() string { return "bench_010" }
-
-// GormBench011 is table bench_011 for GORM.
-type GormBench011 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench010 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench011) TableName() string { return "bench_011" }
-
-// GormBench012 is table bench_012 for GORM.
-type GormBench012 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench011 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench012) TableName() string { return "bench_012" }
-
-// GormBench013 is table bench_013 for GORM.
-type GormBench013 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench012 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench013) TableName() string { return "bench_013" }
-
-// GormBench014 is table bench_014 for GORM.
-type GormBench014 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench013 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench014) TableName() string { return "bench_014" }
-
-// GormBench015 is table bench_015 for GORM.
-type GormBench015 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench014 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench015) TableName() string { return "bench_015" }
-
-// GormBench016 is table bench_016 for GORM.
-type GormBench016 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench015 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench016) TableName() string { return "bench_016" }
-
-// GormBench017 is table bench_017 for GORM.
-type GormBench017 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench016 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench017) TableName() string { return "bench_017" }
-
-// GormBench018 is table bench_018 for GORM.
-type GormBench018 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench017 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench018) TableName() string { return "bench_018" }
-
-// GormBench019 is table bench_019 for GORM.
-type GormBench019 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench018 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench019) TableName() string { return "bench_019" }
-
-// GormBench020 is table bench_020 for GORM.
-type GormBench020 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench019 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench020) TableName() string { return "bench_020" }
-
-// GormBench021 is table bench_021 for GORM.
-type GormBench021 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench020 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench021) TableName() string { return "bench_021" }
-
-// GormBench022 is table bench_022 for GORM.
-type GormBench022 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench021 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench022) TableName() string { return "bench_022" }
-
-// GormBench023 is table bench_023 for GORM.
-type GormBench023 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench022 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench023) TableName() string { return "bench_023" }
-
-// GormBench024 is table bench_024 for GORM.
-type GormBench024 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench023 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench024) TableName() string { return "bench_024" }
-
-// GormBench025 is table bench_025 for GORM.
-type GormBench025 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench024 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench025) TableName() string { return "bench_025" }
-
-// GormBench026 is table bench_026 for GORM.
-type GormBench026 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench025 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench026) TableName() string { return "bench_026" }
-
-// GormBench027 is table bench_027 for GORM.
-type GormBench027 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench026 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench027) TableName() string { return "bench_027" }
-
-// GormBench028 is table bench_028 for GORM.
-type GormBench028 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench027 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench028) TableName() string { return "bench_028" }
-
-// GormBench029 is table bench_029 for GORM.
-type GormBench029 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench028 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench029) TableName() string { return "bench_029" }
-
-// GormBench030 is table bench_030 for GORM.
-type GormBench030 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench029 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench030) TableName() string { return "bench_030" }
-
-// GormBench031 is table bench_031 for GORM.
-type GormBench031 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench030 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench031) TableName() string { return "bench_031" }
-
-// GormBench032 is table bench_032 for GORM.
-type GormBench032 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench031 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench032) TableName() string { return "bench_032" }
-
-// GormBench033 is table bench_033 for GORM.
-type GormBench033 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench032 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench033) TableName() string { return "bench_033" }
-
-// GormBench034 is table bench_034 for GORM.
-type GormBench034 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench033 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench034) TableName() string { return "bench_034" }
-
-// GormBench035 is table bench_035 for GORM.
-type GormBench035 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench034 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench035) TableName() string { return "bench_035" }
-
-// GormBench036 is table bench_036 for GORM.
-type GormBench036 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench035 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench036) TableName() string { return "bench_036" }
-
-// GormBench037 is table bench_037 for GORM.
-type GormBench037 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench036 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench037) TableName() string { return "bench_037" }
-
-// GormBench038 is table bench_038 for GORM.
-type GormBench038 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench037 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench038) TableName() string { return "bench_038" }
-
-// GormBench039 is table bench_039 for GORM.
-type GormBench039 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench038 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench039) TableName() string { return "bench_039" }
-
-// GormBench040 is table bench_040 for GORM.
-type GormBench040 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench039 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench040) TableName() string { return "bench_040" }
-
-// GormBench041 is table bench_041 for GORM.
-type GormBench041 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench040 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench041) TableName() string { return "bench_041" }
-
-// GormBench042 is table bench_042 for GORM.
-type GormBench042 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench041 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench042) TableName() string { return "bench_042" }
-
-// GormBench043 is table bench_043 for GORM.
-type GormBench043 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench042 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench043) TableName() string { return "bench_043" }
-
-// GormBench044 is table bench_044 for GORM.
-type GormBench044 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench043 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench044) TableName() string { return "bench_044" }
-
-// GormBench045 is table bench_045 for GORM.
-type GormBench045 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench044 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench045) TableName() string { return "bench_045" }
-
-// GormBench046 is table bench_046 for GORM.
-type GormBench046 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench045 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench046) TableName() string { return "bench_046" }
-
-// GormBench047 is table bench_047 for GORM.
-type GormBench047 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench046 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench047) TableName() string { return "bench_047" }
-
-// GormBench048 is table bench_048 for GORM.
-type GormBench048 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench047 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench048) TableName() string { return "bench_048" }
-
-// GormBench049 is table bench_049 for GORM.
-type GormBench049 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench048 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench049) TableName() string { return "bench_049" }
-
-// GormBench050 is table bench_050 for GORM.
-type GormBench050 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench049 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench050) TableName() string { return "bench_050" }
-
-// GormBench051 is table bench_051 for GORM.
-type GormBench051 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench050 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench051) TableName() string { return "bench_051" }
-
-// GormBench052 is table bench_052 for GORM.
-type GormBench052 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench051 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench052) TableName() string { return "bench_052" }
-
-// GormBench053 is table bench_053 for GORM.
-type GormBench053 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench052 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench053) TableName() string { return "bench_053" }
-
-// GormBench054 is table bench_054 for GORM.
-type GormBench054 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench053 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench054) TableName() string { return "bench_054" }
-
-// GormBench055 is table bench_055 for GORM.
-type GormBench055 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench054 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench055) TableName() string { return "bench_055" }
-
-// GormBench056 is table bench_056 for GORM.
-type GormBench056 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench055 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench056) TableName() string { return "bench_056" }
-
-// GormBench057 is table bench_057 for GORM.
-type GormBench057 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench056 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench057) TableName() string { return "bench_057" }
-
-// GormBench058 is table bench_058 for GORM.
-type GormBench058 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench057 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench058) TableName() string { return "bench_058" }
-
-// GormBench059 is table bench_059 for GORM.
-type GormBench059 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench058 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench059) TableName() string { return "bench_059" }
-
-// GormBench060 is table bench_060 for GORM.
-type GormBench060 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench059 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench060) TableName() string { return "bench_060" }
-
-// GormBench061 is table bench_061 for GORM.
-type GormBench061 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench060 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench061) TableName() string { return "bench_061" }
-
-// GormBench062 is table bench_062 for GORM.
-type GormBench062 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench061 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench062) TableName() string { return "bench_062" }
-
-// GormBench063 is table bench_063 for GORM.
-type GormBench063 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench062 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench063) TableName() string { return "bench_063" }
-
-// GormBench064 is table bench_064 for GORM.
-type GormBench064 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench063 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench064) TableName() string { return "bench_064" }
-
-// GormBench065 is table bench_065 for GORM.
-type GormBench065 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench064 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench065) TableName() string { return "bench_065" }
-
-// GormBench066 is table bench_066 for GORM.
-type GormBench066 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench065 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench066) TableName() string { return "bench_066" }
-
-// GormBench067 is table bench_067 for GORM.
-type GormBench067 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench066 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench067) TableName() string { return "bench_067" }
-
-// GormBench068 is table bench_068 for GORM.
-type GormBench068 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench067 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench068) TableName() string { return "bench_068" }
-
-// GormBench069 is table bench_069 for GORM.
-type GormBench069 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench068 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench069) TableName() string { return "bench_069" }
-
-// GormBench070 is table bench_070 for GORM.
-type GormBench070 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench069 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench070) TableName() string { return "bench_070" }
-
-// GormBench071 is table bench_071 for GORM.
-type GormBench071 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench070 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench071) TableName() string { return "bench_071" }
-
-// GormBench072 is table bench_072 for GORM.
-type GormBench072 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench071 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench072) TableName() string { return "bench_072" }
-
-// GormBench073 is table bench_073 for GORM.
-type GormBench073 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench072 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench073) TableName() string { return "bench_073" }
-
-// GormBench074 is table bench_074 for GORM.
-type GormBench074 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench073 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench074) TableName() string { return "bench_074" }
-
-// GormBench075 is table bench_075 for GORM.
-type GormBench075 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench074 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench075) TableName() string { return "bench_075" }
-
-// GormBench076 is table bench_076 for GORM.
-type GormBench076 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench075 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench076) TableName() string { return "bench_076" }
-
-// GormBench077 is table bench_077 for GORM.
-type GormBench077 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench076 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench077) TableName() string { return "bench_077" }
-
-// GormBench078 is table bench_078 for GORM.
-type GormBench078 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench077 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench078) TableName() string { return "bench_078" }
-
-// GormBench079 is table bench_079 for GORM.
-type GormBench079 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench078 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench079) TableName() string { return "bench_079" }
-
-// GormBench080 is table bench_080 for GORM.
-type GormBench080 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench079 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench080) TableName() string { return "bench_080" }
-
-// GormBench081 is table bench_081 for GORM.
-type GormBench081 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench080 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench081) TableName() string { return "bench_081" }
-
-// GormBench082 is table bench_082 for GORM.
-type GormBench082 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench081 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench082) TableName() string { return "bench_082" }
-
-// GormBench083 is table bench_083 for GORM.
-type GormBench083 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench082 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench083) TableName() string { return "bench_083" }
-
-// GormBench084 is table bench_084 for GORM.
-type GormBench084 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench083 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench084) TableName() string { return "bench_084" }
-
-// GormBench085 is table bench_085 for GORM.
-type GormBench085 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench084 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench085) TableName() string { return "bench_085" }
-
-// GormBench086 is table bench_086 for GORM.
-type GormBench086 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench085 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench086) TableName() string { return "bench_086" }
-
-// GormBench087 is table bench_087 for GORM.
-type GormBench087 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench086 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench087) TableName() string { return "bench_087" }
-
-// GormBench088 is table bench_088 for GORM.
-type GormBench088 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench087 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench088) TableName() string { return "bench_088" }
-
-// GormBench089 is table bench_089 for GORM.
-type GormBench089 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench088 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench089) TableName() string { return "bench_089" }
-
-// GormBench090 is table bench_090 for GORM.
-type GormBench090 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench089 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench090) TableName() string { return "bench_090" }
-
-// GormBench091 is table bench_091 for GORM.
-type GormBench091 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench090 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench091) TableName() string { return "bench_091" }
-
-// GormBench092 is table bench_092 for GORM.
-type GormBench092 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench091 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench092) TableName() string { return "bench_092" }
-
-// GormBench093 is table bench_093 for GORM.
-type GormBench093 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench092 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench093) TableName() string { return "bench_093" }
-
-// GormBench094 is table bench_094 for GORM.
-type GormBench094 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench093 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench094) TableName() string { return "bench_094" }
-
-// GormBench095 is table bench_095 for GORM.
-type GormBench095 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench094 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench095) TableName() string { return "bench_095" }
-
-// GormBench096 is table bench_096 for GORM.
-type GormBench096 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench095 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench096) TableName() string { return "bench_096" }
-
-// GormBench097 is table bench_097 for GORM.
-type GormBench097 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench096 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench097) TableName() string { return "bench_097" }
-
-// GormBench098 is table bench_098 for GORM.
-type GormBench098 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench097 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench098) TableName() string { return "bench_098" }
-
-// GormBench099 is table bench_099 for GORM.
-type GormBench099 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench098 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench099) TableName() string { return "bench_099" }
-
-// GormBench100 is table bench_100 for GORM.
-type GormBench100 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench099 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench100) TableName() string { return "bench_100" }
-
-// GormBench101 is table bench_101 for GORM.
-type GormBench101 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench100 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench101) TableName() string { return "bench_101" }
-
-// GormBench102 is table bench_102 for GORM.
-type GormBench102 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench101 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench102) TableName() string { return "bench_102" }
-
-// GormBench103 is table bench_103 for GORM.
-type GormBench103 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench102 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench103) TableName() string { return "bench_103" }
-
-// GormBench104 is table bench_104 for GORM.
-type GormBench104 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench103 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench104) TableName() string { return "bench_104" }
-
-// GormBench105 is table bench_105 for GORM.
-type GormBench105 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench104 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench105) TableName() string { return "bench_105" }
-
-// GormBench106 is table bench_106 for GORM.
-type GormBench106 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench105 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench106) TableName() string { return "bench_106" }
-
-// GormBench107 is table bench_107 for GORM.
-type GormBench107 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench106 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench107) TableName() string { return "bench_107" }
-
-// GormBench108 is table bench_108 for GORM.
-type GormBench108 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench107 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench108) TableName() string { return "bench_108" }
-
-// GormBench109 is table bench_109 for GORM.
-type GormBench109 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench108 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench109) TableName() string { return "bench_109" }
-
-// GormBench110 is table bench_110 for GORM.
-type GormBench110 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench109 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench110) TableName() string { return "bench_110" }
-
-// GormBench111 is table bench_111 for GORM.
-type GormBench111 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench110 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench111) TableName() string { return "bench_111" }
-
-// GormBench112 is table bench_112 for GORM.
-type GormBench112 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench111 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench112) TableName() string { return "bench_112" }
-
-// GormBench113 is table bench_113 for GORM.
-type GormBench113 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench112 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench113) TableName() string { return "bench_113" }
-
-// GormBench114 is table bench_114 for GORM.
-type GormBench114 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench113 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench114) TableName() string { return "bench_114" }
-
-// GormBench115 is table bench_115 for GORM.
-type GormBench115 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench114 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench115) TableName() string { return "bench_115" }
-
-// GormBench116 is table bench_116 for GORM.
-type GormBench116 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench115 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench116) TableName() string { return "bench_116" }
-
-// GormBench117 is table bench_117 for GORM.
-type GormBench117 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench116 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench117) TableName() string { return "bench_117" }
-
-// GormBench118 is table bench_118 for GORM.
-type GormBench118 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench117 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench118) TableName() string { return "bench_118" }
-
-// GormBench119 is table bench_119 for GORM.
-type GormBench119 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench118 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench119) TableName() string { return "bench_119" }
-
-// GormBench120 is table bench_120 for GORM.
-type GormBench120 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench119 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench120) TableName() string { return "bench_120" }
-
-// GormBench121 is table bench_121 for GORM.
-type GormBench121 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench120 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench121) TableName() string { return "bench_121" }
-
-// GormBench122 is table bench_122 for GORM.
-type GormBench122 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench121 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench122) TableName() string { return "bench_122" }
-
-// GormBench123 is table bench_123 for GORM.
-type GormBench123 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench122 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench123) TableName() string { return "bench_123" }
-
-// GormBench124 is table bench_124 for GORM.
-type GormBench124 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench123 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench124) TableName() string { return "bench_124" }
-
-// GormBench125 is table bench_125 for GORM.
-type GormBench125 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench124 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench125) TableName() string { return "bench_125" }
-
-// GormBench126 is table bench_126 for GORM.
-type GormBench126 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench125 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench126) TableName() string { return "bench_126" }
-
-// GormBench127 is table bench_127 for GORM.
-type GormBench127 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench126 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench127) TableName() string { return "bench_127" }
-
-// GormBench128 is table bench_128 for GORM.
-type GormBench128 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench127 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench128) TableName() string { return "bench_128" }
-
-// GormBench129 is table bench_129 for GORM.
-type GormBench129 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench128 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench129) TableName() string { return "bench_129" }
-
-// GormBench130 is table bench_130 for GORM.
-type GormBench130 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench129 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench130) TableName() string { return "bench_130" }
-
-// GormBench131 is table bench_131 for GORM.
-type GormBench131 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench130 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench131) TableName() string { return "bench_131" }
-
-// GormBench132 is table bench_132 for GORM.
-type GormBench132 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench131 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench132) TableName() string { return "bench_132" }
-
-// GormBench133 is table bench_133 for GORM.
-type GormBench133 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench132 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench133) TableName() string { return "bench_133" }
-
-// GormBench134 is table bench_134 for GORM.
-type GormBench134 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench133 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench134) TableName() string { return "bench_134" }
-
-// GormBench135 is table bench_135 for GORM.
-type GormBench135 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench134 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench135) TableName() string { return "bench_135" }
-
-// GormBench136 is table bench_136 for GORM.
-type GormBench136 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench135 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench136) TableName() string { return "bench_136" }
-
-// GormBench137 is table bench_137 for GORM.
-type GormBench137 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench136 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench137) TableName() string { return "bench_137" }
-
-// GormBench138 is table bench_138 for GORM.
-type GormBench138 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench137 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench138) TableName() string { return "bench_138" }
-
-// GormBench139 is table bench_139 for GORM.
-type GormBench139 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench138 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench139) TableName() string { return "bench_139" }
-
-// GormBench140 is table bench_140 for GORM.
-type GormBench140 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench139 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench140) TableName() string { return "bench_140" }
-
-// GormBench141 is table bench_141 for GORM.
-type GormBench141 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench140 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench141) TableName() string { return "bench_141" }
-
-// GormBench142 is table bench_142 for GORM.
-type GormBench142 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench141 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench142) TableName() string { return "bench_142" }
-
-// GormBench143 is table bench_143 for GORM.
-type GormBench143 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench142 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench143) TableName() string { return "bench_143" }
-
-// GormBench144 is table bench_144 for GORM.
-type GormBench144 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench143 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench144) TableName() string { return "bench_144" }
-
-// GormBench145 is table bench_145 for GORM.
-type GormBench145 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench144 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench145) TableName() string { return "bench_145" }
-
-// GormBench146 is table bench_146 for GORM.
-type GormBench146 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench145 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench146) TableName() string { return "bench_146" }
-
-// GormBench147 is table bench_147 for GORM.
-type GormBench147 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench146 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench147) TableName() string { return "bench_147" }
-
-// GormBench148 is table bench_148 for GORM.
-type GormBench148 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench147 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench148) TableName() string { return "bench_148" }
-
-// GormBench149 is table bench_149 for GORM.
-type GormBench149 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench148 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench149) TableName() string { return "bench_149" }
-
-// GormBench150 is table bench_150 for GORM.
-type GormBench150 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench149 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench150) TableName() string { return "bench_150" }
-
-// GormBench151 is table bench_151 for GORM.
-type GormBench151 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench150 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench151) TableName() string { return "bench_151" }
-
-// GormBench152 is table bench_152 for GORM.
-type GormBench152 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench151 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench152) TableName() string { return "bench_152" }
-
-// GormBench153 is table bench_153 for GORM.
-type GormBench153 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench152 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench153) TableName() string { return "bench_153" }
-
-// GormBench154 is table bench_154 for GORM.
-type GormBench154 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench153 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench154) TableName() string { return "bench_154" }
-
-// GormBench155 is table bench_155 for GORM.
-type GormBench155 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench154 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench155) TableName() string { return "bench_155" }
-
-// GormBench156 is table bench_156 for GORM.
-type GormBench156 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench155 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench156) TableName() string { return "bench_156" }
-
-// GormBench157 is table bench_157 for GORM.
-type GormBench157 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench156 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench157) TableName() string { return "bench_157" }
-
-// GormBench158 is table bench_158 for GORM.
-type GormBench158 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench157 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench158) TableName() string { return "bench_158" }
-
-// GormBench159 is table bench_159 for GORM.
-type GormBench159 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench158 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench159) TableName() string { return "bench_159" }
-
-// GormBench160 is table bench_160 for GORM.
-type GormBench160 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench159 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench160) TableName() string { return "bench_160" }
-
-// GormBench161 is table bench_161 for GORM.
-type GormBench161 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench160 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench161) TableName() string { return "bench_161" }
-
-// GormBench162 is table bench_162 for GORM.
-type GormBench162 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench161 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench162) TableName() string { return "bench_162" }
-
-// GormBench163 is table bench_163 for GORM.
-type GormBench163 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench162 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench163) TableName() string { return "bench_163" }
-
-// GormBench164 is table bench_164 for GORM.
-type GormBench164 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench163 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench164) TableName() string { return "bench_164" }
-
-// GormBench165 is table bench_165 for GORM.
-type GormBench165 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench164 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench165) TableName() string { return "bench_165" }
-
-// GormBench166 is table bench_166 for GORM.
-type GormBench166 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench165 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench166) TableName() string { return "bench_166" }
-
-// GormBench167 is table bench_167 for GORM.
-type GormBench167 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench166 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench167) TableName() string { return "bench_167" }
-
-// GormBench168 is table bench_168 for GORM.
-type GormBench168 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench167 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench168) TableName() string { return "bench_168" }
-
-// GormBench169 is table bench_169 for GORM.
-type GormBench169 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench168 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench169) TableName() string { return "bench_169" }
-
-// GormBench170 is table bench_170 for GORM.
-type GormBench170 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench169 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench170) TableName() string { return "bench_170" }
-
-// GormBench171 is table bench_171 for GORM.
-type GormBench171 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench170 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench171) TableName() string { return "bench_171" }
-
-// GormBench172 is table bench_172 for GORM.
-type GormBench172 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench171 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench172) TableName() string { return "bench_172" }
-
-// GormBench173 is table bench_173 for GORM.
-type GormBench173 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench172 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench173) TableName() string { return "bench_173" }
-
-// GormBench174 is table bench_174 for GORM.
-type GormBench174 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench173 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench174) TableName() string { return "bench_174" }
-
-// GormBench175 is table bench_175 for GORM.
-type GormBench175 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench174 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench175) TableName() string { return "bench_175" }
-
-// GormBench176 is table bench_176 for GORM.
-type GormBench176 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench175 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench176) TableName() string { return "bench_176" }
-
-// GormBench177 is table bench_177 for GORM.
-type GormBench177 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench176 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench177) TableName() string { return "bench_177" }
-
-// GormBench178 is table bench_178 for GORM.
-type GormBench178 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench177 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench178) TableName() string { return "bench_178" }
-
-// GormBench179 is table bench_179 for GORM.
-type GormBench179 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench178 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench179) TableName() string { return "bench_179" }
-
-// GormBench180 is table bench_180 for GORM.
-type GormBench180 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench179 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench180) TableName() string { return "bench_180" }
-
-// GormBench181 is table bench_181 for GORM.
-type GormBench181 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench180 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench181) TableName() string { return "bench_181" }
-
-// GormBench182 is table bench_182 for GORM.
-type GormBench182 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench181 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench182) TableName() string { return "bench_182" }
-
-// GormBench183 is table bench_183 for GORM.
-type GormBench183 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench182 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench183) TableName() string { return "bench_183" }
-
-// GormBench184 is table bench_184 for GORM.
-type GormBench184 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench183 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench184) TableName() string { return "bench_184" }
-
-// GormBench185 is table bench_185 for GORM.
-type GormBench185 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench184 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench185) TableName() string { return "bench_185" }
-
-// GormBench186 is table bench_186 for GORM.
-type GormBench186 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench185 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench186) TableName() string { return "bench_186" }
-
-// GormBench187 is table bench_187 for GORM.
-type GormBench187 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench186 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench187) TableName() string { return "bench_187" }
-
-// GormBench188 is table bench_188 for GORM.
-type GormBench188 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench187 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench188) TableName() string { return "bench_188" }
-
-// GormBench189 is table bench_189 for GORM.
-type GormBench189 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench188 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench189) TableName() string { return "bench_189" }
-
-// GormBench190 is table bench_190 for GORM.
-type GormBench190 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench189 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench190) TableName() string { return "bench_190" }
-
-// GormBench191 is table bench_191 for GORM.
-type GormBench191 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench190 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench191) TableName() string { return "bench_191" }
-
-// GormBench192 is table bench_192 for GORM.
-type GormBench192 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench191 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench192) TableName() string { return "bench_192" }
-
-// GormBench193 is table bench_193 for GORM.
-type GormBench193 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench192 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench193) TableName() string { return "bench_193" }
-
-// GormBench194 is table bench_194 for GORM.
-type GormBench194 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench193 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench194) TableName() string { return "bench_194" }
-
-// GormBench195 is table bench_195 for GORM.
-type GormBench195 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench194 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench195) TableName() string { return "bench_195" }
-
-// GormBench196 is table bench_196 for GORM.
-type GormBench196 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench195 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench196) TableName() string { return "bench_196" }
-
-// GormBench197 is table bench_197 for GORM.
-type GormBench197 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench196 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench197) TableName() string { return "bench_197" }
-
-// GormBench198 is table bench_198 for GORM.
-type GormBench198 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench197 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench198) TableName() string { return "bench_198" }
-
-// GormBench199 is table bench_199 for GORM.
-type GormBench199 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench198 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench199) TableName() string { return "bench_199" }
-
-// GormBench200 is table bench_200 for GORM.
-type GormBench200 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench199 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench200) TableName() string { return "bench_200" }
-
-// GormBench201 is table bench_201 for GORM.
-type GormBench201 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench200 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench201) TableName() string { return "bench_201" }
-
-// GormBench202 is table bench_202 for GORM.
-type GormBench202 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench201 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench202) TableName() string { return "bench_202" }
-
-// GormBench203 is table bench_203 for GORM.
-type GormBench203 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench202 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench203) TableName() string { return "bench_203" }
-
-// GormBench204 is table bench_204 for GORM.
-type GormBench204 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench203 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench204) TableName() string { return "bench_204" }
-
-// GormBench205 is table bench_205 for GORM.
-type GormBench205 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench204 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench205) TableName() string { return "bench_205" }
-
-// GormBench206 is table bench_206 for GORM.
-type GormBench206 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench205 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench206) TableName() string { return "bench_206" }
-
-// GormBench207 is table bench_207 for GORM.
-type GormBench207 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench206 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench207) TableName() string { return "bench_207" }
-
-// GormBench208 is table bench_208 for GORM.
-type GormBench208 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench207 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench208) TableName() string { return "bench_208" }
-
-// GormBench209 is table bench_209 for GORM.
-type GormBench209 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench208 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench209) TableName() string { return "bench_209" }
-
-// GormBench210 is table bench_210 for GORM.
-type GormBench210 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench209 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench210) TableName() string { return "bench_210" }
-
-// GormBench211 is table bench_211 for GORM.
-type GormBench211 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench210 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench211) TableName() string { return "bench_211" }
-
-// GormBench212 is table bench_212 for GORM.
-type GormBench212 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench211 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench212) TableName() string { return "bench_212" }
-
-// GormBench213 is table bench_213 for GORM.
-type GormBench213 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench212 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench213) TableName() string { return "bench_213" }
-
-// GormBench214 is table bench_214 for GORM.
-type GormBench214 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench213 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench214) TableName() string { return "bench_214" }
-
-// GormBench215 is table bench_215 for GORM.
-type GormBench215 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench214 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench215) TableName() string { return "bench_215" }
-
-// GormBench216 is table bench_216 for GORM.
-type GormBench216 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench215 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench216) TableName() string { return "bench_216" }
-
-// GormBench217 is table bench_217 for GORM.
-type GormBench217 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench216 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench217) TableName() string { return "bench_217" }
-
-// GormBench218 is table bench_218 for GORM.
-type GormBench218 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench217 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench218) TableName() string { return "bench_218" }
-
-// GormBench219 is table bench_219 for GORM.
-type GormBench219 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench218 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench219) TableName() string { return "bench_219" }
-
-// GormBench220 is table bench_220 for GORM.
-type GormBench220 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench219 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench220) TableName() string { return "bench_220" }
-
-// GormBench221 is table bench_221 for GORM.
-type GormBench221 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench220 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench221) TableName() string { return "bench_221" }
-
-// GormBench222 is table bench_222 for GORM.
-type GormBench222 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench221 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench222) TableName() string { return "bench_222" }
-
-// GormBench223 is table bench_223 for GORM.
-type GormBench223 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench222 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench223) TableName() string { return "bench_223" }
-
-// GormBench224 is table bench_224 for GORM.
-type GormBench224 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench223 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench224) TableName() string { return "bench_224" }
-
-// GormBench225 is table bench_225 for GORM.
-type GormBench225 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench224 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench225) TableName() string { return "bench_225" }
-
-// GormBench226 is table bench_226 for GORM.
-type GormBench226 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench225 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench226) TableName() string { return "bench_226" }
-
-// GormBench227 is table bench_227 for GORM.
-type GormBench227 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench226 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench227) TableName() string { return "bench_227" }
-
-// GormBench228 is table bench_228 for GORM.
-type GormBench228 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench227 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench228) TableName() string { return "bench_228" }
-
-// GormBench229 is table bench_229 for GORM.
-type GormBench229 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench228 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench229) TableName() string { return "bench_229" }
-
-// GormBench230 is table bench_230 for GORM.
-type GormBench230 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench229 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench230) TableName() string { return "bench_230" }
-
-// GormBench231 is table bench_231 for GORM.
-type GormBench231 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench230 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench231) TableName() string { return "bench_231" }
-
-// GormBench232 is table bench_232 for GORM.
-type GormBench232 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench231 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench232) TableName() string { return "bench_232" }
-
-// GormBench233 is table bench_233 for GORM.
-type GormBench233 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench232 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench233) TableName() string { return "bench_233" }
-
-// GormBench234 is table bench_234 for GORM.
-type GormBench234 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench233 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench234) TableName() string { return "bench_234" }
-
-// GormBench235 is table bench_235 for GORM.
-type GormBench235 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench234 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench235) TableName() string { return "bench_235" }
-
-// GormBench236 is table bench_236 for GORM.
-type GormBench236 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench235 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench236) TableName() string { return "bench_236" }
-
-// GormBench237 is table bench_237 for GORM.
-type GormBench237 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench236 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench237) TableName() string { return "bench_237" }
-
-// GormBench238 is table bench_238 for GORM.
-type GormBench238 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench237 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench238) TableName() string { return "bench_238" }
-
-// GormBench239 is table bench_239 for GORM.
-type GormBench239 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench238 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench239) TableName() string { return "bench_239" }
-
-// GormBench240 is table bench_240 for GORM.
-type GormBench240 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench239 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench240) TableName() string { return "bench_240" }
-
-// GormBench241 is table bench_241 for GORM.
-type GormBench241 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench240 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench241) TableName() string { return "bench_241" }
-
-// GormBench242 is table bench_242 for GORM.
-type GormBench242 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench241 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench242) TableName() string { return "bench_242" }
-
-// GormBench243 is table bench_243 for GORM.
-type GormBench243 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench242 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench243) TableName() string { return "bench_243" }
-
-// GormBench244 is table bench_244 for GORM.
-type GormBench244 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench243 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench244) TableName() string { return "bench_244" }
-
-// GormBench245 is table bench_245 for GORM.
-type GormBench245 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench244 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench245) TableName() string { return "bench_245" }
-
-// GormBench246 is table bench_246 for GORM.
-type GormBench246 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench245 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench246) TableName() string { return "bench_246" }
-
-// GormBench247 is table bench_247 for GORM.
-type GormBench247 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench246 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench247) TableName() string { return "bench_247" }
-
-// GormBench248 is table bench_248 for GORM.
-type GormBench248 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench247 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench248) TableName() string { return "bench_248" }
-
-// GormBench249 is table bench_249 for GORM.
-type GormBench249 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench248 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench249) TableName() string { return "bench_249" }
-
-// GormBench250 is table bench_250 for GORM.
-type GormBench250 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench249 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench250) TableName() string { return "bench_250" }
-
-// GormBench251 is table bench_251 for GORM.
-type GormBench251 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench250 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench251) TableName() string { return "bench_251" }
-
-// GormBench252 is table bench_252 for GORM.
-type GormBench252 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench251 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench252) TableName() string { return "bench_252" }
-
-// GormBench253 is table bench_253 for GORM.
-type GormBench253 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench252 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench253) TableName() string { return "bench_253" }
-
-// GormBench254 is table bench_254 for GORM.
-type GormBench254 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench253 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench254) TableName() string { return "bench_254" }
-
-// GormBench255 is table bench_255 for GORM.
-type GormBench255 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench254 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench255) TableName() string { return "bench_255" }
-
-// GormBench256 is table bench_256 for GORM.
-type GormBench256 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench255 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench256) TableName() string { return "bench_256" }
-
-// GormBench257 is table bench_257 for GORM.
-type GormBench257 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench256 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench257) TableName() string { return "bench_257" }
-
-// GormBench258 is table bench_258 for GORM.
-type GormBench258 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench257 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench258) TableName() string { return "bench_258" }
-
-// GormBench259 is table bench_259 for GORM.
-type GormBench259 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench258 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench259) TableName() string { return "bench_259" }
-
-// GormBench260 is table bench_260 for GORM.
-type GormBench260 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench259 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench260) TableName() string { return "bench_260" }
-
-// GormBench261 is table bench_261 for GORM.
-type GormBench261 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench260 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench261) TableName() string { return "bench_261" }
-
-// GormBench262 is table bench_262 for GORM.
-type GormBench262 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench261 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench262) TableName() string { return "bench_262" }
-
-// GormBench263 is table bench_263 for GORM.
-type GormBench263 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench262 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench263) TableName() string { return "bench_263" }
-
-// GormBench264 is table bench_264 for GORM.
-type GormBench264 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench263 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench264) TableName() string { return "bench_264" }
-
-// GormBench265 is table bench_265 for GORM.
-type GormBench265 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench264 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench265) TableName() string { return "bench_265" }
-
-// GormBench266 is table bench_266 for GORM.
-type GormBench266 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench265 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench266) TableName() string { return "bench_266" }
-
-// GormBench267 is table bench_267 for GORM.
-type GormBench267 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench266 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench267) TableName() string { return "bench_267" }
-
-// GormBench268 is table bench_268 for GORM.
-type GormBench268 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench267 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench268) TableName() string { return "bench_268" }
-
-// GormBench269 is table bench_269 for GORM.
-type GormBench269 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench268 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench269) TableName() string { return "bench_269" }
-
-// GormBench270 is table bench_270 for GORM.
-type GormBench270 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench269 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench270) TableName() string { return "bench_270" }
-
-// GormBench271 is table bench_271 for GORM.
-type GormBench271 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench270 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench271) TableName() string { return "bench_271" }
-
-// GormBench272 is table bench_272 for GORM.
-type GormBench272 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench271 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench272) TableName() string { return "bench_272" }
-
-// GormBench273 is table bench_273 for GORM.
-type GormBench273 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench272 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench273) TableName() string { return "bench_273" }
-
-// GormBench274 is table bench_274 for GORM.
-type GormBench274 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench273 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench274) TableName() string { return "bench_274" }
-
-// GormBench275 is table bench_275 for GORM.
-type GormBench275 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench274 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench275) TableName() string { return "bench_275" }
-
-// GormBench276 is table bench_276 for GORM.
-type GormBench276 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench275 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench276) TableName() string { return "bench_276" }
-
-// GormBench277 is table bench_277 for GORM.
-type GormBench277 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench276 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench277) TableName() string { return "bench_277" }
-
-// GormBench278 is table bench_278 for GORM.
-type GormBench278 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench277 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench278) TableName() string { return "bench_278" }
-
-// GormBench279 is table bench_279 for GORM.
-type GormBench279 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench278 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench279) TableName() string { return "bench_279" }
-
-// GormBench280 is table bench_280 for GORM.
-type GormBench280 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench279 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench280) TableName() string { return "bench_280" }
-
-// GormBench281 is table bench_281 for GORM.
-type GormBench281 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench280 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench281) TableName() string { return "bench_281" }
-
-// GormBench282 is table bench_282 for GORM.
-type GormBench282 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench281 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench282) TableName() string { return "bench_282" }
-
-// GormBench283 is table bench_283 for GORM.
-type GormBench283 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench282 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench283) TableName() string { return "bench_283" }
-
-// GormBench284 is table bench_284 for GORM.
-type GormBench284 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench283 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench284) TableName() string { return "bench_284" }
-
-// GormBench285 is table bench_285 for GORM.
-type GormBench285 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench284 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench285) TableName() string { return "bench_285" }
-
-// GormBench286 is table bench_286 for GORM.
-type GormBench286 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench285 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench286) TableName() string { return "bench_286" }
-
-// GormBench287 is table bench_287 for GORM.
-type GormBench287 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench286 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench287) TableName() string { return "bench_287" }
-
-// GormBench288 is table bench_288 for GORM.
-type GormBench288 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench287 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench288) TableName() string { return "bench_288" }
-
-// GormBench289 is table bench_289 for GORM.
-type GormBench289 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench288 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench289) TableName() string { return "bench_289" }
-
-// GormBench290 is table bench_290 for GORM.
-type GormBench290 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench289 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench290) TableName() string { return "bench_290" }
-
-// GormBench291 is table bench_291 for GORM.
-type GormBench291 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench290 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench291) TableName() string { return "bench_291" }
-
-// GormBench292 is table bench_292 for GORM.
-type GormBench292 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench291 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench292) TableName() string { return "bench_292" }
-
-// GormBench293 is table bench_293 for GORM.
-type GormBench293 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench292 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench293) TableName() string { return "bench_293" }
-
-// GormBench294 is table bench_294 for GORM.
-type GormBench294 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench293 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench294) TableName() string { return "bench_294" }
-
-// GormBench295 is table bench_295 for GORM.
-type GormBench295 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench294 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench295) TableName() string { return "bench_295" }
-
-// GormBench296 is table bench_296 for GORM.
-type GormBench296 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench295 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench296) TableName() string { return "bench_296" }
-
-// GormBench297 is table bench_297 for GORM.
-type GormBench297 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench296 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench297) TableName() string { return "bench_297" }
-
-// GormBench298 is table bench_298 for GORM.
-type GormBench298 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench297 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench298) TableName() string { return "bench_298" }
-
-// GormBench299 is table bench_299 for GORM.
-type GormBench299 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench298 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench299) TableName() string { return "bench_299" }
-
-// GormBench300 is table bench_300 for GORM.
-type GormBench300 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench299 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench300) TableName() string { return "bench_300" }
-
-// GormBench301 is table bench_301 for GORM.
-type GormBench301 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench300 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench301) TableName() string { return "bench_301" }
-
-// GormBench302 is table bench_302 for GORM.
-type GormBench302 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench301 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench302) TableName() string { return "bench_302" }
-
-// GormBench303 is table bench_303 for GORM.
-type GormBench303 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench302 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench303) TableName() string { return "bench_303" }
-
-// GormBench304 is table bench_304 for GORM.
-type GormBench304 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench303 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench304) TableName() string { return "bench_304" }
-
-// GormBench305 is table bench_305 for GORM.
-type GormBench305 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench304 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench305) TableName() string { return "bench_305" }
-
-// GormBench306 is table bench_306 for GORM.
-type GormBench306 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench305 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench306) TableName() string { return "bench_306" }
-
-// GormBench307 is table bench_307 for GORM.
-type GormBench307 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench306 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench307) TableName() string { return "bench_307" }
-
-// GormBench308 is table bench_308 for GORM.
-type GormBench308 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench307 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench308) TableName() string { return "bench_308" }
-
-// GormBench309 is table bench_309 for GORM.
-type GormBench309 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench308 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench309) TableName() string { return "bench_309" }
-
-// GormBench310 is table bench_310 for GORM.
-type GormBench310 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench309 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench310) TableName() string { return "bench_310" }
-
-// GormBench311 is table bench_311 for GORM.
-type GormBench311 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench310 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench311) TableName() string { return "bench_311" }
-
-// GormBench312 is table bench_312 for GORM.
-type GormBench312 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench311 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench312) TableName() string { return "bench_312" }
-
-// GormBench313 is table bench_313 for GORM.
-type GormBench313 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench312 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench313) TableName() string { return "bench_313" }
-
-// GormBench314 is table bench_314 for GORM.
-type GormBench314 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench313 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench314) TableName() string { return "bench_314" }
-
-// GormBench315 is table bench_315 for GORM.
-type GormBench315 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench314 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench315) TableName() string { return "bench_315" }
-
-// GormBench316 is table bench_316 for GORM.
-type GormBench316 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench315 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench316) TableName() string { return "bench_316" }
-
-// GormBench317 is table bench_317 for GORM.
-type GormBench317 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench316 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench317) TableName() string { return "bench_317" }
-
-// GormBench318 is table bench_318 for GORM.
-type GormBench318 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench317 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench318) TableName() string { return "bench_318" }
-
-// GormBench319 is table bench_319 for GORM.
-type GormBench319 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench318 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench319) TableName() string { return "bench_319" }
-
-// GormBench320 is table bench_320 for GORM.
-type GormBench320 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench319 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench320) TableName() string { return "bench_320" }
-
-// GormBench321 is table bench_321 for GORM.
-type GormBench321 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench320 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench321) TableName() string { return "bench_321" }
-
-// GormBench322 is table bench_322 for GORM.
-type GormBench322 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench321 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench322) TableName() string { return "bench_322" }
-
-// GormBench323 is table bench_323 for GORM.
-type GormBench323 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench322 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench323) TableName() string { return "bench_323" }
-
-// GormBench324 is table bench_324 for GORM.
-type GormBench324 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench323 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench324) TableName() string { return "bench_324" }
-
-// GormBench325 is table bench_325 for GORM.
-type GormBench325 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench324 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench325) TableName() string { return "bench_325" }
-
-// GormBench326 is table bench_326 for GORM.
-type GormBench326 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench325 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench326) TableName() string { return "bench_326" }
-
-// GormBench327 is table bench_327 for GORM.
-type GormBench327 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench326 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench327) TableName() string { return "bench_327" }
-
-// GormBench328 is table bench_328 for GORM.
-type GormBench328 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench327 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench328) TableName() string { return "bench_328" }
-
-// GormBench329 is table bench_329 for GORM.
-type GormBench329 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench328 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench329) TableName() string { return "bench_329" }
-
-// GormBench330 is table bench_330 for GORM.
-type GormBench330 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench329 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench330) TableName() string { return "bench_330" }
-
-// GormBench331 is table bench_331 for GORM.
-type GormBench331 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench330 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench331) TableName() string { return "bench_331" }
-
-// GormBench332 is table bench_332 for GORM.
-type GormBench332 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench331 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench332) TableName() string { return "bench_332" }
-
-// GormBench333 is table bench_333 for GORM.
-type GormBench333 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench332 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench333) TableName() string { return "bench_333" }
-
-// GormBench334 is table bench_334 for GORM.
-type GormBench334 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench333 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench334) TableName() string { return "bench_334" }
-
-// GormBench335 is table bench_335 for GORM.
-type GormBench335 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench334 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench335) TableName() string { return "bench_335" }
-
-// GormBench336 is table bench_336 for GORM.
-type GormBench336 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench335 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench336) TableName() string { return "bench_336" }
-
-// GormBench337 is table bench_337 for GORM.
-type GormBench337 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench336 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench337) TableName() string { return "bench_337" }
-
-// GormBench338 is table bench_338 for GORM.
-type GormBench338 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench337 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench338) TableName() string { return "bench_338" }
-
-// GormBench339 is table bench_339 for GORM.
-type GormBench339 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench338 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench339) TableName() string { return "bench_339" }
-
-// GormBench340 is table bench_340 for GORM.
-type GormBench340 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench339 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench340) TableName() string { return "bench_340" }
-
-// GormBench341 is table bench_341 for GORM.
-type GormBench341 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench340 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench341) TableName() string { return "bench_341" }
-
-// GormBench342 is table bench_342 for GORM.
-type GormBench342 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench341 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench342) TableName() string { return "bench_342" }
-
-// GormBench343 is table bench_343 for GORM.
-type GormBench343 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench342 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench343) TableName() string { return "bench_343" }
-
-// GormBench344 is table bench_344 for GORM.
-type GormBench344 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench343 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench344) TableName() string { return "bench_344" }
-
-// GormBench345 is table bench_345 for GORM.
-type GormBench345 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench344 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench345) TableName() string { return "bench_345" }
-
-// GormBench346 is table bench_346 for GORM.
-type GormBench346 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench345 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench346) TableName() string { return "bench_346" }
-
-// GormBench347 is table bench_347 for GORM.
-type GormBench347 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench346 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench347) TableName() string { return "bench_347" }
-
-// GormBench348 is table bench_348 for GORM.
-type GormBench348 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench347 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench348) TableName() string { return "bench_348" }
-
-// GormBench349 is table bench_349 for GORM.
-type GormBench349 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench348 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench349) TableName() string { return "bench_349" }
-
-// GormBench350 is table bench_350 for GORM.
-type GormBench350 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench349 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench350) TableName() string { return "bench_350" }
-
-// GormBench351 is table bench_351 for GORM.
-type GormBench351 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench350 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench351) TableName() string { return "bench_351" }
-
-// GormBench352 is table bench_352 for GORM.
-type GormBench352 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench351 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench352) TableName() string { return "bench_352" }
-
-// GormBench353 is table bench_353 for GORM.
-type GormBench353 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench352 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench353) TableName() string { return "bench_353" }
-
-// GormBench354 is table bench_354 for GORM.
-type GormBench354 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench353 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench354) TableName() string { return "bench_354" }
-
-// GormBench355 is table bench_355 for GORM.
-type GormBench355 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench354 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench355) TableName() string { return "bench_355" }
-
-// GormBench356 is table bench_356 for GORM.
-type GormBench356 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench355 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench356) TableName() string { return "bench_356" }
-
-// GormBench357 is table bench_357 for GORM.
-type GormBench357 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench356 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench357) TableName() string { return "bench_357" }
-
-// GormBench358 is table bench_358 for GORM.
-type GormBench358 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench357 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench358) TableName() string { return "bench_358" }
-
-// GormBench359 is table bench_359 for GORM.
-type GormBench359 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench358 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench359) TableName() string { return "bench_359" }
-
-// GormBench360 is table bench_360 for GORM.
-type GormBench360 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench359 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench360) TableName() string { return "bench_360" }
-
-// GormBench361 is table bench_361 for GORM.
-type GormBench361 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench360 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench361) TableName() string { return "bench_361" }
-
-// GormBench362 is table bench_362 for GORM.
-type GormBench362 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench361 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench362) TableName() string { return "bench_362" }
-
-// GormBench363 is table bench_363 for GORM.
-type GormBench363 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench362 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench363) TableName() string { return "bench_363" }
-
-// GormBench364 is table bench_364 for GORM.
-type GormBench364 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench363 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench364) TableName() string { return "bench_364" }
-
-// GormBench365 is table bench_365 for GORM.
-type GormBench365 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench364 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench365) TableName() string { return "bench_365" }
-
-// GormBench366 is table bench_366 for GORM.
-type GormBench366 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench365 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench366) TableName() string { return "bench_366" }
-
-// GormBench367 is table bench_367 for GORM.
-type GormBench367 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench366 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench367) TableName() string { return "bench_367" }
-
-// GormBench368 is table bench_368 for GORM.
-type GormBench368 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench367 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench368) TableName() string { return "bench_368" }
-
-// GormBench369 is table bench_369 for GORM.
-type GormBench369 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench368 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench369) TableName() string { return "bench_369" }
-
-// GormBench370 is table bench_370 for GORM.
-type GormBench370 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench369 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench370) TableName() string { return "bench_370" }
-
-// GormBench371 is table bench_371 for GORM.
-type GormBench371 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench370 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench371) TableName() string { return "bench_371" }
-
-// GormBench372 is table bench_372 for GORM.
-type GormBench372 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench371 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench372) TableName() string { return "bench_372" }
-
-// GormBench373 is table bench_373 for GORM.
-type GormBench373 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench372 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench373) TableName() string { return "bench_373" }
-
-// GormBench374 is table bench_374 for GORM.
-type GormBench374 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench373 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench374) TableName() string { return "bench_374" }
-
-// GormBench375 is table bench_375 for GORM.
-type GormBench375 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench374 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench375) TableName() string { return "bench_375" }
-
-// GormBench376 is table bench_376 for GORM.
-type GormBench376 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench375 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench376) TableName() string { return "bench_376" }
-
-// GormBench377 is table bench_377 for GORM.
-type GormBench377 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench376 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench377) TableName() string { return "bench_377" }
-
-// GormBench378 is table bench_378 for GORM.
-type GormBench378 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench377 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench378) TableName() string { return "bench_378" }
-
-// GormBench379 is table bench_379 for GORM.
-type GormBench379 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench378 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench379) TableName() string { return "bench_379" }
-
-// GormBench380 is table bench_380 for GORM.
-type GormBench380 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench379 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench380) TableName() string { return "bench_380" }
-
-// GormBench381 is table bench_381 for GORM.
-type GormBench381 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench380 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench381) TableName() string { return "bench_381" }
-
-// GormBench382 is table bench_382 for GORM.
-type GormBench382 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench381 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench382) TableName() string { return "bench_382" }
-
-// GormBench383 is table bench_383 for GORM.
-type GormBench383 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench382 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench383) TableName() string { return "bench_383" }
-
-// GormBench384 is table bench_384 for GORM.
-type GormBench384 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench383 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench384) TableName() string { return "bench_384" }
-
-// GormBench385 is table bench_385 for GORM.
-type GormBench385 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench384 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench385) TableName() string { return "bench_385" }
-
-// GormBench386 is table bench_386 for GORM.
-type GormBench386 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench385 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench386) TableName() string { return "bench_386" }
-
-// GormBench387 is table bench_387 for GORM.
-type GormBench387 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench386 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench387) TableName() string { return "bench_387" }
-
-// GormBench388 is table bench_388 for GORM.
-type GormBench388 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench387 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench388) TableName() string { return "bench_388" }
-
-// GormBench389 is table bench_389 for GORM.
-type GormBench389 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench388 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench389) TableName() string { return "bench_389" }
-
-// GormBench390 is table bench_390 for GORM.
-type GormBench390 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench389 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench390) TableName() string { return "bench_390" }
-
-// GormBench391 is table bench_391 for GORM.
-type GormBench391 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench390 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench391) TableName() string { return "bench_391" }
-
-// GormBench392 is table bench_392 for GORM.
-type GormBench392 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench391 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench392) TableName() string { return "bench_392" }
-
-// GormBench393 is table bench_393 for GORM.
-type GormBench393 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench392 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench393) TableName() string { return "bench_393" }
-
-// GormBench394 is table bench_394 for GORM.
-type GormBench394 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench393 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench394) TableName() string { return "bench_394" }
-
-// GormBench395 is table bench_395 for GORM.
-type GormBench395 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench394 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench395) TableName() string { return "bench_395" }
-
-// GormBench396 is table bench_396 for GORM.
-type GormBench396 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench395 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench396) TableName() string { return "bench_396" }
-
-// GormBench397 is table bench_397 for GORM.
-type GormBench397 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench396 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench397) TableName() string { return "bench_397" }
-
-// GormBench398 is table bench_398 for GORM.
-type GormBench398 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench397 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench398) TableName() string { return "bench_398" }
-
-// GormBench399 is table bench_399 for GORM.
-type GormBench399 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench398 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench399) TableName() string { return "bench_399" }
-
-// GormBench400 is table bench_400 for GORM.
-type GormBench400 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench399 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench400) TableName() string { return "bench_400" }
-
-// GormBench401 is table bench_401 for GORM.
-type GormBench401 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench400 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench401) TableName() string { return "bench_401" }
-
-// GormBench402 is table bench_402 for GORM.
-type GormBench402 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench401 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench402) TableName() string { return "bench_402" }
-
-// GormBench403 is table bench_403 for GORM.
-type GormBench403 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench402 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench403) TableName() string { return "bench_403" }
-
-// GormBench404 is table bench_404 for GORM.
-type GormBench404 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench403 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench404) TableName() string { return "bench_404" }
-
-// GormBench405 is table bench_405 for GORM.
-type GormBench405 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench404 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench405) TableName() string { return "bench_405" }
-
-// GormBench406 is table bench_406 for GORM.
-type GormBench406 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench405 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench406) TableName() string { return "bench_406" }
-
-// GormBench407 is table bench_407 for GORM.
-type GormBench407 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench406 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench407) TableName() string { return "bench_407" }
-
-// GormBench408 is table bench_408 for GORM.
-type GormBench408 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench407 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench408) TableName() string { return "bench_408" }
-
-// GormBench409 is table bench_409 for GORM.
-type GormBench409 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench408 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench409) TableName() string { return "bench_409" }
-
-// GormBench410 is table bench_410 for GORM.
-type GormBench410 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench409 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench410) TableName() string { return "bench_410" }
-
-// GormBench411 is table bench_411 for GORM.
-type GormBench411 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench410 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench411) TableName() string { return "bench_411" }
-
-// GormBench412 is table bench_412 for GORM.
-type GormBench412 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench411 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench412) TableName() string { return "bench_412" }
-
-// GormBench413 is table bench_413 for GORM.
-type GormBench413 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench412 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench413) TableName() string { return "bench_413" }
-
-// GormBench414 is table bench_414 for GORM.
-type GormBench414 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench413 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench414) TableName() string { return "bench_414" }
-
-// GormBench415 is table bench_415 for GORM.
-type GormBench415 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench414 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench415) TableName() string { return "bench_415" }
-
-// GormBench416 is table bench_416 for GORM.
-type GormBench416 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench415 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench416) TableName() string { return "bench_416" }
-
-// GormBench417 is table bench_417 for GORM.
-type GormBench417 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench416 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench417) TableName() string { return "bench_417" }
-
-// GormBench418 is table bench_418 for GORM.
-type GormBench418 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench417 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench418) TableName() string { return "bench_418" }
-
-// GormBench419 is table bench_419 for GORM.
-type GormBench419 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench418 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench419) TableName() string { return "bench_419" }
-
-// GormBench420 is table bench_420 for GORM.
-type GormBench420 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench419 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench420) TableName() string { return "bench_420" }
-
-// GormBench421 is table bench_421 for GORM.
-type GormBench421 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench420 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench421) TableName() string { return "bench_421" }
-
-// GormBench422 is table bench_422 for GORM.
-type GormBench422 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench421 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench422) TableName() string { return "bench_422" }
-
-// GormBench423 is table bench_423 for GORM.
-type GormBench423 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench422 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench423) TableName() string { return "bench_423" }
-
-// GormBench424 is table bench_424 for GORM.
-type GormBench424 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench423 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench424) TableName() string { return "bench_424" }
-
-// GormBench425 is table bench_425 for GORM.
-type GormBench425 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench424 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench425) TableName() string { return "bench_425" }
-
-// GormBench426 is table bench_426 for GORM.
-type GormBench426 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench425 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench426) TableName() string { return "bench_426" }
-
-// GormBench427 is table bench_427 for GORM.
-type GormBench427 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench426 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench427) TableName() string { return "bench_427" }
-
-// GormBench428 is table bench_428 for GORM.
-type GormBench428 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench427 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench428) TableName() string { return "bench_428" }
-
-// GormBench429 is table bench_429 for GORM.
-type GormBench429 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench428 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench429) TableName() string { return "bench_429" }
-
-// GormBench430 is table bench_430 for GORM.
-type GormBench430 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench429 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench430) TableName() string { return "bench_430" }
-
-// GormBench431 is table bench_431 for GORM.
-type GormBench431 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench430 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench431) TableName() string { return "bench_431" }
-
-// GormBench432 is table bench_432 for GORM.
-type GormBench432 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench431 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench432) TableName() string { return "bench_432" }
-
-// GormBench433 is table bench_433 for GORM.
-type GormBench433 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench432 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench433) TableName() string { return "bench_433" }
-
-// GormBench434 is table bench_434 for GORM.
-type GormBench434 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench433 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench434) TableName() string { return "bench_434" }
-
-// GormBench435 is table bench_435 for GORM.
-type GormBench435 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench434 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench435) TableName() string { return "bench_435" }
-
-// GormBench436 is table bench_436 for GORM.
-type GormBench436 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench435 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench436) TableName() string { return "bench_436" }
-
-// GormBench437 is table bench_437 for GORM.
-type GormBench437 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench436 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench437) TableName() string { return "bench_437" }
-
-// GormBench438 is table bench_438 for GORM.
-type GormBench438 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench437 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench438) TableName() string { return "bench_438" }
-
-// GormBench439 is table bench_439 for GORM.
-type GormBench439 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench438 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench439) TableName() string { return "bench_439" }
-
-// GormBench440 is table bench_440 for GORM.
-type GormBench440 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench439 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench440) TableName() string { return "bench_440" }
-
-// GormBench441 is table bench_441 for GORM.
-type GormBench441 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench440 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench441) TableName() string { return "bench_441" }
-
-// GormBench442 is table bench_442 for GORM.
-type GormBench442 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench441 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench442) TableName() string { return "bench_442" }
-
-// GormBench443 is table bench_443 for GORM.
-type GormBench443 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench442 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench443) TableName() string { return "bench_443" }
-
-// GormBench444 is table bench_444 for GORM.
-type GormBench444 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench443 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench444) TableName() string { return "bench_444" }
-
-// GormBench445 is table bench_445 for GORM.
-type GormBench445 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench444 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench445) TableName() string { return "bench_445" }
-
-// GormBench446 is table bench_446 for GORM.
-type GormBench446 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench445 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench446) TableName() string { return "bench_446" }
-
-// GormBench447 is table bench_447 for GORM.
-type GormBench447 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench446 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench447) TableName() string { return "bench_447" }
-
-// GormBench448 is table bench_448 for GORM.
-type GormBench448 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench447 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench448) TableName() string { return "bench_448" }
-
-// GormBench449 is table bench_449 for GORM.
-type GormBench449 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench448 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench449) TableName() string { return "bench_449" }
-
-// GormBench450 is table bench_450 for GORM.
-type GormBench450 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench449 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench450) TableName() string { return "bench_450" }
-
-// GormBench451 is table bench_451 for GORM.
-type GormBench451 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench450 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench451) TableName() string { return "bench_451" }
-
-// GormBench452 is table bench_452 for GORM.
-type GormBench452 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench451 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench452) TableName() string { return "bench_452" }
-
-// GormBench453 is table bench_453 for GORM.
-type GormBench453 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench452 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench453) TableName() string { return "bench_453" }
-
-// GormBench454 is table bench_454 for GORM.
-type GormBench454 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench453 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench454) TableName() string { return "bench_454" }
-
-// GormBench455 is table bench_455 for GORM.
-type GormBench455 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench454 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench455) TableName() string { return "bench_455" }
-
-// GormBench456 is table bench_456 for GORM.
-type GormBench456 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench455 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench456) TableName() string { return "bench_456" }
-
-// GormBench457 is table bench_457 for GORM.
-type GormBench457 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench456 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench457) TableName() string { return "bench_457" }
-
-// GormBench458 is table bench_458 for GORM.
-type GormBench458 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench457 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench458) TableName() string { return "bench_458" }
-
-// GormBench459 is table bench_459 for GORM.
-type GormBench459 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench458 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench459) TableName() string { return "bench_459" }
-
-// GormBench460 is table bench_460 for GORM.
-type GormBench460 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench459 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench460) TableName() string { return "bench_460" }
-
-// GormBench461 is table bench_461 for GORM.
-type GormBench461 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench460 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench461) TableName() string { return "bench_461" }
-
-// GormBench462 is table bench_462 for GORM.
-type GormBench462 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench461 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench462) TableName() string { return "bench_462" }
-
-// GormBench463 is table bench_463 for GORM.
-type GormBench463 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench462 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench463) TableName() string { return "bench_463" }
-
-// GormBench464 is table bench_464 for GORM.
-type GormBench464 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench463 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench464) TableName() string { return "bench_464" }
-
-// GormBench465 is table bench_465 for GORM.
-type GormBench465 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench464 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench465) TableName() string { return "bench_465" }
-
-// GormBench466 is table bench_466 for GORM.
-type GormBench466 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench465 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench466) TableName() string { return "bench_466" }
-
-// GormBench467 is table bench_467 for GORM.
-type GormBench467 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench466 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench467) TableName() string { return "bench_467" }
-
-// GormBench468 is table bench_468 for GORM.
-type GormBench468 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench467 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench468) TableName() string { return "bench_468" }
-
-// GormBench469 is table bench_469 for GORM.
-type GormBench469 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench468 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench469) TableName() string { return "bench_469" }
-
-// GormBench470 is table bench_470 for GORM.
-type GormBench470 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench469 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench470) TableName() string { return "bench_470" }
-
-// GormBench471 is table bench_471 for GORM.
-type GormBench471 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench470 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench471) TableName() string { return "bench_471" }
-
-// GormBench472 is table bench_472 for GORM.
-type GormBench472 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench471 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench472) TableName() string { return "bench_472" }
-
-// GormBench473 is table bench_473 for GORM.
-type GormBench473 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench472 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench473) TableName() string { return "bench_473" }
-
-// GormBench474 is table bench_474 for GORM.
-type GormBench474 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench473 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench474) TableName() string { return "bench_474" }
-
-// GormBench475 is table bench_475 for GORM.
-type GormBench475 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench474 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench475) TableName() string { return "bench_475" }
-
-// GormBench476 is table bench_476 for GORM.
-type GormBench476 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench475 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench476) TableName() string { return "bench_476" }
-
-// GormBench477 is table bench_477 for GORM.
-type GormBench477 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench476 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench477) TableName() string { return "bench_477" }
-
-// GormBench478 is table bench_478 for GORM.
-type GormBench478 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench477 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench478) TableName() string { return "bench_478" }
-
-// GormBench479 is table bench_479 for GORM.
-type GormBench479 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench478 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench479) TableName() string { return "bench_479" }
-
-// GormBench480 is table bench_480 for GORM.
-type GormBench480 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench479 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench480) TableName() string { return "bench_480" }
-
-// GormBench481 is table bench_481 for GORM.
-type GormBench481 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench480 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench481) TableName() string { return "bench_481" }
-
-// GormBench482 is table bench_482 for GORM.
-type GormBench482 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench481 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench482) TableName() string { return "bench_482" }
-
-// GormBench483 is table bench_483 for GORM.
-type GormBench483 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench482 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench483) TableName() string { return "bench_483" }
-
-// GormBench484 is table bench_484 for GORM.
-type GormBench484 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench483 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench484) TableName() string { return "bench_484" }
-
-// GormBench485 is table bench_485 for GORM.
-type GormBench485 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench484 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench485) TableName() string { return "bench_485" }
-
-// GormBench486 is table bench_486 for GORM.
-type GormBench486 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench485 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench486) TableName() string { return "bench_486" }
-
-// GormBench487 is table bench_487 for GORM.
-type GormBench487 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench486 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench487) TableName() string { return "bench_487" }
-
-// GormBench488 is table bench_488 for GORM.
-type GormBench488 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench487 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench488) TableName() string { return "bench_488" }
-
-// GormBench489 is table bench_489 for GORM.
-type GormBench489 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench488 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench489) TableName() string { return "bench_489" }
-
-// GormBench490 is table bench_490 for GORM.
-type GormBench490 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench489 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench490) TableName() string { return "bench_490" }
-
-// GormBench491 is table bench_491 for GORM.
-type GormBench491 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench490 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench491) TableName() string { return "bench_491" }
-
-// GormBench492 is table bench_492 for GORM.
-type GormBench492 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench491 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench492) TableName() string { return "bench_492" }
-
-// GormBench493 is table bench_493 for GORM.
-type GormBench493 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench492 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench493) TableName() string { return "bench_493" }
-
-// GormBench494 is table bench_494 for GORM.
-type GormBench494 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench493 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench494) TableName() string { return "bench_494" }
-
-// GormBench495 is table bench_495 for GORM.
-type GormBench495 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench494 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench495) TableName() string { return "bench_495" }
-
-// GormBench496 is table bench_496 for GORM.
-type GormBench496 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench495 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench496) TableName() string { return "bench_496" }
-
-// GormBench497 is table bench_497 for GORM.
-type GormBench497 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench496 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench497) TableName() string { return "bench_497" }
-
-// GormBench498 is table bench_498 for GORM.
-type GormBench498 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench497 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench498) TableName() string { return "bench_498" }
-
-// GormBench499 is table bench_499 for GORM.
-type GormBench499 struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement"`
-	Name      string    `gorm:"size:100;not null;index"`
-	Email     string    `gorm:"size:200;unique"`
-	Count     int64     `gorm:"not null;default:0"`
-	CreatedAt time.Time `gorm:"not null;default:current_timestamp"`
-	ParentID  *int64
-	Parent    *GormBench498 `gorm:"belongsTo:Parent;foreignKey:ParentID;references:ID"`
-}
-
-// TableName names the table as the bun model does.
-func (GormBench499) TableName() string { return "bench_499" }
-
-// bunModels returns the first n bun models as typed nil pointers.
-func bunModels(n int) []any {
-	return []any{
-		(*BunBench000)(nil),
-		(*BunBench001)(nil),
-		(*BunBench002)(nil),
-		(*BunBench003)(nil),
-		(*BunBench004)(nil),
-		(*BunBench005)(nil),
-		(*BunBench006)(nil),
-		(*BunBench007)(nil),
-		(*BunBench008)(nil),
-		(*BunBench009)(nil),
-		(*BunBench010)(nil),
-		(*BunBench011)(nil),
-		(*BunBench012)(nil),
-		(*BunBench013)(nil),
-		(*BunBench014)(nil),
-		(*BunBench015)(nil),
-		(*BunBench016)(nil),
-		(*BunBench017)(nil),
-		(*BunBench018)(nil),
-		(*BunBench019)(nil),
-		(*BunBench020)(nil),
-		(*BunBench021)(nil),
-		(*BunBench022)(nil),
-		(*BunBench023)(nil),
-		(*BunBench024)(nil),
-		(*BunBench025)(nil),
-		(*BunBench026)(nil),
-		(*BunBench027)(nil),
-		(*BunBench028)(nil),
-		(*BunBench029)(nil),
-		(*BunBench030)(nil),
-		(*BunBench031)(nil),
-		(*BunBench032)(nil),
-		(*BunBench033)(nil),
-		(*BunBench034)(nil),
-		(*BunBench035)(nil),
-		(*BunBench036)(nil),
-		(*BunBench037)(nil),
-		(*BunBench038)(nil),
-		(*BunBench039)(nil),
-		(*BunBench040)(nil),
-		(*BunBench041)(nil),
-		(*BunBench042)(nil),
-		(*BunBench043)(nil),
-		(*BunBench044)(nil),
-		(*BunBench045)(nil),
-		(*BunBench046)(nil),
-		(*BunBench047)(nil),
-		(*BunBench048)(nil),
-		(*BunBench049)(nil),
-		(*BunBench050)(nil),
-		(*BunBench051)(nil),
-		(*BunBench052)(nil),
-		(*BunBench053)(nil),
-		(*BunBench054)(nil),
-		(*BunBench055)(nil),
-		(*BunBench056)(nil),
-		(*BunBench057)(nil),
-		(*BunBench058)(nil),
-		(*BunBench059)(nil),
-		(*BunBench060)(nil),
-		(*BunBench061)(nil),
-		(*BunBench062)(nil),
-		(*BunBench063)(nil),
-		(*BunBench064)(nil),
-		(*BunBench065)(nil),
-		(*BunBench066)(nil),
-		(*BunBench067)(nil),
-		(*BunBench068)(nil),
-		(*BunBench069)(nil),
-		(*BunBench070)(nil),
-		(*BunBench071)(nil),
-		(*BunBench072)(nil),
-		(*BunBench073)(nil),
-		(*BunBench074)(nil),
-		(*BunBench075)(nil),
-		(*BunBench076)(nil),
-		(*BunBench077)(nil),
-		(*BunBench078)(nil),
-		(*BunBench079)(nil),
-		(*BunBench080)(nil),
-		(*BunBench081)(nil),
-		(*BunBench082)(nil),
-		(*BunBench083)(nil),
-		(*BunBench084)(nil),
-		(*BunBench085)(nil),
-		(*BunBench086)(nil),
-		(*BunBench087)(nil),
-		(*BunBench088)(nil),
-		(*BunBench089)(nil),
-		(*BunBench090)(nil),
-		(*BunBench091)(nil),
-		(*BunBench092)(nil),
-		(*BunBench093)(nil),
-		(*BunBench094)(nil),
-		(*BunBench095)(nil),
-		(*BunBench096)(nil),
-		(*BunBench097)(nil),
-		(*BunBench098)(nil),
-		(*BunBench099)(nil),
-		(*BunBench100)(nil),
-		(*BunBench101)(nil),
-		(*BunBench102)(nil),
-		(*BunBench103)(nil),
-		(*BunBench104)(nil),
-		(*BunBench105)(nil),
-		(*BunBench106)(nil),
-		(*BunBench107)(nil),
-		(*BunBench108)(nil),
-		(*BunBench109)(nil),
-		(*BunBench110)(nil),
-		(*BunBench111)(nil),
-		(*BunBench112)(nil),
-		(*BunBench113)(nil),
-		(*BunBench114)(nil),
-		(*BunBench115)(nil),
-		(*BunBench116)(nil),
-		(*BunBench117)(nil),
-		(*BunBench118)(nil),
-		(*BunBench119)(nil),
-		(*BunBench120)(nil),
-		(*BunBench121)(nil),
-		(*BunBench122)(nil),
-		(*BunBench123)(nil),
-		(*BunBench124)(nil),
-		(*BunBench125)(nil),
-		(*BunBench126)(nil),
-		(*BunBench127)(nil),
-		(*BunBench128)(nil),
-		(*BunBench129)(nil),
-		(*BunBench130)(nil),
-		(*BunBench131)(nil),
-		(*BunBench132)(nil),
-		(*BunBench133)(nil),
-		(*BunBench134)(nil),
-		(*BunBench135)(nil),
-		(*BunBench136)(nil),
-		(*BunBench137)(nil),
-		(*BunBench138)(nil),
-		(*BunBench139)(nil),
-		(*BunBench140)(nil),
-		(*BunBench141)(nil),
-		(*BunBench142)(nil),
-		(*BunBench143)(nil),
-		(*BunBench144)(nil),
-		(*BunBench145)(nil),
-		(*BunBench146)(nil),
-		(*BunBench147)(nil),
-		(*BunBench148)(nil),
-		(*BunBench149)(nil),
-		(*BunBench150)(nil),
-		(*BunBench151)(nil),
-		(*BunBench152)(nil),
-		(*BunBench153)(nil),
-		(*BunBench154)(nil),
-		(*BunBench155)(nil),
-		(*BunBench156)(nil),
-		(*BunBench157)(nil),
-		(*BunBench158)(nil),
-		(*BunBench159)(nil),
-		(*BunBench160)(nil),
-		(*BunBench161)(nil),
-		(*BunBench162)(nil),
-		(*BunBench163)(nil),
-		(*BunBench164)(nil),
-		(*BunBench165)(nil),
-		(*BunBench166)(nil),
-		(*BunBench167)(nil),
-		(*BunBench168)(nil),
-		(*BunBench169)(nil),
-		(*BunBench170)(nil),
-		(*BunBench171)(nil),
-		(*BunBench172)(nil),
-		(*BunBench173)(nil),
-		(*BunBench174)(nil),
-		(*BunBench175)(nil),
-		(*BunBench176)(nil),
-		(*BunBench177)(nil),
-		(*BunBench178)(nil),
-		(*BunBench179)(nil),
-		(*BunBench180)(nil),
-		(*BunBench181)(nil),
-		(*BunBench182)(nil),
-		(*BunBench183)(nil),
-		(*BunBench184)(nil),
-		(*BunBench185)(nil),
-		(*BunBench186)(nil),
-		(*BunBench187)(nil),
-		(*BunBench188)(nil),
-		(*BunBench189)(nil),
-		(*BunBench190)(nil),
-		(*BunBench191)(nil),
-		(*BunBench192)(nil),
-		(*BunBench193)(nil),
-		(*BunBench194)(nil),
-		(*BunBench195)(nil),
-		(*BunBench196)(nil),
-		(*BunBench197)(nil),
-		(*BunBench198)(nil),
-		(*BunBench199)(nil),
-		(*BunBench200)(nil),
-		(*BunBench201)(nil),
-		(*BunBench202)(nil),
-		(*BunBench203)(nil),
-		(*BunBench204)(nil),
-		(*BunBench205)(nil),
-		(*BunBench206)(nil),
-		(*BunBench207)(nil),
-		(*BunBench208)(nil),
-		(*BunBench209)(nil),
-		(*BunBench210)(nil),
-		(*BunBench211)(nil),
-		(*BunBench212)(nil),
-		(*BunBench213)(nil),
-		(*BunBench214)(nil),
-		(*BunBench215)(nil),
-		(*BunBench216)(nil),
-		(*BunBench217)(nil),
-		(*BunBench218)(nil),
-		(*BunBench219)(nil),
-		(*BunBench220)(nil),
-		(*BunBench221)(nil),
-		(*BunBench222)(nil),
-		(*BunBench223)(nil),
-		(*BunBench224)(nil),
-		(*BunBench225)(nil),
-		(*BunBench226)(nil),
-		(*BunBench227)(nil),
-		(*BunBench228)(nil),
-		(*BunBench229)(nil),
-		(*BunBench230)(nil),
-		(*BunBench231)(nil),
-		(*BunBench232)(nil),
-		(*BunBench233)(nil),
-		(*BunBench234)(nil),
-		(*BunBench235)(nil),
-		(*BunBench236)(nil),
-		(*BunBench237)(nil),
-		(*BunBench238)(nil),
-		(*BunBench239)(nil),
-		(*BunBench240)(nil),
-		(*BunBench241)(nil),
-		(*BunBench242)(nil),
-		(*BunBench243)(nil),
-		(*BunBench244)(nil),
-		(*BunBench245)(nil),
-		(*BunBench246)(nil),
-		(*BunBench247)(nil),
-		(*BunBench248)(nil),
-		(*BunBench249)(nil),
-		(*BunBench250)(nil),
-		(*BunBench251)(nil),
-		(*BunBench252)(nil),
-		(*BunBench253)(nil),
-		(*BunBench254)(nil),
-		(*BunBench255)(nil),
-		(*BunBench256)(nil),
-		(*BunBench257)(nil),
-		(*BunBench258)(nil),
-		(*BunBench259)(nil),
-		(*BunBench260)(nil),
-		(*BunBench261)(nil),
-		(*BunBench262)(nil),
-		(*BunBench263)(nil),
-		(*BunBench264)(nil),
-		(*BunBench265)(nil),
-		(*BunBench266)(nil),
-		(*BunBench267)(nil),
-		(*BunBench268)(nil),
-		(*BunBench269)(nil),
-		(*BunBench270)(nil),
-		(*BunBench271)(nil),
-		(*BunBench272)(nil),
-		(*BunBench273)(nil),
-		(*BunBench274)(nil),
-		(*BunBench275)(nil),
-		(*BunBench276)(nil),
-		(*BunBench277)(nil),
-		(*BunBench278)(nil),
-		(*BunBench279)(nil),
-		(*BunBench280)(nil),
-		(*BunBench281)(nil),
-		(*BunBench282)(nil),
-		(*BunBench283)(nil),
-		(*BunBench284)(nil),
-		(*BunBench285)(nil),
-		(*BunBench286)(nil),
-		(*BunBench287)(nil),
-		(*BunBench288)(nil),
-		(*BunBench289)(nil),
-		(*BunBench290)(nil),
-		(*BunBench291)(nil),
-		(*BunBench292)(nil),
-		(*BunBench293)(nil),
-		(*BunBench294)(nil),
-		(*BunBench295)(nil),
-		(*BunBench296)(nil),
-		(*BunBench297)(nil),
-		(*BunBench298)(nil),
-		(*BunBench299)(nil),
-		(*BunBench300)(nil),
-		(*BunBench301)(nil),
-		(*BunBench302)(nil),
-		(*BunBench303)(nil),
-		(*BunBench304)(nil),
-		(*BunBench305)(nil),
-		(*BunBench306)(nil),
-		(*BunBench307)(nil),
-		(*BunBench308)(nil),
-		(*BunBench309)(nil),
-		(*BunBench310)(nil),
-		(*BunBench311)(nil),
-		(*BunBench312)(nil),
-		(*BunBench313)(nil),
-		(*BunBench314)(nil),
-		(*BunBench315)(nil),
-		(*BunBench316)(nil),
-		(*BunBench317)(nil),
-		(*BunBench318)(nil),
-		(*BunBench319)(nil),
-		(*BunBench320)(nil),
-		(*BunBench321)(nil),
-		(*BunBench322)(nil),
-		(*BunBench323)(nil),
-		(*BunBench324)(nil),
-		(*BunBench325)(nil),
-		(*BunBench326)(nil),
-		(*BunBench327)(nil),
-		(*BunBench328)(nil),
-		(*BunBench329)(nil),
-		(*BunBench330)(nil),
-		(*BunBench331)(nil),
-		(*BunBench332)(nil),
-		(*BunBench333)(nil),
-		(*BunBench334)(nil),
-		(*BunBench335)(nil),
-		(*BunBench336)(nil),
-		(*BunBench337)(nil),
-		(*BunBench338)(nil),
-		(*BunBench339)(nil),
-		(*BunBench340)(nil),
-		(*BunBench341)(nil),
-		(*BunBench342)(nil),
-		(*BunBench343)(nil),
-		(*BunBench344)(nil),
-		(*BunBench345)(nil),
-		(*BunBench346)(nil),
-		(*BunBench347)(nil),
-		(*BunBench348)(nil),
-		(*BunBench349)(nil),
-		(*BunBench350)(nil),
-		(*BunBench351)(nil),
-		(*BunBench352)(nil),
-		(*BunBench353)(nil),
-		(*BunBench354)(nil),
-		(*BunBench355)(nil),
-		(*BunBench356)(nil),
-		(*BunBench357)(nil),
-		(*BunBench358)(nil),
-		(*BunBench359)(nil),
-		(*BunBench360)(nil),
-		(*BunBench361)(nil),
-		(*BunBench362)(nil),
-		(*BunBench363)(nil),
-		(*BunBench364)(nil),
-		(*BunBench365)(nil),
-		(*BunBench366)(nil),
-		(*BunBench367)(nil),
-		(*BunBench368)(nil),
-		(*BunBench369)(nil),
-		(*BunBench370)(nil),
-		(*BunBench371)(nil),
-		(*BunBench372)(nil),
-		(*BunBench373)(nil),
-		(*BunBench374)(nil),
-		(*BunBench375)(nil),
-		(*BunBench376)(nil),
-		(*BunBench377)(nil),
-		(*BunBench378)(nil),
-		(*BunBench379)(nil),
-		(*BunBench380)(nil),
-		(*BunBench381)(nil),
-		(*BunBench382)(nil),
-		(*BunBench383)(nil),
-		(*BunBench384)(nil),
-		(*BunBench385)(nil),
-		(*BunBench386)(nil),
-		(*BunBench387)(nil),
-		(*BunBench388)(nil),
-		(*BunBench389)(nil),
-		(*BunBench390)(nil),
-		(*BunBench391)(nil),
-		(*BunBench392)(nil),
-		(*BunBench393)(nil),
-		(*BunBench394)(nil),
-		(*BunBench395)(nil),
-		(*BunBench396)(nil),
-		(*BunBench397)(nil),
-		(*BunBench398)(nil),
-		(*BunBench399)(nil),
-		(*BunBench400)(nil),
-		(*BunBench401)(nil),
-		(*BunBench402)(nil),
-		(*BunBench403)(nil),
-		(*BunBench404)(nil),
-		(*BunBench405)(nil),
-		(*BunBench406)(nil),
-		(*BunBench407)(nil),
-		(*BunBench408)(nil),
-		(*BunBench409)(nil),
-		(*BunBench410)(nil),
-		(*BunBench411)(nil),
-		(*BunBench412)(nil),
-		(*BunBench413)(nil),
-		(*BunBench414)(nil),
-		(*BunBench415)(nil),
-		(*BunBench416)(nil),
-		(*BunBench417)(nil),
-		(*BunBench418)(nil),
-		(*BunBench419)(nil),
-		(*BunBench420)(nil),
-		(*BunBench421)(nil),
-		(*BunBench422)(nil),
-		(*BunBench423)(nil),
-		(*BunBench424)(nil),
-		(*BunBench425)(nil),
-		(*BunBench426)(nil),
-		(*BunBench427)(nil),
-		(*BunBench428)(nil),
-		(*BunBench429)(nil),
-		(*BunBench430)(nil),
-		(*BunBench431)(nil),
-		(*BunBench432)(nil),
-		(*BunBench433)(nil),
-		(*BunBench434)(nil),
-		(*BunBench435)(nil),
-		(*BunBench436)(nil),
-		(*BunBench437)(nil),
-		(*BunBench438)(nil),
-		(*BunBench439)(nil),
-		(*BunBench440)(nil),
-		(*BunBench441)(nil),
-		(*BunBench442)(nil),
-		(*BunBench443)(nil),
-		(*BunBench444)(nil),
-		(*BunBench445)(nil),
-		(*BunBench446)(nil),
-		(*BunBench447)(nil),
-		(*BunBench448)(nil),
-		(*BunBench449)(nil),
-		(*BunBench450)(nil),
-		(*BunBench451)(nil),
-		(*BunBench452)(nil),
-		(*BunBench453)(nil),
-		(*BunBench454)(nil),
-		(*BunBench455)(nil),
-		(*BunBench456)(nil),
-		(*BunBench457)(nil),
-		(*BunBench458)(nil),
-		(*BunBench459)(nil),
-		(*BunBench460)(nil),
-		(*BunBench461)(nil),
-		(*BunBench462)(nil),
-		(*BunBench463)(nil),
-		(*BunBench464)(nil),
-		(*BunBench465)(nil),
-		(*BunBench466)(nil),
-		(*BunBench467)(nil),
-		(*BunBench468)(nil),
-		(*BunBench469)(nil),
-		(*BunBench470)(nil),
-		(*BunBench471)(nil),
-		(*BunBench472)(nil),
-		(*BunBench473)(nil),
-		(*BunBench474)(nil),
-		(*BunBench475)(nil),
-		(*BunBench476)(nil),
-		(*BunBench477)(nil),
-		(*BunBench478)(nil),
-		(*BunBench479)(nil),
-		(*BunBench480)(nil),
-		(*BunBench481)(nil),
-		(*BunBench482)(nil),
-		(*BunBench483)(nil),
-		(*BunBench484)(nil),
-		(*BunBench485)(nil),
-		(*BunBench486)(nil),
-		(*BunBench487)(nil),
-		(*BunBench488)(nil),
-		(*BunBench489)(nil),
-		(*BunBench490)(nil),
-		(*BunBench491)(nil),
-		(*BunBench492)(nil),
-		(*BunBench493)(nil),
-		(*BunBench494)(nil),
-		(*BunBench495)(nil),
-		(*BunBench496)(nil),
-		(*BunBench497)(nil),
-		(*BunBench498)(nil),
-		(*BunBench499)(nil),
-	}[:n]
-}
-
-// gormModels returns the first n GORM models.
-func gormModels(n int) []any {
-	return []any{
-		&GormBench000{},
-		&GormBench001{},
-		&GormBench002{},
-		&GormBench003{},
-		&GormBench004{},
-		&GormBench005{},
-		&GormBench006{},
-		&GormBench007{},
-		&GormBench008{},
-		&GormBench009{},
-		&GormBench010{},
-		&GormBench011{},
-		&GormBench012{},
-		&GormBench013{},
-		&GormBench014{},
-		&GormBench015{},
-		&GormBench016{},
-		&GormBench017{},
-		&GormBench018{},
-		&GormBench019{},
-		&GormBench020{},
-		&GormBench021{},
-		&GormBench022{},
-		&GormBench023{},
-		&GormBench024{},
-		&GormBench025{},
-		&GormBench026{},
-		&GormBench027{},
-		&GormBench028{},
-		&GormBench029{},
-		&GormBench030{},
-		&GormBench031{},
-		&GormBench032{},
-		&GormBench033{},
-		&GormBench034{},
-		&GormBench035{},
-		&GormBench036{},
-		&GormBench037{},
-		&GormBench038{},
-		&GormBench039{},
-		&GormBench040{},
-		&GormBench041{},
-		&GormBench042{},
-		&GormBench043{},
-		&GormBench044{},
-		&GormBench045{},
-		&GormBench046{},
-		&GormBench047{},
-		&GormBench048{},
-		&GormBench049{},
-		&GormBench050{},
-		&GormBench051{},
-		&GormBench052{},
-		&GormBench053{},
-		&GormBench054{},
-		&GormBench055{},
-		&GormBench056{},
-		&GormBench057{},
-		&GormBench058{},
-		&GormBench059{},
-		&GormBench060{},
-		&GormBench061{},
-		&GormBench062{},
-		&GormBench063{},
-		&GormBench064{},
-		&GormBench065{},
-		&GormBench066{},
-		&GormBench067{},
-		&GormBench068{},
-		&GormBench069{},
-		&GormBench070{},
-		&GormBench071{},
-		&GormBench072{},
-		&GormBench073{},
-		&GormBench074{},
-		&GormBench075{},
-		&GormBench076{},
-		&GormBench077{},
-		&GormBench078{},
-		&GormBench079{},
-		&GormBench080{},
-		&GormBench081{},
-		&GormBench082{},
-		&GormBench083{},
-		&GormBench084{},
-		&GormBench085{},
-		&GormBench086{},
-		&GormBench087{},
-		&GormBench088{},
-		&GormBench089{},
-		&GormBench090{},
-		&GormBench091{},
-		&GormBench092{},
-		&GormBench093{},
-		&GormBench094{},
-		&GormBench095{},
-		&GormBench096{},
-		&GormBench097{},
-		&GormBench098{},
-		&GormBench099{},
-		&GormBench100{},
-		&GormBench101{},
-		&GormBench102{},
-		&GormBench103{},
-		&GormBench104{},
-		&GormBench105{},
-		&GormBench106{},
-		&GormBench107{},
-		&GormBench108{},
-		&GormBench109{},
-		&GormBench110{},
-		&GormBench111{},
-		&GormBench112{},
-		&GormBench113{},
-		&GormBench114{},
-		&GormBench115{},
-		&GormBench116{},
-		&GormBench117{},
-		&GormBench118{},
-		&GormBench119{},
-		&GormBench120{},
-		&GormBench121{},
-		&GormBench122{},
-		&GormBench123{},
-		&GormBench124{},
-		&GormBench125{},
-		&GormBench126{},
-		&GormBench127{},
-		&GormBench128{},
-		&GormBench129{},
-		&GormBench130{},
-		&GormBench131{},
-		&GormBench132{},
-		&GormBench133{},
-		&GormBench134{},
-		&GormBench135{},
-		&GormBench136{},
-		&GormBench137{},
-		&GormBench138{},
-		&GormBench139{},
-		&GormBench140{},
-		&GormBench141{},
-		&GormBench142{},
-		&GormBench143{},
-		&GormBench144{},
-		&GormBench145{},
-		&GormBench146{},
-		&GormBench147{},
-		&GormBench148{},
-		&GormBench149{},
-		&GormBench150{},
-		&GormBench151{},
-		&GormBench152{},
-		&GormBench153{},
-		&GormBench154{},
-		&GormBench155{},
-		&GormBench156{},
-		&GormBench157{},
-		&GormBench158{},
-		&GormBench159{},
-		&GormBench160{},
-		&GormBench161{},
-		&GormBench162{},
-		&GormBench163{},
-		&GormBench164{},
-		&GormBench165{},
-		&GormBench166{},
-		&GormBench167{},
-		&GormBench168{},
-		&GormBench169{},
-		&GormBench170{},
-		&GormBench171{},
-		&GormBench172{},
-		&GormBench173{},
-		&GormBench174{},
-		&GormBench175{},
-		&GormBench176{},
-		&GormBench177{},
-		&GormBench178{},
-		&GormBench179{},
-		&GormBench180{},
-		&GormBench181{},
-		&GormBench182{},
-		&GormBench183{},
-		&GormBench184{},
-		&GormBench185{},
-		&GormBench186{},
-		&GormBench187{},
-		&GormBench188{},
-		&GormBench189{},
-		&GormBench190{},
-		&GormBench191{},
-		&GormBench192{},
-		&GormBench193{},
-		&GormBench194{},
-		&GormBench195{},
-		&GormBench196{},
-		&GormBench197{},
-		&GormBench198{},
-		&GormBench199{},
-		&GormBench200{},
-		&GormBench201{},
-		&GormBench202{},
-		&GormBench203{},
-		&GormBench204{},
-		&GormBench205{},
-		&GormBench206{},
-		&GormBench207{},
-		&GormBench208{},
-		&GormBench209{},
-		&GormBench210{},
-		&GormBench211{},
-		&GormBench212{},
-		&GormBench213{},
-		&GormBench214{},
-		&GormBench215{},
-		&GormBench216{},
-		&GormBench217{},
-		&GormBench218{},
-		&GormBench219{},
-		&GormBench220{},
-		&GormBench221{},
-		&GormBench222{},
-		&GormBench223{},
-		&GormBench224{},
-		&GormBench225{},
-		&GormBench226{},
-		&GormBench227{},
-		&GormBench228{},
-		&GormBench229{},
-		&GormBench230{},
-		&GormBench231{},
-		&GormBench232{},
-		&GormBench233{},
-		&GormBench234{},
-		&GormBench235{},
-		&GormBench236{},
-		&GormBench237{},
-		&GormBench238{},
-		&GormBench239{},
-		&GormBench240{},
-		&GormBench241{},
-		&GormBench242{},
-		&GormBench243{},
-		&GormBench244{},
-		&GormBench245{},
-		&GormBench246{},
-		&GormBench247{},
-		&GormBench248{},
-		&GormBench249{},
-		&GormBench250{},
-		&GormBench251{},
-		&GormBench252{},
-		&GormBench253{},
-		&GormBench254{},
-		&GormBench255{},
-		&GormBench256{},
-		&GormBench257{},
-		&GormBench258{},
-		&GormBench259{},
-		&GormBench260{},
-		&GormBench261{},
-		&GormBench262{},
-		&GormBench263{},
-		&GormBench264{},
-		&GormBench265{},
-		&GormBench266{},
-		&GormBench267{},
-		&GormBench268{},
-		&GormBench269{},
-		&GormBench270{},
-		&GormBench271{},
-		&GormBench272{},
-		&GormBench273{},
-		&GormBench274{},
-		&GormBench275{},
-		&GormBench276{},
-		&GormBench277{},
-		&GormBench278{},
-		&GormBench279{},
-		&GormBench280{},
-		&GormBench281{},
-		&GormBench282{},
-		&GormBench283{},
-		&GormBench284{},
-		&GormBench285{},
-		&GormBench286{},
-		&GormBench287{},
-		&GormBench288{},
-		&GormBench289{},
-		&GormBench290{},
-		&GormBench291{},
-		&GormBench292{},
-		&GormBench293{},
-		&GormBench294{},
-		&GormBench295{},
-		&GormBench296{},
-		&GormBench297{},
-		&GormBench298{},
-		&GormBench299{},
-		&GormBench300{},
-		&GormBench301{},
-		&GormBench302{},
-		&GormBench303{},
-		&GormBench304{},
-		&GormBench305{},
-		&GormBench306{},
-		&GormBench307{},
-		&GormBench308{},
-		&GormBench309{},
-		&GormBench310{},
-		&GormBench311{},
-		&GormBench312{},
-		&GormBench313{},
-		&GormBench314{},
-		&GormBench315{},
-		&GormBench316{},
-		&GormBench317{},
-		&GormBench318{},
-		&GormBench319{},
-		&GormBench320{},
-		&GormBench321{},
-		&GormBench322{},
-		&GormBench323{},
-		&GormBench324{},
-		&GormBench325{},
-		&GormBench326{},
-		&GormBench327{},
-		&GormBench328{},
-		&GormBench329{},
-		&GormBench330{},
-		&GormBench331{},
-		&GormBench332{},
-		&GormBench333{},
-		&GormBench334{},
-		&GormBench335{},
-		&GormBench336{},
-		&GormBench337{},
-		&GormBench338{},
-		&GormBench339{},
-		&GormBench340{},
-		&GormBench341{},
-		&GormBench342{},
-		&GormBench343{},
-		&GormBench344{},
-		&GormBench345{},
-		&GormBench346{},
-		&GormBench347{},
-		&GormBench348{},
-		&GormBench349{},
-		&GormBench350{},
-		&GormBench351{},
-		&GormBench352{},
-		&GormBench353{},
-		&GormBench354{},
-		&GormBench355{},
-		&GormBench356{},
-		&GormBench357{},
-		&GormBench358{},
-		&GormBench359{},
-		&GormBench360{},
-		&GormBench361{},
-		&GormBench362{},
-		&GormBench363{},
-		&GormBench364{},
-		&GormBench365{},
-		&GormBench366{},
-		&GormBench367{},
-		&GormBench368{},
-		&GormBench369{},
-		&GormBench370{},
-		&GormBench371{},
-		&GormBench372{},
-		&GormBench373{},
-		&GormBench374{},
-		&GormBench375{},
-		&GormBench376{},
-		&GormBench377{},
-		&GormBench378{},
-		&GormBench379{},
-		&GormBench380{},
-		&GormBench381{},
-		&GormBench382{},
-		&GormBench383{},
-		&GormBench384{},
-		&GormBench385{},
-		&GormBench386{},
-		&GormBench387{},
-		&GormBench388{},
-		&GormBench389{},
-		&GormBench390{},
-		&GormBench391{},
-		&GormBench392{},
-		&GormBench393{},
-		&GormBench394{},
-		&GormBench395{},
-		&GormBench396{},
-		&GormBench397{},
-		&GormBench398{},
-		&GormBench399{},
-		&GormBench400{},
-		&GormBench401{},
-		&GormBench402{},
-		&GormBench403{},
-		&GormBench404{},
-		&GormBench405{},
-		&GormBench406{},
-		&GormBench407{},
-		&GormBench408{},
-		&GormBench409{},
-		&GormBench410{},
-		&GormBench411{},
-		&GormBench412{},
-		&GormBench413{},
-		&GormBench414{},
-		&GormBench415{},
-		&GormBench416{},
-		&GormBench417{},
-		&GormBench418{},
-		&GormBench419{},
-		&GormBench420{},
-		&GormBench421{},
-		&GormBench422{},
-		&GormBench423{},
-		&GormBench424{},
-		&GormBench425{},
-		&GormBench426{},
-		&GormBench427{},
-		&GormBench428{},
-		&GormBench429{},
-		&GormBench430{},
-		&GormBench431{},
-		&GormBench432{},
-		&GormBench433{},
-		&GormBench434{},
-		&GormBench435{},
-		&GormBench436{},
-		&GormBench437{},
-		&GormBench438{},
-		&GormBench439{},
-		&GormBench440{},
-		&GormBench441{},
-		&GormBench442{},
-		&GormBench443{},
-		&GormBench444{},
-		&GormBench445{},
-		&GormBench446{},
-		&GormBench447{},
-		&GormBench448{},
-		&GormBench449{},
-		&GormBench450{},
-		&GormBench451{},
-		&GormBench452{},
-		&GormBench453{},
-		&GormBench454{},
-		&GormBench455{},
-		&GormBench456{},
-		&GormBench457{},
-		&GormBench458{},
-		&GormBench459{},
-		&GormBench460{},
-		&GormBench461{},
-		&GormBench462{},
-		&GormBench463{},
-		&GormBench464{},
-		&GormBench465{},
-		&GormBench466{},
-		&GormBench467{},
-		&GormBench468{},
-		&GormBench469{},
-		&GormBench470{},
-		&GormBench471{},
-		&GormBench472{},
-		&GormBench473{},
-		&GormBench474{},
-		&GormBench475{},
-		&GormBench476{},
-		&GormBench477{},
-		&GormBench478{},
-		&GormBench479{},
-		&GormBench480{},
-		&GormBench481{},
-		&GormBench482{},
-		&GormBench483{},
-		&GormBench484{},
-		&GormBench485{},
-		&GormBench486{},
-		&GormBench487{},
-		&GormBench488{},
-		&GormBench489{},
-		&GormBench490{},
-		&GormBench491{},
-		&GormBench492{},
-		&GormBench493{},
-		&GormBench494{},
-		&GormBench495{},
-		&GormBench496{},
-		&GormBench497{},
-		&GormBench498{},
-		&GormBench499{},
-	}[:n]
+// gormZero holds one value of each GORM model, in table order.
+var gormZero = []any{
+	&g0000{}, &g0001{}, &g0002{}, &g0003{}, &g0004{}, &g0005{}, &g0006{}, &g0007{},
+	&g0008{}, &g0009{}, &g0010{}, &g0011{}, &g0012{}, &g0013{}, &g0014{}, &g0015{},
+	&g0016{}, &g0017{}, &g0018{}, &g0019{}, &g0020{}, &g0021{}, &g0022{}, &g0023{},
+	&g0024{}, &g0025{}, &g0026{}, &g0027{}, &g0028{}, &g0029{}, &g0030{}, &g0031{},
+	&g0032{}, &g0033{}, &g0034{}, &g0035{}, &g0036{}, &g0037{}, &g0038{}, &g0039{},
+	&g0040{}, &g0041{}, &g0042{}, &g0043{}, &g0044{}, &g0045{}, &g0046{}, &g0047{},
+	&g0048{}, &g0049{}, &g0050{}, &g0051{}, &g0052{}, &g0053{}, &g0054{}, &g0055{},
+	&g0056{}, &g0057{}, &g0058{}, &g0059{}, &g0060{}, &g0061{}, &g0062{}, &g0063{},
+	&g0064{}, &g0065{}, &g0066{}, &g0067{}, &g0068{}, &g0069{}, &g0070{}, &g0071{},
+	&g0072{}, &g0073{}, &g0074{}, &g0075{}, &g0076{}, &g0077{}, &g0078{}, &g0079{},
+	&g0080{}, &g0081{}, &g0082{}, &g0083{}, &g0084{}, &g0085{}, &g0086{}, &g0087{},
+	&g0088{}, &g0089{}, &g0090{}, &g0091{}, &g0092{}, &g0093{}, &g0094{}, &g0095{},
+	&g0096{}, &g0097{}, &g0098{}, &g0099{}, &g0100{}, &g0101{}, &g0102{}, &g0103{},
+	&g0104{}, &g0105{}, &g0106{}, &g0107{}, &g0108{}, &g0109{}, &g0110{}, &g0111{},
+	&g0112{}, &g0113{}, &g0114{}, &g0115{}, &g0116{}, &g0117{}, &g0118{}, &g0119{},
+	&g0120{}, &g0121{}, &g0122{}, &g0123{}, &g0124{}, &g0125{}, &g0126{}, &g0127{},
+	&g0128{}, &g0129{}, &g0130{}, &g0131{}, &g0132{}, &g0133{}, &g0134{}, &g0135{},
+	&g0136{}, &g0137{}, &g0138{}, &g0139{}, &g0140{}, &g0141{}, &g0142{}, &g0143{},
+	&g0144{}, &g0145{}, &g0146{}, &g0147{}, &g0148{}, &g0149{}, &g0150{}, &g0151{},
+	&g0152{}, &g0153{}, &g0154{}, &g0155{}, &g0156{}, &g0157{}, &g0158{}, &g0159{},
+	&g0160{}, &g0161{}, &g0162{}, &g0163{}, &g0164{}, &g0165{}, &g0166{}, &g0167{},
+	&g0168{}, &g0169{}, &g0170{}, &g0171{}, &g0172{}, &g0173{}, &g0174{}, &g0175{},
+	&g0176{}, &g0177{}, &g0178{}, &g0179{}, &g0180{}, &g0181{}, &g0182{}, &g0183{},
+	&g0184{}, &g0185{}, &g0186{}, &g0187{}, &g0188{}, &g0189{}, &g0190{}, &g0191{},
+	&g0192{}, &g0193{}, &g0194{}, &g0195{}, &g0196{}, &g0197{}, &g0198{}, &g0199{},
+	&g0200{}, &g0201{}, &g0202{}, &g0203{}, &g0204{}, &g0205{}, &g0206{}, &g0207{},
+	&g0208{}, &g0209{}, &g0210{}, &g0211{}, &g0212{}, &g0213{}, &g0214{}, &g0215{},
+	&g0216{}, &g0217{}, &g0218{}, &g0219{}, &g0220{}, &g0221{}, &g0222{}, &g0223{},
+	&g0224{}, &g0225{}, &g0226{}, &g0227{}, &g0228{}, &g0229{}, &g0230{}, &g0231{},
+	&g0232{}, &g0233{}, &g0234{}, &g0235{}, &g0236{}, &g0237{}, &g0238{}, &g0239{},
+	&g0240{}, &g0241{}, &g0242{}, &g0243{}, &g0244{}, &g0245{}, &g0246{}, &g0247{},
+	&g0248{}, &g0249{}, &g0250{}, &g0251{}, &g0252{}, &g0253{}, &g0254{}, &g0255{},
+	&g0256{}, &g0257{}, &g0258{}, &g0259{}, &g0260{}, &g0261{}, &g0262{}, &g0263{},
+	&g0264{}, &g0265{}, &g0266{}, &g0267{}, &g0268{}, &g0269{}, &g0270{}, &g0271{},
+	&g0272{}, &g0273{}, &g0274{}, &g0275{}, &g0276{}, &g0277{}, &g0278{}, &g0279{},
+	&g0280{}, &g0281{}, &g0282{}, &g0283{}, &g0284{}, &g0285{}, &g0286{}, &g0287{},
+	&g0288{}, &g0289{}, &g0290{}, &g0291{}, &g0292{}, &g0293{}, &g0294{}, &g0295{},
+	&g0296{}, &g0297{}, &g0298{}, &g0299{}, &g0300{}, &g0301{}, &g0302{}, &g0303{},
+	&g0304{}, &g0305{}, &g0306{}, &g0307{}, &g0308{}, &g0309{}, &g0310{}, &g0311{},
+	&g0312{}, &g0313{}, &g0314{}, &g0315{}, &g0316{}, &g0317{}, &g0318{}, &g0319{},
+	&g0320{}, &g0321{}, &g0322{}, &g0323{}, &g0324{}, &g0325{}, &g0326{}, &g0327{},
+	&g0328{}, &g0329{}, &g0330{}, &g0331{}, &g0332{}, &g0333{}, &g0334{}, &g0335{},
+	&g0336{}, &g0337{}, &g0338{}, &g0339{}, &g0340{}, &g0341{}, &g0342{}, &g0343{},
+	&g0344{}, &g0345{}, &g0346{}, &g0347{}, &g0348{}, &g0349{}, &g0350{}, &g0351{},
+	&g0352{}, &g0353{}, &g0354{}, &g0355{}, &g0356{}, &g0357{}, &g0358{}, &g0359{},
+	&g0360{}, &g0361{}, &g0362{}, &g0363{}, &g0364{}, &g0365{}, &g0366{}, &g0367{},
+	&g0368{}, &g0369{}, &g0370{}, &g0371{}, &g0372{}, &g0373{}, &g0374{}, &g0375{},
+	&g0376{}, &g0377{}, &g0378{}, &g0379{}, &g0380{}, &g0381{}, &g0382{}, &g0383{},
+	&g0384{}, &g0385{}, &g0386{}, &g0387{}, &g0388{}, &g0389{}, &g0390{}, &g0391{},
+	&g0392{}, &g0393{}, &g0394{}, &g0395{}, &g0396{}, &g0397{}, &g0398{}, &g0399{},
+	&g0400{}, &g0401{}, &g0402{}, &g0403{}, &g0404{}, &g0405{}, &g0406{}, &g0407{},
+	&g0408{}, &g0409{}, &g0410{}, &g0411{}, &g0412{}, &g0413{}, &g0414{}, &g0415{},
+	&g0416{}, &g0417{}, &g0418{}, &g0419{}, &g0420{}, &g0421{}, &g0422{}, &g0423{},
+	&g0424{}, &g0425{}, &g0426{}, &g0427{}, &g0428{}, &g0429{}, &g0430{}, &g0431{},
+	&g0432{}, &g0433{}, &g0434{}, &g0435{}, &g0436{}, &g0437{}, &g0438{}, &g0439{},
+	&g0440{}, &g0441{}, &g0442{}, &g0443{}, &g0444{}, &g0445{}, &g0446{}, &g0447{},
+	&g0448{}, &g0449{}, &g0450{}, &g0451{}, &g0452{}, &g0453{}, &g0454{}, &g0455{},
+	&g0456{}, &g0457{}, &g0458{}, &g0459{}, &g0460{}, &g0461{}, &g0462{}, &g0463{},
+	&g0464{}, &g0465{}, &g0466{}, &g0467{}, &g0468{}, &g0469{}, &g0470{}, &g0471{},
+	&g0472{}, &g0473{}, &g0474{}, &g0475{}, &g0476{}, &g0477{}, &g0478{}, &g0479{},
+	&g0480{}, &g0481{}, &g0482{}, &g0483{}, &g0484{}, &g0485{}, &g0486{}, &g0487{},
+	&g0488{}, &g0489{}, &g0490{}, &g0491{}, &g0492{}, &g0493{}, &g0494{}, &g0495{},
+	&g0496{}, &g0497{}, &g0498{}, &g0499{}, &g0500{}, &g0501{}, &g0502{}, &g0503{},
+	&g0504{}, &g0505{}, &g0506{}, &g0507{}, &g0508{}, &g0509{}, &g0510{}, &g0511{},
+	&g0512{}, &g0513{}, &g0514{}, &g0515{}, &g0516{}, &g0517{}, &g0518{}, &g0519{},
+	&g0520{}, &g0521{}, &g0522{}, &g0523{}, &g0524{}, &g0525{}, &g0526{}, &g0527{},
+	&g0528{}, &g0529{}, &g0530{}, &g0531{}, &g0532{}, &g0533{}, &g0534{}, &g0535{},
+	&g0536{}, &g0537{}, &g0538{}, &g0539{}, &g0540{}, &g0541{}, &g0542{}, &g0543{},
+	&g0544{}, &g0545{}, &g0546{}, &g0547{}, &g0548{}, &g0549{}, &g0550{}, &g0551{},
+	&g0552{}, &g0553{}, &g0554{}, &g0555{}, &g0556{}, &g0557{}, &g0558{}, &g0559{},
+	&g0560{}, &g0561{}, &g0562{}, &g0563{}, &g0564{}, &g0565{}, &g0566{}, &g0567{},
+	&g0568{}, &g0569{}, &g0570{}, &g0571{}, &g0572{}, &g0573{}, &g0574{}, &g0575{},
+	&g0576{}, &g0577{}, &g0578{}, &g0579{}, &g0580{}, &g0581{}, &g0582{}, &g0583{},
+	&g0584{}, &g0585{}, &g0586{}, &g0587{}, &g0588{}, &g0589{}, &g0590{}, &g0591{},
+	&g0592{}, &g0593{}, &g0594{}, &g0595{}, &g0596{}, &g0597{}, &g0598{}, &g0599{},
+	&g0600{}, &g0601{}, &g0602{}, &g0603{}, &g0604{}, &g0605{}, &g0606{}, &g0607{},
+	&g0608{}, &g0609{}, &g0610{}, &g0611{}, &g0612{}, &g0613{}, &g0614{}, &g0615{},
+	&g0616{}, &g0617{}, &g0618{}, &g0619{}, &g0620{}, &g0621{}, &g0622{}, &g0623{},
+	&g0624{}, &g0625{}, &g0626{}, &g0627{}, &g0628{}, &g0629{}, &g0630{}, &g0631{},
+	&g0632{}, &g0633{}, &g0634{}, &g0635{}, &g0636{}, &g0637{}, &g0638{}, &g0639{},
+	&g0640{}, &g0641{}, &g0642{}, &g0643{}, &g0644{}, &g0645{}, &g0646{}, &g0647{},
+	&g0648{}, &g0649{}, &g0650{}, &g0651{}, &g0652{}, &g0653{}, &g0654{}, &g0655{},
+	&g0656{}, &g0657{}, &g0658{}, &g0659{}, &g0660{}, &g0661{}, &g0662{}, &g0663{},
+	&g0664{}, &g0665{}, &g0666{}, &g0667{}, &g0668{}, &g0669{}, &g0670{}, &g0671{},
+	&g0672{}, &g0673{}, &g0674{}, &g0675{}, &g0676{}, &g0677{}, &g0678{}, &g0679{},
+	&g0680{}, &g0681{}, &g0682{}, &g0683{}, &g0684{}, &g0685{}, &g0686{}, &g0687{},
+	&g0688{}, &g0689{}, &g0690{}, &g0691{}, &g0692{}, &g0693{}, &g0694{}, &g0695{},
+	&g0696{}, &g0697{}, &g0698{}, &g0699{}, &g0700{}, &g0701{}, &g0702{}, &g0703{},
+	&g0704{}, &g0705{}, &g0706{}, &g0707{}, &g0708{}, &g0709{}, &g0710{}, &g0711{},
+	&g0712{}, &g0713{}, &g0714{}, &g0715{}, &g0716{}, &g0717{}, &g0718{}, &g0719{},
+	&g0720{}, &g0721{}, &g0722{}, &g0723{}, &g0724{}, &g0725{}, &g0726{}, &g0727{},
+	&g0728{}, &g0729{}, &g0730{}, &g0731{}, &g0732{}, &g0733{}, &g0734{}, &g0735{},
+	&g0736{}, &g0737{}, &g0738{}, &g0739{}, &g0740{}, &g0741{}, &g0742{}, &g0743{},
+	&g0744{}, &g0745{}, &g0746{}, &g0747{}, &g0748{}, &g0749{}, &g0750{}, &g0751{},
+	&g0752{}, &g0753{}, &g0754{}, &g0755{}, &g0756{}, &g0757{}, &g0758{}, &g0759{},
+	&g0760{}, &g0761{}, &g0762{}, &g0763{}, &g0764{}, &g0765{}, &g0766{}, &g0767{},
+	&g0768{}, &g0769{}, &g0770{}, &g0771{}, &g0772{}, &g0773{}, &g0774{}, &g0775{},
+	&g0776{}, &g0777{}, &g0778{}, &g0779{}, &g0780{}, &g0781{}, &g0782{}, &g0783{},
+	&g0784{}, &g0785{}, &g0786{}, &g0787{}, &g0788{}, &g0789{}, &g0790{}, &g0791{},
+	&g0792{}, &g0793{}, &g0794{}, &g0795{}, &g0796{}, &g0797{}, &g0798{}, &g0799{},
+	&g0800{}, &g0801{}, &g0802{}, &g0803{}, &g0804{}, &g0805{}, &g0806{}, &g0807{},
+	&g0808{}, &g0809{}, &g0810{}, &g0811{}, &g0812{}, &g0813{}, &g0814{}, &g0815{},
+	&g0816{}, &g0817{}, &g0818{}, &g0819{}, &g0820{}, &g0821{}, &g0822{}, &g0823{},
+	&g0824{}, &g0825{}, &g0826{}, &g0827{}, &g0828{}, &g0829{}, &g0830{}, &g0831{},
+	&g0832{}, &g0833{}, &g0834{}, &g0835{}, &g0836{}, &g0837{}, &g0838{}, &g0839{},
+	&g0840{}, &g0841{}, &g0842{}, &g0843{}, &g0844{}, &g0845{}, &g0846{}, &g0847{},
+	&g0848{}, &g0849{}, &g0850{}, &g0851{}, &g0852{}, &g0853{}, &g0854{}, &g0855{},
+	&g0856{}, &g0857{}, &g0858{}, &g0859{}, &g0860{}, &g0861{}, &g0862{}, &g0863{},
+	&g0864{}, &g0865{}, &g0866{}, &g0867{}, &g0868{}, &g0869{}, &g0870{}, &g0871{},
+	&g0872{}, &g0873{}, &g0874{}, &g0875{}, &g0876{}, &g0877{}, &g0878{}, &g0879{},
+	&g0880{}, &g0881{}, &g0882{}, &g0883{}, &g0884{}, &g0885{}, &g0886{}, &g0887{},
+	&g0888{}, &g0889{}, &g0890{}, &g0891{}, &g0892{}, &g0893{}, &g0894{}, &g0895{},
+	&g0896{}, &g0897{}, &g0898{}, &g0899{}, &g0900{}, &g0901{}, &g0902{}, &g0903{},
+	&g0904{}, &g0905{}, &g0906{}, &g0907{}, &g0908{}, &g0909{}, &g0910{}, &g0911{},
+	&g0912{}, &g0913{}, &g0914{}, &g0915{}, &g0916{}, &g0917{}, &g0918{}, &g0919{},
+	&g0920{}, &g0921{}, &g0922{}, &g0923{}, &g0924{}, &g0925{}, &g0926{}, &g0927{},
+	&g0928{}, &g0929{}, &g0930{}, &g0931{}, &g0932{}, &g0933{}, &g0934{}, &g0935{},
+	&g0936{}, &g0937{}, &g0938{}, &g0939{}, &g0940{}, &g0941{}, &g0942{}, &g0943{},
+	&g0944{}, &g0945{}, &g0946{}, &g0947{}, &g0948{}, &g0949{}, &g0950{}, &g0951{},
+	&g0952{}, &g0953{}, &g0954{}, &g0955{}, &g0956{}, &g0957{}, &g0958{}, &g0959{},
+	&g0960{}, &g0961{}, &g0962{}, &g0963{}, &g0964{}, &g0965{}, &g0966{}, &g0967{},
+	&g0968{}, &g0969{}, &g0970{}, &g0971{}, &g0972{}, &g0973{}, &g0974{}, &g0975{},
+	&g0976{}, &g0977{}, &g0978{}, &g0979{}, &g0980{}, &g0981{}, &g0982{}, &g0983{},
+	&g0984{}, &g0985{}, &g0986{}, &g0987{}, &g0988{}, &g0989{}, &g0990{}, &g0991{},
+	&g0992{}, &g0993{}, &g0994{}, &g0995{}, &g0996{}, &g0997{}, &g0998{}, &g0999{},
+	&g1000{}, &g1001{}, &g1002{}, &g1003{}, &g1004{}, &g1005{}, &g1006{}, &g1007{},
+	&g1008{}, &g1009{}, &g1010{}, &g1011{}, &g1012{}, &g1013{}, &g1014{}, &g1015{},
+	&g1016{}, &g1017{}, &g1018{}, &g1019{}, &g1020{}, &g1021{}, &g1022{}, &g1023{},
+	&g1024{}, &g1025{}, &g1026{}, &g1027{}, &g1028{}, &g1029{}, &g1030{}, &g1031{},
+	&g1032{}, &g1033{}, &g1034{}, &g1035{}, &g1036{}, &g1037{}, &g1038{}, &g1039{},
+	&g1040{}, &g1041{}, &g1042{}, &g1043{}, &g1044{}, &g1045{}, &g1046{}, &g1047{},
+	&g1048{}, &g1049{}, &g1050{}, &g1051{}, &g1052{}, &g1053{}, &g1054{}, &g1055{},
+	&g1056{}, &g1057{}, &g1058{}, &g1059{}, &g1060{}, &g1061{}, &g1062{}, &g1063{},
+	&g1064{}, &g1065{}, &g1066{}, &g1067{}, &g1068{}, &g1069{}, &g1070{}, &g1071{},
+	&g1072{}, &g1073{}, &g1074{}, &g1075{}, &g1076{}, &g1077{}, &g1078{}, &g1079{},
+	&g1080{}, &g1081{}, &g1082{}, &g1083{}, &g1084{}, &g1085{}, &g1086{}, &g1087{},
+	&g1088{}, &g1089{}, &g1090{}, &g1091{}, &g1092{}, &g1093{}, &g1094{}, &g1095{},
+	&g1096{}, &g1097{}, &g1098{}, &g1099{}, &g1100{}, &g1101{}, &g1102{}, &g1103{},
+	&g1104{}, &g1105{}, &g1106{}, &g1107{}, &g1108{}, &g1109{}, &g1110{}, &g1111{},
+	&g1112{}, &g1113{}, &g1114{}, &g1115{}, &g1116{}, &g1117{}, &g1118{}, &g1119{},
+	&g1120{}, &g1121{}, &g1122{}, &g1123{}, &g1124{}, &g1125{}, &g1126{}, &g1127{},
+	&g1128{}, &g1129{}, &g1130{}, &g1131{}, &g1132{}, &g1133{}, &g1134{}, &g1135{},
+	&g1136{}, &g1137{}, &g1138{}, &g1139{}, &g1140{}, &g1141{}, &g1142{}, &g1143{},
+	&g1144{}, &g1145{}, &g1146{}, &g1147{}, &g1148{}, &g1149{}, &g1150{}, &g1151{},
+	&g1152{}, &g1153{}, &g1154{}, &g1155{}, &g1156{}, &g1157{}, &g1158{}, &g1159{},
+	&g1160{}, &g1161{}, &g1162{}, &g1163{}, &g1164{}, &g1165{}, &g1166{}, &g1167{},
+	&g1168{}, &g1169{}, &g1170{}, &g1171{}, &g1172{}, &g1173{}, &g1174{}, &g1175{},
+	&g1176{}, &g1177{}, &g1178{}, &g1179{}, &g1180{}, &g1181{}, &g1182{}, &g1183{},
+	&g1184{}, &g1185{}, &g1186{}, &g1187{}, &g1188{}, &g1189{}, &g1190{}, &g1191{},
+	&g1192{}, &g1193{}, &g1194{}, &g1195{}, &g1196{}, &g1197{}, &g1198{}, &g1199{},
+	&g1200{}, &g1201{}, &g1202{}, &g1203{}, &g1204{}, &g1205{}, &g1206{}, &g1207{},
+	&g1208{}, &g1209{}, &g1210{}, &g1211{}, &g1212{}, &g1213{}, &g1214{}, &g1215{},
+	&g1216{}, &g1217{}, &g1218{}, &g1219{}, &g1220{}, &g1221{}, &g1222{}, &g1223{},
+	&g1224{}, &g1225{}, &g1226{}, &g1227{}, &g1228{}, &g1229{}, &g1230{}, &g1231{},
+	&g1232{}, &g1233{}, &g1234{}, &g1235{}, &g1236{}, &g1237{}, &g1238{}, &g1239{},
+	&g1240{}, &g1241{}, &g1242{}, &g1243{}, &g1244{}, &g1245{}, &g1246{}, &g1247{},
+	&g1248{}, &g1249{}, &g1250{}, &g1251{}, &g1252{}, &g1253{}, &g1254{}, &g1255{},
+	&g1256{}, &g1257{}, &g1258{}, &g1259{}, &g1260{}, &g1261{}, &g1262{}, &g1263{},
+	&g1264{}, &g1265{}, &g1266{}, &g1267{}, &g1268{}, &g1269{}, &g1270{}, &g1271{},
+	&g1272{}, &g1273{}, &g1274{}, &g1275{}, &g1276{}, &g1277{}, &g1278{}, &g1279{},
+	&g1280{}, &g1281{}, &g1282{}, &g1283{}, &g1284{}, &g1285{}, &g1286{}, &g1287{},
+	&g1288{}, &g1289{}, &g1290{}, &g1291{}, &g1292{}, &g1293{}, &g1294{}, &g1295{},
+	&g1296{}, &g1297{}, &g1298{}, &g1299{}, &g1300{}, &g1301{}, &g1302{}, &g1303{},
+	&g1304{}, &g1305{}, &g1306{}, &g1307{}, &g1308{}, &g1309{}, &g1310{}, &g1311{},
+	&g1312{}, &g1313{}, &g1314{}, &g1315{}, &g1316{}, &g1317{}, &g1318{}, &g1319{},
+	&g1320{}, &g1321{}, &g1322{}, &g1323{}, &g1324{}, &g1325{}, &g1326{}, &g1327{},
+	&g1328{}, &g1329{}, &g1330{}, &g1331{}, &g1332{}, &g1333{}, &g1334{}, &g1335{},
+	&g1336{}, &g1337{}, &g1338{}, &g1339{}, &g1340{}, &g1341{}, &g1342{}, &g1343{},
+	&g1344{}, &g1345{}, &g1346{}, &g1347{}, &g1348{}, &g1349{}, &g1350{}, &g1351{},
+	&g1352{}, &g1353{}, &g1354{}, &g1355{}, &g1356{}, &g1357{}, &g1358{}, &g1359{},
+	&g1360{}, &g1361{}, &g1362{}, &g1363{}, &g1364{}, &g1365{}, &g1366{}, &g1367{},
+	&g1368{}, &g1369{}, &g1370{}, &g1371{}, &g1372{}, &g1373{}, &g1374{}, &g1375{},
+	&g1376{}, &g1377{}, &g1378{}, &g1379{}, &g1380{}, &g1381{}, &g1382{}, &g1383{},
+	&g1384{}, &g1385{}, &g1386{}, &g1387{}, &g1388{}, &g1389{}, &g1390{}, &g1391{},
+	&g1392{}, &g1393{}, &g1394{}, &g1395{}, &g1396{}, &g1397{}, &g1398{}, &g1399{},
+	&g1400{}, &g1401{}, &g1402{}, &g1403{}, &g1404{}, &g1405{}, &g1406{}, &g1407{},
+	&g1408{}, &g1409{}, &g1410{}, &g1411{}, &g1412{}, &g1413{}, &g1414{}, &g1415{},
+	&g1416{}, &g1417{}, &g1418{}, &g1419{}, &g1420{}, &g1421{}, &g1422{}, &g1423{},
+	&g1424{}, &g1425{}, &g1426{}, &g1427{}, &g1428{}, &g1429{}, &g1430{}, &g1431{},
+	&g1432{}, &g1433{}, &g1434{}, &g1435{}, &g1436{}, &g1437{}, &g1438{}, &g1439{},
+	&g1440{}, &g1441{}, &g1442{}, &g1443{}, &g1444{}, &g1445{}, &g1446{}, &g1447{},
+	&g1448{}, &g1449{}, &g1450{}, &g1451{}, &g1452{}, &g1453{}, &g1454{}, &g1455{},
+	&g1456{}, &g1457{}, &g1458{}, &g1459{}, &g1460{}, &g1461{}, &g1462{}, &g1463{},
+	&g1464{}, &g1465{}, &g1466{}, &g1467{}, &g1468{}, &g1469{}, &g1470{}, &g1471{},
+	&g1472{}, &g1473{}, &g1474{}, &g1475{}, &g1476{}, &g1477{}, &g1478{}, &g1479{},
+	&g1480{}, &g1481{}, &g1482{}, &g1483{}, &g1484{}, &g1485{}, &g1486{}, &g1487{},
+	&g1488{}, &g1489{}, &g1490{}, &g1491{}, &g1492{}, &g1493{}, &g1494{}, &g1495{},
+	&g1496{}, &g1497{}, &g1498{}, &g1499{}, &g1500{}, &g1501{}, &g1502{}, &g1503{},
+	&g1504{}, &g1505{}, &g1506{}, &g1507{}, &g1508{}, &g1509{}, &g1510{}, &g1511{},
+	&g1512{}, &g1513{}, &g1514{}, &g1515{}, &g1516{}, &g1517{}, &g1518{}, &g1519{},
+	&g1520{}, &g1521{}, &g1522{}, &g1523{}, &g1524{}, &g1525{}, &g1526{}, &g1527{},
+	&g1528{}, &g1529{}, &g1530{}, &g1531{}, &g1532{}, &g1533{}, &g1534{}, &g1535{},
+	&g1536{}, &g1537{}, &g1538{}, &g1539{}, &g1540{}, &g1541{}, &g1542{}, &g1543{},
+	&g1544{}, &g1545{}, &g1546{}, &g1547{}, &g1548{}, &g1549{}, &g1550{}, &g1551{},
+	&g1552{}, &g1553{}, &g1554{}, &g1555{}, &g1556{}, &g1557{}, &g1558{}, &g1559{},
+	&g1560{}, &g1561{}, &g1562{}, &g1563{}, &g1564{}, &g1565{}, &g1566{}, &g1567{},
+	&g1568{}, &g1569{}, &g1570{}, &g1571{}, &g1572{}, &g1573{}, &g1574{}, &g1575{},
+	&g1576{}, &g1577{}, &g1578{}, &g1579{}, &g1580{}, &g1581{}, &g1582{}, &g1583{},
+	&g1584{}, &g1585{}, &g1586{}, &g1587{}, &g1588{}, &g1589{}, &g1590{}, &g1591{},
+	&g1592{}, &g1593{}, &g1594{}, &g1595{}, &g1596{}, &g1597{}, &g1598{}, &g1599{},
+	&g1600{}, &g1601{}, &g1602{}, &g1603{}, &g1604{}, &g1605{}, &g1606{}, &g1607{},
+	&g1608{}, &g1609{}, &g1610{}, &g1611{}, &g1612{}, &g1613{}, &g1614{}, &g1615{},
+	&g1616{}, &g1617{}, &g1618{}, &g1619{}, &g1620{}, &g1621{}, &g1622{}, &g1623{},
+	&g1624{}, &g1625{}, &g1626{}, &g1627{}, &g1628{}, &g1629{}, &g1630{}, &g1631{},
+	&g1632{}, &g1633{}, &g1634{}, &g1635{}, &g1636{}, &g1637{}, &g1638{}, &g1639{},
+	&g1640{}, &g1641{}, &g1642{}, &g1643{}, &g1644{}, &g1645{}, &g1646{}, &g1647{},
+	&g1648{}, &g1649{}, &g1650{}, &g1651{}, &g1652{}, &g1653{}, &g1654{}, &g1655{},
+	&g1656{}, &g1657{}, &g1658{}, &g1659{}, &g1660{}, &g1661{}, &g1662{}, &g1663{},
+	&g1664{}, &g1665{}, &g1666{}, &g1667{}, &g1668{}, &g1669{}, &g1670{}, &g1671{},
+	&g1672{}, &g1673{}, &g1674{}, &g1675{}, &g1676{}, &g1677{}, &g1678{}, &g1679{},
+	&g1680{}, &g1681{}, &g1682{}, &g1683{}, &g1684{}, &g1685{}, &g1686{}, &g1687{},
+	&g1688{}, &g1689{}, &g1690{}, &g1691{}, &g1692{}, &g1693{}, &g1694{}, &g1695{},
+	&g1696{}, &g1697{}, &g1698{}, &g1699{}, &g1700{}, &g1701{}, &g1702{}, &g1703{},
+	&g1704{}, &g1705{}, &g1706{}, &g1707{}, &g1708{}, &g1709{}, &g1710{}, &g1711{},
+	&g1712{}, &g1713{}, &g1714{}, &g1715{}, &g1716{}, &g1717{}, &g1718{}, &g1719{},
+	&g1720{}, &g1721{}, &g1722{}, &g1723{}, &g1724{}, &g1725{}, &g1726{}, &g1727{},
+	&g1728{}, &g1729{}, &g1730{}, &g1731{}, &g1732{}, &g1733{}, &g1734{}, &g1735{},
+	&g1736{}, &g1737{}, &g1738{}, &g1739{}, &g1740{}, &g1741{}, &g1742{}, &g1743{},
+	&g1744{}, &g1745{}, &g1746{}, &g1747{}, &g1748{}, &g1749{}, &g1750{}, &g1751{},
+	&g1752{}, &g1753{}, &g1754{}, &g1755{}, &g1756{}, &g1757{}, &g1758{}, &g1759{},
+	&g1760{}, &g1761{}, &g1762{}, &g1763{}, &g1764{}, &g1765{}, &g1766{}, &g1767{},
+	&g1768{}, &g1769{}, &g1770{}, &g1771{}, &g1772{}, &g1773{}, &g1774{}, &g1775{},
+	&g1776{}, &g1777{}, &g1778{}, &g1779{}, &g1780{}, &g1781{}, &g1782{}, &g1783{},
+	&g1784{}, &g1785{}, &g1786{}, &g1787{}, &g1788{}, &g1789{}, &g1790{}, &g1791{},
+	&g1792{}, &g1793{}, &g1794{}, &g1795{}, &g1796{}, &g1797{}, &g1798{}, &g1799{},
+	&g1800{}, &g1801{}, &g1802{}, &g1803{}, &g1804{}, &g1805{}, &g1806{}, &g1807{},
+	&g1808{}, &g1809{}, &g1810{}, &g1811{}, &g1812{}, &g1813{}, &g1814{}, &g1815{},
+	&g1816{}, &g1817{}, &g1818{}, &g1819{}, &g1820{}, &g1821{}, &g1822{}, &g1823{},
+	&g1824{}, &g1825{}, &g1826{}, &g1827{}, &g1828{}, &g1829{}, &g1830{}, &g1831{},
+	&g1832{}, &g1833{}, &g1834{}, &g1835{}, &g1836{}, &g1837{}, &g1838{}, &g1839{},
+	&g1840{}, &g1841{}, &g1842{}, &g1843{}, &g1844{}, &g1845{}, &g1846{}, &g1847{},
+	&g1848{}, &g1849{}, &g1850{}, &g1851{}, &g1852{}, &g1853{}, &g1854{}, &g1855{},
+	&g1856{}, &g1857{}, &g1858{}, &g1859{}, &g1860{}, &g1861{}, &g1862{}, &g1863{},
+	&g1864{}, &g1865{}, &g1866{}, &g1867{}, &g1868{}, &g1869{}, &g1870{}, &g1871{},
+	&g1872{}, &g1873{}, &g1874{}, &g1875{}, &g1876{}, &g1877{}, &g1878{}, &g1879{},
+	&g1880{}, &g1881{}, &g1882{}, &g1883{}, &g1884{}, &g1885{}, &g1886{}, &g1887{},
+	&g1888{}, &g1889{}, &g1890{}, &g1891{}, &g1892{}, &g1893{}, &g1894{}, &g1895{},
+	&g1896{}, &g1897{}, &g1898{}, &g1899{}, &g1900{}, &g1901{}, &g1902{}, &g1903{},
+	&g1904{}, &g1905{}, &g1906{}, &g1907{}, &g1908{}, &g1909{}, &g1910{}, &g1911{},
+	&g1912{}, &g1913{}, &g1914{}, &g1915{}, &g1916{}, &g1917{}, &g1918{}, &g1919{},
+	&g1920{}, &g1921{}, &g1922{}, &g1923{}, &g1924{}, &g1925{}, &g1926{}, &g1927{},
+	&g1928{}, &g1929{}, &g1930{}, &g1931{}, &g1932{}, &g1933{}, &g1934{}, &g1935{},
+	&g1936{}, &g1937{}, &g1938{}, &g1939{}, &g1940{}, &g1941{}, &g1942{}, &g1943{},
+	&g1944{}, &g1945{}, &g1946{}, &g1947{}, &g1948{}, &g1949{}, &g1950{}, &g1951{},
+	&g1952{}, &g1953{}, &g1954{}, &g1955{}, &g1956{}, &g1957{}, &g1958{}, &g1959{},
+	&g1960{}, &g1961{}, &g1962{}, &g1963{}, &g1964{}, &g1965{}, &g1966{}, &g1967{},
+	&g1968{}, &g1969{}, &g1970{}, &g1971{}, &g1972{}, &g1973{}, &g1974{}, &g1975{},
+	&g1976{}, &g1977{}, &g1978{}, &g1979{}, &g1980{}, &g1981{}, &g1982{}, &g1983{},
+	&g1984{}, &g1985{}, &g1986{}, &g1987{}, &g1988{}, &g1989{}, &g1990{}, &g1991{},
+	&g1992{}, &g1993{}, &g1994{}, &g1995{}, &g1996{}, &g1997{}, &g1998{}, &g1999{},
 }
