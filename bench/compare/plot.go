@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -53,7 +55,7 @@ func plotRun(path, db, run string, rs []row) error {
 	if run == "cold" {
 		what = "cold run, on an empty database"
 	}
-	p.Title.Text = fmt.Sprintf("%s %s: %s", name(dbNames, db), rs[0].Version, what)
+	p.Title.Text = fmt.Sprintf("%s %s: %s", name(dbNames, db), shortVersion(rs[0].Version), what)
 	p.X.Label.Text = "models (tables)"
 	p.Y.Label.Text = "time (ms)"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
@@ -75,6 +77,17 @@ func plotRun(path, db, run string, rs []row) error {
 	p.X.Tick.Marker = plot.ConstantTicks(xticks)
 	if len(sizes) > 0 {
 		p.X.Min, p.X.Max = float64(sizes[0])*0.8, float64(sizes[len(sizes)-1])*1.25
+	}
+
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, r := range rs {
+		if r.Status == "ok" && r.MedianMS > 0 {
+			lo, hi = min(lo, r.MedianMS), max(hi, r.MedianMS)
+		}
+	}
+	if hi > 0 {
+		// Room above the lines for the legend, in the top left corner.
+		p.Y.Min, p.Y.Max = lo/1.5, hi*6
 	}
 
 	for _, tool := range toolOrder {
@@ -99,4 +112,13 @@ func plotRun(path, db, run string, rs []row) error {
 		p.Legend.Add(name(toolNames, tool), line, points)
 	}
 	return p.Save(18*vg.Centimeter, 11*vg.Centimeter, path)
+}
+
+// shortVersion is a server's version number without the distribution's
+// suffixes: "15.20 (Debian ...)" is 15.20, "10.11.19-MariaDB-0+deb12u1"
+// 10.11.19.
+func shortVersion(v string) string {
+	v, _, _ = strings.Cut(v, " ")
+	v, _, _ = strings.Cut(v, "-")
+	return v
 }
