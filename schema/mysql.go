@@ -62,7 +62,9 @@ func (mysql) lengthExpr(col string) string { return "CHAR_LENGTH(" + col + ")" }
 // TABLE (so that a table is rebuilt at most once), resolves an unqualified
 // reference in the referencing table's database, and cannot change the type
 // of a column a foreign key uses.
-func (mysql) features() features { return alterIndexes | qualifyRefs | fkTypesLocked | setNullNeedsNull }
+func (mysql) features() features {
+	return alterIndexes | qualifyRefs | fkTypesLocked | setNullNeedsNull
+}
 
 // sameAction: InnoDB treats RESTRICT and NO ACTION alike (both are checked
 // at once), and MariaDB reports RESTRICT for a foreign key declared without

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -58,9 +59,10 @@ var slipwayAllow = toolKind{name: "Slipway with `AllowDataLoss: true`", key: "sl
 	}}
 
 var toolKinds = []toolKind{
-	{name: "Slipway (`schema.Migrator.Migrate`)", key: "slipway", open: openSlipway},
-	{name: "bun `migrate.AutoMigrator`", key: "bun", pgOnly: true, open: openBunAuto},
-	{name: "GORM `AutoMigrate`", key: "gorm", gorm: true, open: openGorm},
+	{name: "Slipway", key: "slipway", open: openSlipway},
+	{name: "GORM AutoMigrate", key: "gorm", gorm: true, open: openGorm},
+	{name: "bun AutoMigrator", key: "bun", pgOnly: true, open: openBunAuto},
+	{name: "blind loop", key: "blind", open: openBlind},
 }
 
 // openPool opens a *sql.DB on dsn (pgx, go-sql-driver/mysql or the SQLite
@@ -107,9 +109,8 @@ func bunDialect(be *backend) schema.Dialect {
 }
 
 func openSlipway(_ context.Context, sqldb *sql.DB, be *backend) (tool, error) {
-	db := bun.NewDB(sqldb, bunDialect(be))
 	h := &bunHook{}
-	db.AddQueryHook(h)
+	db := bun.NewDB(sqldb, bunDialect(be)).WithQueryHook(h)
 	return &slipwayTool{db: db, hook: h}, nil
 }
 
@@ -141,9 +142,8 @@ type bunAutoTool struct {
 }
 
 func openBunAuto(_ context.Context, sqldb *sql.DB, be *backend) (tool, error) {
-	db := bun.NewDB(sqldb, bunDialect(be))
 	h := &bunHook{}
-	db.AddQueryHook(h)
+	db := bun.NewDB(sqldb, bunDialect(be)).WithQueryHook(h)
 	dir, err := os.MkdirTemp("", "bun-automigrate-")
 	if err != nil {
 		return nil, err
@@ -198,15 +198,15 @@ func openGorm(_ context.Context, sqldb *sql.DB, be *backend) (tool, error) {
 	default:
 		d = postgres.New(postgres.Config{Conn: sqldb})
 	}
-	db, err := gorm.Open(d, &gorm.Config{Logger: l})
+	db, err := gorm.Open(d, &gorm.Config{Logger: l, NamingStrategy: gormNamer{}})
 	if err != nil {
 		return nil, err
 	}
 	return &gormTool{db: db, log: l}, nil
 }
 
-func (t *gormTool) run(_ context.Context, models []any) (string, error) {
-	return "", t.db.AutoMigrate(models...)
+func (t *gormTool) run(ctx context.Context, models []any) (string, error) {
+	return "", t.db.WithContext(ctx).AutoMigrate(models...)
 }
 
 func (t *gormTool) hooked() int { return int(t.log.n.Swap(0)) }
@@ -230,6 +230,47 @@ func (l *countLogger) Error(context.Context, string, ...any)    {}
 func (l *countLogger) Trace(context.Context, time.Time, func() (string, int64), error) {
 	l.n.Add(1)
 }
+
+// --- the blind loop ---
+
+// blindTool is what a service does without a migration tool: bun's CREATE
+// TABLE IF NOT EXISTS for every model, with its foreign keys, then CREATE
+// INDEX IF NOT EXISTS for each field tagged `slipway:"index"`, on every
+// start. It builds the same tables, keys and indexes as Slipway on an empty
+// database and detects nothing on an existing one (schema/bench_test.go's
+// BenchmarkBlindLoop sends the CREATE TABLE only).
+type blindTool struct {
+	db   *bun.DB
+	hook *bunHook
+}
+
+func openBlind(_ context.Context, sqldb *sql.DB, be *backend) (tool, error) {
+	h := &bunHook{}
+	return &blindTool{db: bun.NewDB(sqldb, bunDialect(be)).WithQueryHook(h), hook: h}, nil
+}
+
+func (t *blindTool) run(ctx context.Context, models []any) (string, error) {
+	for _, m := range models {
+		if _, err := t.db.NewCreateTable().Model(m).IfNotExists().WithForeignKeys().Exec(ctx); err != nil {
+			return "", err
+		}
+		table := t.db.Table(reflect.TypeOf(m).Elem())
+		for _, f := range table.Fields {
+			if f.StructField.Tag.Get("slipway") != "index" {
+				continue
+			}
+			_, err := t.db.NewCreateIndex().Model(m).IfNotExists().
+				Index(table.Name + "_" + f.Name + "_idx").Column(f.Name).Exec(ctx)
+			if err != nil {
+				return "", err
+			}
+		}
+	}
+	return "", nil
+}
+
+func (t *blindTool) hooked() int  { return int(t.hook.n.Swap(0)) }
+func (t *blindTool) close() error { return t.db.Close() }
 
 // unsupported returns what the constructor of a PostgreSQL-only tool says on
 // adm's database, in a fresh database of its own.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -178,11 +179,11 @@ WHERE table_schema = 'public' AND table_name = 'probe'`)
 	return db.QueryRowContext(ctx, q).Scan(&p.rows, &p.titleNow, &p.noteValue)
 }
 
-func printProbes(be *backend, ps []probeResult) {
-	fmt.Printf("### Probe on %s: narrowing varchar(60) to varchar(40) and removing a field, on a table with one row\n", be.name)
-	fmt.Println()
-	fmt.Println("| tool | stored title | returned | title column after | note column after | row after | verdict |")
-	fmt.Println("| --- | ---: | --- | --- | --- | --- | --- |")
+func printProbes(w io.Writer, be *backend, ps []probeResult) {
+	fmt.Fprintf(w, "### Probe on %s: narrowing varchar(60) to varchar(40) and removing a field, on a table with one row\n", be.name)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| tool | stored title | returned | title column after | note column after | row after | verdict |")
+	fmt.Fprintln(w, "| --- | ---: | --- | --- | --- | --- | --- |")
 	for _, p := range ps {
 		returned := "ok"
 		if p.err != nil {
@@ -193,16 +194,16 @@ func printProbes(be *backend, ps []probeResult) {
 			noteCol = fmt.Sprintf("kept (%q)", p.noteValue)
 		}
 		row := fmt.Sprintf("%d row, title %d chars", p.rows, p.titleNow)
-		fmt.Printf("| %s | %d chars | %s | %s | %s | %s | %s |\n",
+		fmt.Fprintf(w, "| %s | %d chars | %s | %s | %s | %s | %s |\n",
 			p.tool, p.titleLen, escapePipes(returned), p.titleType, escapePipes(noteCol), row, p.verdict())
 	}
-	fmt.Println()
+	fmt.Fprintln(w)
 	for _, p := range ps {
 		if p.note != "" {
-			fmt.Printf("- %s, %d-character title: %s\n", p.tool, p.titleLen, strings.Join(strings.Fields(p.note), " "))
+			fmt.Fprintf(w, "- %s, %d-character title: %s\n", p.tool, p.titleLen, strings.Join(strings.Fields(p.note), " "))
 		}
 	}
-	fmt.Println()
+	fmt.Fprintln(w)
 }
 
 // verdict says in words what the tool did to the data.
