@@ -11,10 +11,10 @@
 //
 // # Which database
 //
-// By default each test gets a new SQLite file in t.TempDir(); the test
-// binary must link the SQLite driver (import _
-// "github.com/slipwaygo/slipway/driver/sqlite", usually through the
-// application). When DatabaseEnv (SLIPWAY_TEST_DATABASE_URL) holds a
+// By default each test gets a new SQLite file in t.TempDir(). The package
+// links all three drivers (driver/postgres, driver/mysql, driver/sqlite),
+// so that a test runs against any of them whichever the application itself
+// imports; a test binary's size does not matter. When DatabaseEnv (SLIPWAY_TEST_DATABASE_URL) holds a
 // postgres:// or mysql:// URL of a server where that user may create
 // databases, each test gets a new database there instead, dropped when the
 // test ends: run the same tests against the server you deploy on.
@@ -37,6 +37,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	_ "github.com/slipwaygo/slipway/driver/mysql" // tests may run on any database, whichever the application links
+	_ "github.com/slipwaygo/slipway/driver/postgres"
+	_ "github.com/slipwaygo/slipway/driver/sqlite"
 
 	"github.com/slipwaygo/slipway/boot"
 	"github.com/slipwaygo/slipway/repository"
