@@ -52,7 +52,7 @@ func (c *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) { c.n++ }
 // BenchmarkPlan_Actual plans against a database that already matches the
 // models: the cost every application start pays.
 func BenchmarkPlan_Actual(b *testing.B) {
-	benchActual(b, func(ctx context.Context, m *schema.Migrator) (*schema.Plan, error) {
+	benchActual(b, false, func(ctx context.Context, m *schema.Migrator) (*schema.Plan, error) {
 		return m.Plan(ctx, schema.MigrateOptions{})
 	})
 }
@@ -60,7 +60,7 @@ func BenchmarkPlan_Actual(b *testing.B) {
 // BenchmarkMigrate_Actual is Migrate on an actual database: the lock, the
 // transaction and a plan that turns out empty.
 func BenchmarkMigrate_Actual(b *testing.B) {
-	benchActual(b, func(ctx context.Context, m *schema.Migrator) (*schema.Plan, error) {
+	benchActual(b, false, func(ctx context.Context, m *schema.Migrator) (*schema.Plan, error) {
 		return m.Migrate(ctx, schema.MigrateOptions{})
 	})
 }
@@ -69,33 +69,9 @@ func BenchmarkMigrate_Actual(b *testing.B) {
 // a new Migrator for the models (as a new process makes) and its Migrate.
 // bun's own table cache is warm, as it is for BenchmarkBlindLoop.
 func BenchmarkStart(b *testing.B) {
-	for _, d := range testdb.Dialects {
-		for _, n := range benchSizes {
-			b.Run(fmt.Sprintf("%s/tables=%d", d, n), func(b *testing.B) {
-				db := testdb.Open(b, d)
-				models := benchModels(n)
-				ctx := context.Background()
-				for range 2 { // the second run keeps the schema state
-					if _, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{}); err != nil {
-						b.Fatal(err)
-					}
-				}
-				counter := &queryCounter{}
-				db = db.WithQueryHook(counter)
-				b.ResetTimer()
-				for b.Loop() {
-					plan, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{})
-					if err != nil {
-						b.Fatal(err)
-					}
-					if !plan.Empty() {
-						b.Fatalf("spurious changes:\n%s", plan)
-					}
-				}
-				b.ReportMetric(float64(counter.n)/float64(b.N), "queries/op")
-			})
-		}
-	}
+	benchActual(b, true, func(ctx context.Context, m *schema.Migrator) (*schema.Plan, error) {
+		return m.Migrate(ctx, schema.MigrateOptions{})
+	})
 }
 
 // benchSizes are the numbers of models the benchmarks run at.
@@ -130,21 +106,28 @@ func BenchmarkBlindLoop(b *testing.B) {
 	}
 }
 
-func benchActual(b *testing.B, run func(context.Context, *schema.Migrator) (*schema.Plan, error)) {
+// benchActual times run on a database that matches the models, with one
+// Migrator, or with a new one per call when fresh.
+func benchActual(b *testing.B, fresh bool, run func(context.Context, *schema.Migrator) (*schema.Plan, error)) {
 	for _, d := range testdb.Dialects {
 		for _, n := range benchSizes {
 			b.Run(fmt.Sprintf("%s/tables=%d", d, n), func(b *testing.B) {
 				db := testdb.Open(b, d)
 				models := benchModels(n)
 				ctx := context.Background()
-				if _, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{}); err != nil {
-					b.Fatal(err)
+				for range 2 { // the second run keeps the schema state
+					if _, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{}); err != nil {
+						b.Fatal(err)
+					}
 				}
 				counter := &queryCounter{}
 				db = db.WithQueryHook(counter)
 				m := schema.NewMigrator(db, models...)
 				b.ResetTimer()
 				for b.Loop() {
+					if fresh {
+						m = schema.NewMigrator(db, models...)
+					}
 					plan, err := run(ctx, m)
 					if err != nil {
 						b.Fatal(err)
