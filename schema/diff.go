@@ -25,6 +25,9 @@ type alteration struct {
 	// renames are the table's column renames, run before anything else
 	// changes it.
 	renames []*Change
+	// unlinked are the live foreign keys dropped before any ALTER TABLE
+	// (unlinkForTypeChanges): the table's ALTER no longer finds them.
+	unlinked map[*ForeignKey]bool
 }
 
 // diffTable compares one model table with its live table.

@@ -144,6 +144,7 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []statement {
 	addsFK := slices.ContainsFunc(changes, func(c *Change) bool { return c.Kind == AddForeignKey && !c.Withheld })
 	var first, clauses []string
 	modified := map[string]bool{}
+	kept := map[*ForeignKey]bool{} // foreign keys given an index of their own
 	for _, c := range changes {
 		switch {
 		case isColumnChange(c.Kind):
@@ -175,7 +176,8 @@ func (my mysql) alterTable(t, live *Table, changes []*Change) []statement {
 			}
 		case c.Kind == DropIndex || c.Kind == DropUnique:
 			c.SQL = my.clause(c)
-			if fk := my.foreignKeyLosingIndex(live, changes, c); fk != nil && !c.Withheld {
+			if fk := my.foreignKeyLosingIndex(live, changes, c); fk != nil && !c.Withheld && !kept[fk] {
+				kept[fk] = true // one index for it, whichever drop leaves it none
 				c.SQL += fmt.Sprintf(", ADD INDEX %s (%s)", my.quote(fk.Name), my.columnList(fk.Columns))
 			}
 		default:

@@ -171,6 +171,12 @@ func (p *planner) unlinkForTypeChanges(plan *Plan, alters []*alteration) []*alte
 		}
 		plan.Changes = append(plan.Changes, drop)
 		plan.add(want.qualifiedName(), p.d.alterTable(want, live, []*Change{drop})...)
+		if a := byKey[l.from]; a != nil {
+			if a.unlinked == nil {
+				a.unlinked = map[*ForeignKey]bool{}
+			}
+			a.unlinked[l.fk] = true
+		}
 		switch a := byKey[l.from]; {
 		case readd == nil:
 		case a != nil && !children[l.to]:
@@ -183,7 +189,7 @@ func (p *planner) unlinkForTypeChanges(plan *Plan, alters []*alteration) []*alte
 }
 
 // liveAfterIndexDrops is the live table as its ALTER TABLE finds it: the
-// indexes the plan drops beforehand are gone. (A dialect that rebuilds the
+// indexes and foreign keys the plan drops beforehand are gone. (A dialect that rebuilds the
 // table recreates the other indexes; new ones are created afterwards.)
 func (a *alteration) liveAfterIndexDrops() *Table {
 	dropped := map[*Index]bool{}
@@ -192,10 +198,11 @@ func (a *alteration) liveAfterIndexDrops() *Table {
 			dropped[c.index] = true
 		}
 	}
-	if len(dropped) == 0 {
+	if len(dropped) == 0 && len(a.unlinked) == 0 {
 		return a.live
 	}
 	t := *a.live
 	t.Indexes = slices.DeleteFunc(slices.Clone(a.live.Indexes), func(ix *Index) bool { return dropped[ix] })
+	t.ForeignKeys = slices.DeleteFunc(slices.Clone(a.live.ForeignKeys), func(fk *ForeignKey) bool { return a.unlinked[fk] })
 	return &t
 }
