@@ -593,3 +593,38 @@ func TestMigrate_RetypeOnceTheForeignKeysIndexIsDropped(t *testing.T) {
 		assert.Empty(t, plan.SQL(), "second plan:\n%s", plan)
 	})
 }
+
+type codeAsText struct {
+	bun.BaseModel `bun:"table:codes"`
+	ID            int64   `bun:",pk"`
+	Code          *string `bun:"type:varchar(40)"`
+}
+
+type codeAsInteger struct {
+	bun.BaseModel `bun:"table:codes"`
+	ID            int64  `bun:",pk"`
+	Code          *int64 `bun:"type:bigint"`
+}
+
+// Text that is not an integer ('2.2500') is refused before any DDL when
+// the column becomes an integer: MySQL's INSERT ... SELECT, which the probe
+// used, converts it without a word where ALTER TABLE fails (error 1292).
+// Text that is one (' +12 ') converts. Found by TestEvolution.
+func TestMySQL_TextToIntegerIsProbedAsAlterTableReadsIt(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*codeAsText)(nil))
+	mysqlExec(t, db, "INSERT INTO codes (id, code) VALUES (1, ' +12 '), (2, '2.2500'), (3, NULL)")
+	_, err := schema.NewMigrator(db, (*codeAsInteger)(nil)).Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+	var refused *schema.RefusedError
+	require.True(t, errors.As(err, &refused), "%v", err)
+	assert.ErrorContains(t, err, `the value "2.2500" is not a bigint`)
+	assert.Equal(t, "varchar", columnOf(t, db, "codes", "code").DataType)
+
+	mysqlExec(t, db, "DELETE FROM codes WHERE id = 2")
+	_, err = schema.NewMigrator(db, (*codeAsInteger)(nil)).Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+	require.NoError(t, err)
+	var code int64
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT code FROM codes WHERE id = 1").Scan(&code))
+	assert.Equal(t, int64(12), code)
+}

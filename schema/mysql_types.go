@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -252,6 +253,21 @@ func (my mysql) probeConversion(ctx context.Context, db bun.IDB, t *Table, col s
 			err = errors.Join(err, derr)
 		}
 	}()
+	// Text to a number: INSERT ... SELECT converts '2.25' to an integer
+	// without a word where ALTER TABLE fails (error 1292), so such values
+	// are looked for first, as ALTER TABLE reads them.
+	if pattern := myNumberText(c.old.Type, c.col.Type); pattern != "" {
+		var bad string
+		err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s IS NOT NULL AND NOT (%s REGEXP ?) LIMIT 1",
+			my.quote(col), my.quoteTable(t), my.quote(col), my.quote(col)), pattern).Scan(&bad)
+		switch {
+		case err == nil:
+			return fmt.Sprintf("cannot change column %q from %s to %s: the value %q is not a %s (correct or clear those values first)",
+				c.Column, c.old.Type, c.col.Type, bad, c.col.Type), nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return "", err
+		}
+	}
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (v %s NULL)", probe, c.col.Type)); err != nil {
 		return "", err
 	}
@@ -263,6 +279,23 @@ func (my mysql) probeConversion(ctx context.Context, db bun.IDB, t *Table, col s
 		return fmt.Sprintf("cannot change column %q from %s to %s: %s (correct or clear those values first)", c.Column, c.old.Type, c.col.Type, myErrorText(err)), nil
 	}
 	return "", err
+}
+
+// myNumberText is the pattern of the text values ALTER TABLE converts to
+// type to without an error, when from is a text type and to a number; ""
+// otherwise. (Checked on MariaDB 10.11: spaces around and a sign are
+// accepted; ”, '2.25' to an integer and '1e3' to an integer are not.)
+func myNumberText(from, to ColumnType) string {
+	if from.Name != "char" && from.Name != "varchar" && myTextRank[from.Name] == 0 {
+		return ""
+	}
+	switch {
+	case myIntRank[to.Name] > 0:
+		return `^[[:space:]]*[-+]?[0-9]+[[:space:]]*$`
+	case to.Name == "decimal" || to.Name == "double" || to.Name == "float":
+		return `^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$`
+	}
+	return ""
 }
 
 var myErrorNumber = regexp.MustCompile(`^Error (\d+)(?: \([0-9A-Z]+\))?: `)
