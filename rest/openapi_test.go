@@ -21,6 +21,9 @@ func TestOpenAPI_ValidatedByLibopenapiValidator(t *testing.T) {
 	t.Parallel()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no go command to run the OpenAPI validator with (required when CI=true)")
+		}
 		t.Skip("no go command to run the validator with")
 	}
 	forEachDialect(t, func(t *testing.T, f *fixture) {

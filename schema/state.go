@@ -203,10 +203,7 @@ func (w *digestWriter) table(t *Table) {
 		for _, ts := range [][]ColumnType{fk.colTypes, fk.refTypes} {
 			w.num(int64(len(ts)))
 			for _, t := range ts {
-				w.str(t.Name)
-				w.strs(t.Args)
-				w.flag(t.Unsigned)
-				w.flag(t.Array)
+				w.columnType(t)
 			}
 		}
 	}
@@ -237,10 +234,7 @@ func (w *digestWriter) table(t *Table) {
 
 func (w *digestWriter) column(c *Column) {
 	w.str(c.Name)
-	w.str(c.Type.Name)
-	w.strs(c.Type.Args)
-	w.flag(c.Type.Unsigned)
-	w.flag(c.Type.Array)
+	w.columnType(c.Type)
 	w.flag(c.Nullable)
 	w.str(c.Default)
 	w.flag(c.PrimaryKey)
@@ -260,4 +254,11 @@ func (w *digestWriter) column(c *Column) {
 	w.num(int64(c.charBytes))
 	w.strs(c.was)
 	w.flag(c.commented)
+}
+
+func (w *digestWriter) columnType(t ColumnType) {
+	w.str(t.Name)
+	w.strs(t.Args)
+	w.flag(t.Unsigned)
+	w.flag(t.Array)
 }
