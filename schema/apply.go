@@ -10,7 +10,7 @@ import (
 // apply takes the lock, re-plans under it, and executes the plan: the
 // statements of its transaction, the MigrateThen function, and, once the
 // transaction has committed, the statements that run after it.
-func (m *Migrator) apply(ctx context.Context, opts MigrateOptions, want []*Table, then func(context.Context, bun.IDB) error) (*Plan, error) {
+func (m *Migrator) apply(ctx context.Context, opts MigrateOptions, then func(context.Context, bun.IDB) error) (*Plan, error) {
 	start := time.Now()
 	ls := m.locks()
 	var (
@@ -45,14 +45,14 @@ func (m *Migrator) apply(ctx context.Context, opts MigrateOptions, want []*Table
 	}
 	err := m.d.locked(ctx, m.db, ls, func(ctx context.Context, conn bun.IDB) error {
 		var err error
-		plan, err = m.plan(ctx, conn, opts, want)
+		plan, err = m.plan(ctx, conn, opts)
 		if err != nil {
 			return err
 		}
 		if err := plan.Err(); err != nil {
 			return err
 		}
-		if f := plan.fast; f != nil && len(plan.Changes) == 0 && !f.matches() && f.read.storable {
+		if f := plan.fast; f != nil && len(plan.Changes) == 0 && !f.current() && f.read.storable {
 			// The database matches the models: keep the digests, so that
 			// the next run needs no inspection. Failing to is no failure.
 			if err := m.d.(stamper).writeState(ctx, conn, f); err != nil {
@@ -91,7 +91,7 @@ func (m *Migrator) apply(ctx context.Context, opts MigrateOptions, want []*Table
 			// Create the state table now, with the changes, so that the run
 			// that next finds the database actual only writes a row: a second
 			// run issues no DDL. Failing to is no failure.
-			if err := m.d.(stamper).createState(ctx, conn); err != nil {
+			if err := createState(ctx, conn, m.d.(stamper), f.read.stale); err != nil {
 				m.log.WarnContext(ctx, "schema: could not create the schema state table; every run inspects the database",
 					"table", stateTable, "error", err)
 			}

@@ -115,7 +115,10 @@ func benchActual(b *testing.B, fresh bool, run func(context.Context, *schema.Mig
 				db := testdb.Open(b, d)
 				models := benchModels(n)
 				ctx := context.Background()
-				for range 2 { // the second run keeps the schema state
+				for i := range 2 { // the second run keeps the schema state
+					if i == 1 && d == testdb.MySQL {
+						time.Sleep(2100 * time.Millisecond) // MariaDB keeps no stamp younger than 2 s
+					}
 					if _, err := schema.NewMigrator(db, models...).Migrate(ctx, schema.MigrateOptions{}); err != nil {
 						b.Fatal(err)
 					}
@@ -151,13 +154,18 @@ func BenchmarkCold(b *testing.B) {
 	})
 }
 
-// BenchmarkBlindLoopCold is the blind loop on an empty database: bun's
-// CREATE TABLE IF NOT EXISTS for every model (without the declared indexes
-// and foreign keys, which bun does not create).
+// BenchmarkBlindLoopCold is the blind loop on an empty database, doing
+// the work Migrate does there: bun's CREATE TABLE IF NOT EXISTS for every
+// model with its foreign keys, and CREATE INDEX IF NOT EXISTS for the field
+// tagged slipway:"index" (as bench/compare's blind loop).
 func BenchmarkBlindLoopCold(b *testing.B) {
 	benchCold(b, func(ctx context.Context, db *bun.DB, models []any) error {
 		for _, m := range models {
-			if _, err := db.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
+			if _, err := db.NewCreateTable().Model(m).IfNotExists().WithForeignKeys().Exec(ctx); err != nil {
+				return err
+			}
+			table := db.Table(reflect.TypeOf(m).Elem())
+			if _, err := db.NewCreateIndex().Model(m).IfNotExists().Index(table.Name + "_name_idx").Column("name").Exec(ctx); err != nil {
 				return err
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
+	"github.com/slipwaygo/slipway/internal/dburl"
 	"github.com/slipwaygo/slipway/internal/testdb"
 	"github.com/slipwaygo/slipway/schema"
 )
@@ -195,8 +196,10 @@ type setNullRequired struct {
 	Owner         *ownerV1 `bun:"rel:belongs-to,join:owner_id=id,on_delete:SET NULL"`
 }
 
-// Models the database cannot hold are errors when the migrator is built,
-// naming the model and field, before any I/O.
+// Models the database cannot hold are errors naming the model and field,
+// reported before anything is changed (at most the schema state is read:
+// a start whose models are unchanged does not build them), and before an
+// error of the database (TestNewMigrator_ModelErrorsBeforeConnectionErrors).
 func TestNewMigrator_RejectsModelsNoDatabaseCanHold(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -216,9 +219,33 @@ func TestNewMigrator_RejectsModelsNoDatabaseCanHold(t *testing.T) {
 				db = db.WithQueryHook(log)
 				_, err := schema.NewMigrator(db, tt.model).Plan(t.Context(), schema.MigrateOptions{})
 				assert.ErrorContains(t, err, tt.want)
-				assert.Zero(t, log.count(), "no query")
+				_, err = schema.NewMigrator(db, tt.model).Migrate(t.Context(), schema.MigrateOptions{})
+				assert.ErrorContains(t, err, tt.want)
+				assert.Empty(t, log.ddl(), "nothing changed")
+				assert.Empty(t, log.writes(), "nothing written")
 			})
 		})
+	}
+}
+
+// A bad model is the error reported, though the database is unreachable:
+// the quick path of a start reads the schema state first, and an error
+// there builds the models to report theirs.
+func TestNewMigrator_ModelErrorsBeforeConnectionErrors(t *testing.T) {
+	t.Parallel()
+	for _, url := range []string{"postgres://nobody@127.0.0.1:1/none?sslmode=disable", "mysql://nobody@127.0.0.1:1/none"} {
+		cfg, err := dburl.Parse(url)
+		require.NoError(t, err)
+		db, err := dburl.Open(cfg)
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		want := `schema: model "chanField": field Events (chan int) has no SQL type`
+		_, err = schema.NewMigrator(db, (*chanField)(nil)).Plan(t.Context(), schema.MigrateOptions{})
+		assert.ErrorContains(t, err, want, url)
+		_, err = schema.NewMigrator(db, (*chanField)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		assert.ErrorContains(t, err, want, url)
+		_, err = schema.NewMigrator(db, (*ownerV1)(nil)).Migrate(t.Context(), schema.MigrateOptions{})
+		assert.ErrorContains(t, err, "127.0.0.1:1", "good models: the database's error")
 	}
 }
 

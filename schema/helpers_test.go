@@ -377,6 +377,20 @@ func (l *queryLog) count() int {
 	return len(l.queries)
 }
 
+// writes returns the logged statements that change rows.
+func (l *queryLog) writes() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, q := range l.queries {
+		switch verb := strings.ToUpper(strings.Fields(strings.TrimSpace(q))[0]); verb {
+		case "INSERT", "UPDATE", "DELETE", "REPLACE":
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
 // ddl returns the logged statements that change the schema.
 func (l *queryLog) ddl() []string {
 	l.mu.Lock()

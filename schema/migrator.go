@@ -47,6 +47,13 @@ type Migrator struct {
 	blockRows   int64
 	noState     bool // WithoutSchemaState
 
+	// The models are built into tables on first use (load), so that a start
+	// the schema state finds actual builds none (state.go).
+	values    []any
+	loadOnce  sync.Once
+	inputOnce sync.Once
+	inputs    string // the digest of what the tables are built from (state_inputs.go)
+
 	digestMu sync.Mutex
 	digests  map[string]string // the models' digest per selection (state.go)
 }
@@ -127,9 +134,9 @@ func (m *Migrator) locks() lockSettings {
 // typed nil pointers: NewMigrator(db, (*Todo)(nil), (*TodoList)(nil)).
 // Options (WithLogger, WithLockTimeout) may be passed among the models.
 //
-// NewMigrator does no I/O. A model bun rejects, or a database dialect
-// Slipway does not support, makes every method of the migrator return an
-// error naming it.
+// NewMigrator does no I/O and builds the model tables on first use. A model
+// bun rejects, or a database dialect Slipway does not support, makes every
+// method of the migrator return an error naming it.
 func NewMigrator(db *bun.DB, models ...any) *Migrator {
 	m := &Migrator{db: db, log: slog.New(slog.DiscardHandler), lockTimeout: DefaultLockTimeout, ddlTimeout: DefaultDDLLockTimeout,
 		blockRows: DefaultBlockingThreshold}
@@ -146,18 +153,25 @@ func NewMigrator(db *bun.DB, models ...any) *Migrator {
 		values = append(values, v)
 	}
 	m.d, m.err = dialectFor(db)
-	if m.err != nil {
-		return m
-	}
-	m.models, m.err = buildModels(db, m.d, values)
+	m.values = values
 	return m
+}
+
+// load builds the model tables once and returns the migrator's error.
+func (m *Migrator) load() error {
+	m.loadOnce.Do(func() {
+		if m.err == nil {
+			m.models, m.err = buildModels(m.db, m.d, m.values)
+		}
+	})
+	return m.err
 }
 
 // Tables returns the tables the models ask for, in registration order. The
 // tables are copies: changing them does not change the migrator.
 func (m *Migrator) Tables() ([]*Table, error) {
-	if m.err != nil {
-		return nil, m.err
+	if err := m.load(); err != nil {
+		return nil, err
 	}
 	out := make([]*Table, len(m.models))
 	for i, md := range m.models {
@@ -175,11 +189,7 @@ func (m *Migrator) Plan(ctx context.Context, opts MigrateOptions) (*Plan, error)
 	if m.err != nil {
 		return nil, m.err
 	}
-	want, err := m.selectTables(opts.Models)
-	if err != nil {
-		return nil, err
-	}
-	return m.plan(ctx, m.db, opts, want)
+	return m.plan(ctx, m.db, opts)
 }
 
 // Migrate brings the database in line with the models and returns the plan
@@ -209,18 +219,28 @@ func (m *Migrator) MigrateThen(ctx context.Context, opts MigrateOptions, then fu
 	if m.err != nil {
 		return nil, m.err
 	}
-	want, err := m.selectTables(opts.Models)
-	if err != nil {
-		return nil, err
+	if m.quickPath(opts) == nil {
+		// Report bad models and unknown names before taking the lock. With
+		// a quick path they are built under it, when the state is stale.
+		if err := m.load(); err != nil {
+			return nil, err
+		}
+		if _, err := m.selectTables(opts.Models); err != nil {
+			return nil, err
+		}
 	}
 	if opts.DryRun {
-		plan, err := m.plan(ctx, m.db, opts, want)
+		plan, err := m.plan(ctx, m.db, opts)
 		if err != nil {
 			return nil, err
 		}
 		return plan, plan.Err()
 	}
-	return m.apply(ctx, opts, want, then)
+	plan, err := m.apply(ctx, opts, then)
+	if err != nil && m.load() != nil {
+		return nil, m.err // a bad model is the error to fix first
+	}
+	return plan, err
 }
 
 // Locked runs fn while holding the migration lock of the migrator's
@@ -295,17 +315,41 @@ func (m *Migrator) knownModels() string {
 }
 
 // plan inspects the database through db and computes the plan, prechecks
-// included.
-func (m *Migrator) plan(ctx context.Context, db bun.IDB, opts MigrateOptions, want []*Table) (*Plan, error) {
+// included: or, when the schema state says the database still matches the
+// models, returns the empty plan without either (state.go).
+func (m *Migrator) plan(ctx context.Context, db bun.IDB, opts MigrateOptions) (*Plan, error) {
+	if q := m.quickPath(opts); q != nil {
+		tables, ok, err := q.read(ctx, db)
+		if err != nil {
+			if lerr := m.load(); lerr != nil {
+				return nil, lerr // a bad model is the error to fix first
+			}
+			return nil, fmt.Errorf("schema: %s: read %s: %w", m.d.name(), stateTable, err)
+		}
+		if ok {
+			return &Plan{Dialect: m.d.name(), d: m.d, tables: tables}, nil
+		}
+	}
+	if err := m.load(); err != nil {
+		return nil, err
+	}
+	want, err := m.selectTables(opts.Models)
+	if err != nil {
+		return nil, err
+	}
 	fast := m.fastPath(opts, want)
 	if fast != nil {
-		read, err := m.d.(stamper).readState(ctx, db, fast.keys, fast.scope)
+		read, err := readState(ctx, db, m.d.(stamper), fast.keys, fast.scope)
 		if err != nil {
 			return nil, fmt.Errorf("schema: %s: read %s: %w", m.d.name(), stateTable, err)
 		}
 		fast.read = read
 		if fast.matches() {
-			return &Plan{Dialect: m.d.name(), d: m.d, want: want}, nil
+			plan := &Plan{Dialect: m.d.name(), d: m.d, want: want}
+			if !fast.current() {
+				plan.fast = fast // keep the digest of the model inputs (apply)
+			}
+			return plan, nil
 		}
 	}
 	snap, err := m.d.inspect(ctx, db, inspectKeys(want))

@@ -32,12 +32,14 @@ type myGroup struct {
 // myGroups groups the requested tables by database, the connection's first.
 func myGroups(tables []tableKey) []myGroup {
 	bySchema := map[string][]string{}
+	seen := make(map[tableKey]bool, len(tables))
 	var schemas []string
 	for _, k := range tables {
 		if _, ok := bySchema[k.schema]; !ok {
 			schemas = append(schemas, k.schema)
 		}
-		if !slices.Contains(bySchema[k.schema], k.name) {
+		if !seen[k] {
+			seen[k] = true
 			bySchema[k.schema] = append(bySchema[k.schema], k.name)
 		}
 	}

@@ -3,7 +3,6 @@ package schema
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -19,14 +18,16 @@ import (
 // statistics cache (information_schema_stats_expiry) that may lag.
 
 const (
-	myStampHead = `SELECT 'V', VERSION(), '', EXISTS (SELECT 1 FROM information_schema.TABLES
+	myStateExists = `EXISTS (SELECT 1 FROM information_schema.COLUMNS
+	WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '` + stateTable + `' AND COLUMN_NAME = '` + stateColumn + `')`
+	myStampHead = `SELECT 'V', VERSION(), ` + myStateExists + `, EXISTS (SELECT 1 FROM information_schema.TABLES
 	WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '` + stateTable + `'), 0`
 	myStampBranch = `SELECT 'T', TABLE_SCHEMA, TABLE_NAME, coalesce(DATE_FORMAT(CREATE_TIME, '%%Y-%%m-%%d %%H:%%i:%%s'), TABLE_TYPE),
 	coalesce(CREATE_TIME > NOW() - INTERVAL 2 SECOND, 0)
 FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN (?)`
 )
 
-func (my mysql) readState(ctx context.Context, db bun.IDB, keys []tableKey, scope string) (stateRead, error) {
+func (my mysql) stampOf(ctx context.Context, db bun.IDB, keys []tableKey) (stateRead, error) {
 	st := stateRead{storable: true}
 	branches, args := myUnion(myGroups(keys), func(g myGroup) (string, []any) { return fmt.Sprintf(myStampBranch, g.schema), g.inTables() })
 	rows, err := db.QueryContext(ctx, myStampHead+"\nUNION ALL\n"+branches+"\nORDER BY 1 DESC, 2, 3", args...)
@@ -47,7 +48,7 @@ func (my mysql) readState(ctx context.Context, db bun.IDB, keys []tableKey, scop
 			return st, err
 		}
 		if kind == "V" {
-			mariaDB, st.exists = strings.Contains(a, "MariaDB"), c == "1"
+			mariaDB, st.exists, st.stale = strings.Contains(a, "MariaDB"), b == "1", b != "1" && c == "1"
 			continue
 		}
 		parts = append(parts, a+"."+b+"@"+c)
@@ -61,31 +62,30 @@ func (my mysql) readState(ctx context.Context, db bun.IDB, keys []tableKey, scop
 	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\n")))
 	st.stamp = hex.EncodeToString(sum[:])
-	if !st.exists {
-		return st, nil
-	}
-	var models, kept sql.NullString
-	err = db.QueryRowContext(ctx, "SELECT max(models), max(stamp) FROM "+stateTable+" WHERE scope = ?", scope).Scan(&models, &kept)
-	st.models, st.kept = models.String, kept.String
-	return st, err
+	return st, nil
+}
+
+func (my mysql) stateExists(ctx context.Context, db bun.IDB) (bool, error) {
+	var exists bool
+	err := db.QueryRowContext(ctx, "SELECT "+myStateExists).Scan(&exists)
+	return exists, err
 }
 
 func (my mysql) writeState(ctx context.Context, db bun.IDB, st *fastState) error {
 	if !st.read.exists {
-		if err := my.createState(ctx, db); err != nil {
+		if err := createState(ctx, db, my, st.read.stale); err != nil {
 			return err
 		}
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO `+stateTable+` (scope, models, stamp) VALUES (?, ?, ?)
-		ON DUPLICATE KEY UPDATE models = VALUES(models), stamp = VALUES(stamp)`, st.scope, st.models, st.read.stamp)
+	_, err := db.ExecContext(ctx, `INSERT INTO `+stateTable+` (scope, models, stamp, inputs, tables) VALUES (?, ?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE models = VALUES(models), stamp = VALUES(stamp), inputs = VALUES(inputs), tables = VALUES(tables)`,
+		st.scope, st.models, st.read.stamp, st.inputs, st.tables)
 	return err
 }
 
-func (my mysql) createState(ctx context.Context, db bun.IDB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+stateTable+` (
-			scope varchar(64) NOT NULL PRIMARY KEY, models varchar(64) NOT NULL, stamp varchar(64) NOT NULL,
-			updated_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)`); err != nil {
-		return fmt.Errorf("create %s: %w", stateTable, err)
-	}
-	return nil
+func (my mysql) stateDDL() string {
+	return `CREATE TABLE IF NOT EXISTS ` + stateTable + ` (
+		scope varchar(64) NOT NULL PRIMARY KEY, models varchar(64) NOT NULL, stamp varchar(64) NOT NULL,
+		inputs varchar(64) NOT NULL, tables longtext NOT NULL,
+		updated_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)`
 }

@@ -602,6 +602,8 @@ func TestMySQL_RejectsIndexesItCannotBuild(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := schema.NewMigrator(db, tt.give).Plan(t.Context(), schema.MigrateOptions{})
 			assertErrorContains(t, err, tt.want...)
+			_, err = schema.NewMigrator(db, tt.give).Migrate(t.Context(), schema.MigrateOptions{})
+			assertErrorContains(t, err, tt.want...)
 		})
 	}
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -246,6 +247,9 @@ type Plan struct {
 	// compared: what a migration file's down is computed from (down.go).
 	snap *snapshot
 	want []*Table
+	// tables are the model tables' names of a plan the schema state found
+	// empty without building the tables (want is nil then).
+	tables []string
 	// fast is the plan's fast path (state.go): what to keep when the plan
 	// turns out empty; nil when there is none.
 	fast *fastState
@@ -333,6 +337,9 @@ func (p *Plan) SQL() []string {
 func (p *Plan) Tables() []string {
 	if p == nil {
 		return nil
+	}
+	if p.want == nil {
+		return slices.Clone(p.tables)
 	}
 	out := make([]string, len(p.want))
 	for i, t := range p.want {

@@ -3,7 +3,10 @@ package schema
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,11 +25,20 @@ import (
 // on them changes. The next run computes both again — the stamp in one or
 // two short queries — and when neither changed, the database still matches
 // the models and the plan is empty without reading the catalog. Otherwise,
-// or when in doubt, it inspects the database as always. The stamps:
+// or when in doubt, it inspects the database as always.
+//
+// The row of every model also keeps a digest of the models' inputs (their
+// Go types and tags, state_inputs.go) and the list of tables to stamp, so
+// that a start whose inputs are the kept ones needs neither the model
+// tables nor their digest: it reads the row by its inputs, stamps the
+// listed tables and, when the stamp is the kept one, returns the empty
+// plan without building a table. That is what a start costs when nothing
+// changed: three short queries and a walk over the models' types. The
+// stamps:
 //
 //   - PostgreSQL: the system columns xmin of the tables' rows in pg_class,
-//     pg_attribute, pg_attrdef, pg_constraint (theirs and those referencing
-//     them), pg_index and pg_description: every ALTER, CREATE/DROP INDEX,
+//     pg_attribute, pg_attrdef, pg_constraint, pg_index (and the indexes'
+//     pg_class rows) and pg_description: every ALTER, CREATE/DROP INDEX,
 //     constraint, default or comment writes one of them.
 //   - MariaDB: the tables' CREATE_TIME, which every ALTER TABLE renews (it
 //     rewrites the table's definition). A stamp younger than two seconds is
@@ -39,34 +51,46 @@ import (
 const stateTable = "slipway_schema_state"
 
 // stateVersion changes whenever the planner compares something it did not
-// before, so that states kept by an older Slipway are not trusted.
-const stateVersion = "slipway-state-1"
+// before, or the state table changes shape, so that states kept by an older
+// Slipway are not trusted.
+const stateVersion = "slipway-state-2"
+
+// stateColumn is the column the current shape of the state table has and
+// older shapes lack: a table without it is dropped and created again.
+const stateColumn = "inputs"
 
 // stamper is implemented by dialects with a cheap stamp of the catalog.
 type stamper interface {
-	// readState computes the stamp of the tables and reads the state kept
-	// for scope (in one round trip where the dialect can).
-	readState(ctx context.Context, db bun.IDB, keys []tableKey, scope string) (stateRead, error)
-	// writeState keeps models and the stamp for scope, creating the table
-	// when exists is false.
+	// stampOf computes the stamp of the tables, and whether the state table
+	// exists, in one round trip. stamp is "" when the dialect cannot say.
+	stampOf(ctx context.Context, db bun.IDB, keys []tableKey) (stateRead, error)
+	// stateExists reports whether the state table exists in its current
+	// shape.
+	stateExists(ctx context.Context, db bun.IDB) (bool, error)
+	// writeState keeps the state st, creating the table when st.read says
+	// it does not exist (createState).
 	writeState(ctx context.Context, db bun.IDB, st *fastState) error
-	// createState creates the state table if it does not exist.
-	createState(ctx context.Context, db bun.IDB) error
+	// stateDDL is the CREATE TABLE IF NOT EXISTS of the state table.
+	stateDDL() string
 }
 
 // stateRead is what readState found.
 type stateRead struct {
 	stamp    string // the catalog's stamp now; "" when the dialect cannot say
 	storable bool   // whether the stamp may be kept (MariaDB: not too recent)
-	exists   bool   // whether the state table exists
+	exists   bool   // whether the state table exists in its current shape
+	stale    bool   // whether it exists in an older shape, to be replaced
 	models   string // the kept digest of the models ("" when none)
 	kept     string // the kept stamp
+	inputs   string // the kept digest of the model inputs
 }
 
 // fastState is the fast path of one plan.
 type fastState struct {
 	scope  string // digest of the table names: the row's key
 	models string // digest of the model tables
+	inputs string // digest of the model inputs; "" for a selection
+	tables string // the tables to stamp, kept with inputs (encodeKeys)
 	read   stateRead
 	keys   []tableKey
 }
@@ -74,6 +98,41 @@ type fastState struct {
 // matches reports whether the kept state says the database matches.
 func (s *fastState) matches() bool {
 	return s.read.stamp != "" && s.read.models == s.models && s.read.kept == s.read.stamp
+}
+
+// current reports whether the kept state matches and needs no update: it
+// also holds the digest of the inputs the models were built from.
+func (s *fastState) current() bool {
+	return s.matches() && s.read.inputs == s.inputs
+}
+
+// readState computes the stamp of keys and reads the state kept for scope.
+func readState(ctx context.Context, db bun.IDB, d stamper, keys []tableKey, scope string) (stateRead, error) {
+	st, err := d.stampOf(ctx, db, keys)
+	if err != nil || !st.exists || st.stamp == "" {
+		return st, err
+	}
+	var models, kept, inputs sql.NullString
+	err = db.QueryRowContext(ctx, "SELECT models, stamp, "+stateColumn+" FROM "+stateTable+" WHERE scope = ?", scope).
+		Scan(&models, &kept, &inputs)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	st.models, st.kept, st.inputs = models.String, kept.String, inputs.String
+	return st, err
+}
+
+// createState creates the state table, replacing one of an older shape.
+func createState(ctx context.Context, db bun.IDB, d stamper, stale bool) error {
+	if stale {
+		if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+stateTable); err != nil {
+			return fmt.Errorf("replace %s: %w", stateTable, err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, d.stateDDL()); err != nil {
+		return fmt.Errorf("create %s: %w", stateTable, err)
+	}
+	return nil
 }
 
 // fastPath returns the fast path of a plan of want with opts, or nil when
@@ -90,7 +149,14 @@ func (m *Migrator) fastPath(opts MigrateOptions, want []*Table) *fastState {
 	}
 	slices.Sort(names)
 	scope := sha256.Sum256([]byte(strings.Join(names, "\n")))
-	return &fastState{scope: hex.EncodeToString(scope[:]), models: m.modelsDigest(want), keys: keys}
+	f := &fastState{scope: hex.EncodeToString(scope[:]), models: m.modelsDigest(want), keys: keys}
+	if len(opts.Models) == 0 {
+		f.inputs = m.inputsDigest()
+		if f.inputs != "" {
+			f.tables = encodeKeys(len(want), keys)
+		}
+	}
+	return f
 }
 
 // modelsDigest is the digest of the model tables, kept per selection.

@@ -50,7 +50,7 @@ func inspects(log *queryLog) bool {
 	log.mu.Lock()
 	defer log.mu.Unlock()
 	for _, q := range log.queries {
-		for _, marker := range []string{"format_type(", "information_schema.COLUMNS", "pragma_table_xinfo"} {
+		for _, marker := range []string{"format_type(", "COLUMN_TYPE", "pragma_table_xinfo"} {
 			if strings.Contains(q, marker) {
 				return true
 			}
