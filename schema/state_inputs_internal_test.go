@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
@@ -265,4 +266,63 @@ func TestInputsDigest(t *testing.T) {
 	changed := digestInputs(testdb.Open(t, testdb.SQLite), d, []any{model(base...)})
 	bunschema.SetTableNameInflector(inflection.Plural)
 	assert.NotEqual(t, before, changed, "another inflector, another digest")
+}
+
+// quickPetWide is quickPet with one more column.
+type quickPetWide struct {
+	bun.BaseModel `bun:"table:quick_pets"`
+	ID            int64       `bun:",pk,autoincrement"`
+	OwnerID       int64       `bun:",notnull"`
+	Owner         *quickOwner `bun:"rel:belongs-to,join:owner_id=id"`
+	Legs          int64       `bun:",notnull,default:4"`
+}
+
+// Random sequences of migrations to a few model sets, revisited often, and
+// changes by hand: whatever the quick path answers, a full inspection
+// (WithoutSchemaState) answers the same.
+func TestQuickPath_AgreesWithInspection(t *testing.T) {
+	t.Parallel()
+	variants := [][]any{
+		{(*quickOwner)(nil), (*quickPet)(nil)},
+		{(*quickOwner)(nil), (*quickPetRenamed)(nil)},
+		{(*quickOwner)(nil), (*quickPetWide)(nil)},
+		{(*quickOwner)(nil)},
+	}
+	drifts := []string{
+		"CREATE INDEX quick_drift_idx ON quick_owners (id, name)",
+		"DROP INDEX quick_owners_name_idx",
+		"ALTER TABLE quick_owners ADD COLUMN drift integer",
+		"DROP TABLE quick_pets",
+		"CREATE TABLE quick_other (id integer PRIMARY KEY)",
+	}
+	for _, d := range []testdb.Dialect{testdb.SQLite, testdb.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			db := testdb.Open(t, d)
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(7, uint64(len(d))))
+			hits := 0
+			for step := range 80 {
+				v := variants[rng.IntN(len(variants))]
+				switch r := rng.IntN(10); {
+				case r < 5:
+					_, err := NewMigrator(db, v...).Migrate(ctx, MigrateOptions{AllowDataLoss: true})
+					require.NoError(t, err, "step %d", step)
+				case r < 7:
+					// a drift fails when it does not apply (no such index): fine
+					_, _ = db.ExecContext(ctx, drifts[rng.IntN(len(drifts))])
+				}
+				quick := NewMigrator(db, v...)
+				got, err := quick.Plan(ctx, MigrateOptions{AllowDataLoss: true})
+				require.NoError(t, err)
+				if quick.models == nil {
+					hits++
+				}
+				full, err := NewMigrator(db, append([]any{WithoutSchemaState()}, v...)...).Plan(ctx, MigrateOptions{AllowDataLoss: true})
+				require.NoError(t, err)
+				require.Equal(t, full.SQL(), got.SQL(), "step %d: the quick path and a full inspection disagree", step)
+			}
+			t.Logf("%d quick of 80", hits)
+			assert.Greater(t, hits, 10, "the quick path was taken")
+		})
+	}
 }
