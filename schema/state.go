@@ -240,17 +240,7 @@ func (w *digestWriter) table(t *Table) {
 	}
 	w.num(int64(len(t.Indexes)))
 	for _, ix := range t.Indexes {
-		w.str(ix.Name)
-		w.strs(ix.Columns)
-		w.flag(ix.Unique)
-		w.flag(ix.Constraint)
-		w.str(ix.Expr)
-		w.str(ix.Where)
-		w.str(ix.Method)
-		w.num(int64(len(ix.Desc)))
-		for _, d := range ix.Desc {
-			w.flag(d)
-		}
+		w.index(ix)
 		w.str(ix.sql)
 		w.flag(ix.implicit)
 		w.flag(ix.invalid)
@@ -296,6 +286,21 @@ func (w *digestWriter) table(t *Table) {
 	}
 	w.flag(t.planned)
 	w.flag(t.blockOK)
+}
+
+// index writes the exported fields of an index: what a model declares.
+func (w *digestWriter) index(ix *Index) {
+	w.str(ix.Name)
+	w.strs(ix.Columns)
+	w.flag(ix.Unique)
+	w.flag(ix.Constraint)
+	w.str(ix.Expr)
+	w.str(ix.Where)
+	w.str(ix.Method)
+	w.num(int64(len(ix.Desc)))
+	for _, d := range ix.Desc {
+		w.flag(d)
+	}
 }
 
 func (w *digestWriter) column(c *Column) {

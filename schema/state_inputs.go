@@ -235,18 +235,8 @@ func standard(pkg string) bool {
 // Index (TestInputsDigestCoversIndexAndCheck).
 func (w *inputWriter) indexes(ixs []Index) {
 	w.num(int64(len(ixs)))
-	for _, ix := range ixs {
-		w.str(ix.Name)
-		w.strs(ix.Columns)
-		w.flag(ix.Unique)
-		w.flag(ix.Constraint)
-		w.str(ix.Expr)
-		w.str(ix.Where)
-		w.str(ix.Method)
-		w.num(int64(len(ix.Desc)))
-		for _, d := range ix.Desc {
-			w.flag(d)
-		}
+	for i := range ixs {
+		w.index(&ixs[i])
 	}
 }
 
