@@ -26,8 +26,10 @@ type alteration struct {
 	// changes it.
 	renames []*Change
 	// unlinked are the live foreign keys dropped before any ALTER TABLE
-	// (unlinkForTypeChanges): the table's ALTER no longer finds them.
-	unlinked map[*ForeignKey]bool
+	// (unlinkForTypeChanges): the table's ALTER no longer finds them, nor
+	// unlinkedIndexes, the live indexes (by name) dropped with them.
+	unlinked        map[*ForeignKey]bool
+	unlinkedIndexes map[string]bool
 }
 
 // diffTable compares one model table with its live table.

@@ -778,6 +778,9 @@ func (e *evolution) mutateRows(ctx context.Context) {
 			n, _ := strconv.ParseInt(id, 10, 64)
 			ids[table] = append(ids[table], n)
 		}
+		// In order: the random picks below must pick the same rows on a
+		// re-run of the seed (map order is random).
+		slices.Sort(ids[table])
 	}
 	for _, t := range e.spec.tables {
 		cols := live[t.name]

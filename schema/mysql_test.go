@@ -869,3 +869,34 @@ func TestMySQL_DDLWaitsForAMetadataLockNoLongerThanTheLockTimeout(t *testing.T) 
 	mustMigrate(t, db, (*itemAddNullable)(nil))
 	assertActual(t, db, (*itemAddNullable)(nil))
 }
+
+type petUniqueDecimalOwner struct {
+	bun.BaseModel `bun:"table:pets"`
+	ID            int64   `bun:",pk"`
+	OwnerID       *string `bun:"type:numeric(12,2),unique"`
+}
+
+// A foreign key whose column changes type is dropped before the ALTER TABLE
+// (MySQL cannot change a column a foreign key uses), and with it the index
+// MySQL made for it; when the model drops the key for good and declares a
+// unique key on the column, that index is an extra of the table's ALTER
+// TABLE too. It is dropped once: twice fails with error 1091.
+func TestMySQL_ForeignKeyDroppedForATypeChangeTakesItsIndexOnce(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, testdb.MySQL)
+	mustMigrate(t, db, (*ownerV1)(nil), (*petFK)(nil))
+	insertRows(t, db, &ownerV1{ID: 1}, &petFK{ID: 1, OwnerID: ptr[int64](1)}, &petFK{ID: 2})
+	assert.Equal(t, []string{"pets_owner_id_fkey"}, anyIndexOn(t, db, "pets", "owner_id"))
+
+	plan, err := schema.NewMigrator(db, (*ownerV1)(nil), (*petUniqueDecimalOwner)(nil)).Migrate(t.Context(), schema.MigrateOptions{AllowDataLoss: true})
+	require.NoError(t, err, "plan:\n%s", plan)
+	assert.Equal(t, []string{"DropForeignKey", "DropIndex", "ChangeType", "AddUnique"}, changeList(plan))
+	assert.Equal(t, []string{
+		"ALTER TABLE `pets` DROP FOREIGN KEY `pets_owner_id_fkey`, DROP INDEX `pets_owner_id_fkey`, ALGORITHM=INPLACE, LOCK=NONE",
+		"ALTER TABLE `pets` MODIFY COLUMN `owner_id` decimal(12,2) NULL, ADD UNIQUE KEY `pets_owner_id_key` (`owner_id`), ALGORITHM=COPY",
+	}, plan.SQL(), "the index goes with the foreign key, and only then")
+	assert.Empty(t, foreignKeysOf(t, db, "pets"))
+	assert.Equal(t, []string{"pets_owner_id_key"}, anyIndexOn(t, db, "pets", "owner_id"))
+	assert.Equal(t, 2, countRows(t, db, "pets"))
+	assertActual(t, db, (*ownerV1)(nil), (*petUniqueDecimalOwner)(nil))
+}

@@ -169,15 +169,37 @@ func (p *planner) unlinkForTypeChanges(plan *Plan, alters []*alteration) []*alte
 			readd = &Change{Kind: AddForeignKey, Class: Safe, Table: want.qualifiedName(), Name: l.fk.Name, To: describeFK(l.fk), fk: p.qualifiedRef(want, l.fk),
 				Reason: drop.Reason}
 		}
-		plan.Changes = append(plan.Changes, drop)
-		plan.add(want.qualifiedName(), p.d.alterTable(want, live, []*Change{drop})...)
-		if a := byKey[l.from]; a != nil {
+		// The index the database made for the foreign key goes with it
+		// (fkIndexDropper). When the table's own changes drop that index
+		// too, its drop goes into this statement: the table's ALTER TABLE
+		// would no longer find it.
+		early := []*Change{drop}
+		var gone *Index
+		if fd, ok := p.d.(fkIndexDropper); ok {
+			gone = fd.indexOfDroppedFK(want, live, l.fk)
+		}
+		a := byKey[l.from]
+		if a != nil && gone != nil {
+			a.changes = slices.DeleteFunc(a.changes, func(c *Change) bool {
+				if (c.Kind == DropIndex || c.Kind == DropUnique) && !c.Withheld && c.Name == gone.Name {
+					early = append(early, c)
+					return true
+				}
+				return false
+			})
+		}
+		plan.Changes = append(plan.Changes, early...)
+		plan.add(want.qualifiedName(), p.d.alterTable(want, live, early)...)
+		if a != nil {
 			if a.unlinked == nil {
-				a.unlinked = map[*ForeignKey]bool{}
+				a.unlinked, a.unlinkedIndexes = map[*ForeignKey]bool{}, map[string]bool{}
 			}
 			a.unlinked[l.fk] = true
+			if gone != nil {
+				a.unlinkedIndexes[gone.Name] = true
+			}
 		}
-		switch a := byKey[l.from]; {
+		switch {
 		case readd == nil:
 		case a != nil && !children[l.to]:
 			a.changes = append(a.changes, readd)
@@ -189,7 +211,8 @@ func (p *planner) unlinkForTypeChanges(plan *Plan, alters []*alteration) []*alte
 }
 
 // liveAfterIndexDrops is the live table as its ALTER TABLE finds it: the
-// indexes and foreign keys the plan drops beforehand are gone. (A dialect that rebuilds the
+// indexes and foreign keys the plan drops beforehand (with the indexes that
+// went with those foreign keys) are gone. (A dialect that rebuilds the
 // table recreates the other indexes; new ones are created afterwards.)
 func (a *alteration) liveAfterIndexDrops() *Table {
 	dropped := map[*Index]bool{}
@@ -202,7 +225,7 @@ func (a *alteration) liveAfterIndexDrops() *Table {
 		return a.live
 	}
 	t := *a.live
-	t.Indexes = slices.DeleteFunc(slices.Clone(a.live.Indexes), func(ix *Index) bool { return dropped[ix] })
+	t.Indexes = slices.DeleteFunc(slices.Clone(a.live.Indexes), func(ix *Index) bool { return dropped[ix] || a.unlinkedIndexes[ix.Name] })
 	t.ForeignKeys = slices.DeleteFunc(slices.Clone(a.live.ForeignKeys), func(fk *ForeignKey) bool { return a.unlinked[fk] })
 	return &t
 }
