@@ -51,8 +51,11 @@ import (
 const stateTable = "slipway_schema_state"
 
 // stateVersion changes whenever the planner compares something it did not
-// before, or the state table changes shape, so that states kept by an older
-// Slipway are not trusted.
+// before, the state table changes shape, or the same models come to be
+// built into other tables (desired.go), so that states kept by an older
+// Slipway are not trusted. The quick path (state_inputs.go) also digests
+// Slipway's module version, but a build with Slipway replaced by a local
+// directory has none to tell.
 const stateVersion = "slipway-state-2"
 
 // stateColumn is the column the current shape of the state table has and
